@@ -1,0 +1,83 @@
+"""Stillwell: independent follow-up after NHS psychological therapy."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from config import Config, config_for_environment
+
+
+def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web application: configuration, extensions, blueprints, error pages, commands."""
+    config = config or config_for_environment()
+    config.check()
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    app.config.from_object(config)
+    if overrides:
+        app.config.update(overrides)
+    _ensure_instance_folder(app)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def _ensure_instance_folder(app: Flask) -> None:
+    from pathlib import Path
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app: Flask) -> None:
+    """Plain structured-enough logs on stderr; never a phone number or email (callers log hashes)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("stillwell").setLevel(logging.DEBUG if app.debug else logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.security.fields import init_field_security
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_field_security(app)
+    import app.models
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.web.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask import render_template
+
+    def render_error(error: Any) -> tuple[str, int]:
+        code = getattr(error, "code", 500) or 500
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 429, 500):
+        app.errorhandler(code)(render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

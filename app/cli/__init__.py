@@ -1,0 +1,19 @@
+"""Flask commands, grouped by noun. Each is thin: parse input, call one service function, print."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from app.cli import demo, intake, organisation, stats, users
+
+    for group in (
+        organisation.areas,
+        organisation.services,
+        users.users,
+        intake.intake,
+        demo.demo,
+        stats.stats,
+    ):
+        app.cli.add_command(group)

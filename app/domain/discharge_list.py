@@ -1,0 +1,397 @@
+"""Reading a service's discharge list (CSV): every problem found at once, nothing half-read.
+
+Pure: the caller passes the file's bytes and today's date; the result is either clean rows or a
+list of problems, each naming its row (the header is row 1) and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+COLUMNS: tuple[str, ...] = (
+    "client_ref",
+    "phone",
+    "email",
+    "preferred_channel",
+    "consent_to_follow_up",
+    "referral_date",
+    "assessment_date",
+    "first_treatment_date",
+    "discharge_date",
+    "treatment_sessions",
+    "problem_descriptor",
+    "intensity",
+    "phq9_first",
+    "phq9_last",
+    "gad7_first",
+    "gad7_last",
+    "ending_reason",
+    "language",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "client_ref",
+    "consent_to_follow_up",
+    "referral_date",
+    "discharge_date",
+    "treatment_sessions",
+    "problem_descriptor",
+)
+CONTACT_COLUMNS = ("phone", "email", "preferred_channel")
+ENDING_REASONS = ("completed", "dropped_out", "declined", "not_suitable", "deceased", "other")
+INTENSITIES = ("low", "high", "stepped")
+SCORE_RANGES = {"phq9_first": 27, "phq9_last": 27, "gad7_first": 21, "gad7_last": 21}
+DATE_ORDER = ("referral_date", "assessment_date", "first_treatment_date", "discharge_date")
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ICD10_F = re.compile(r"^F\d{2}(?:\.?\d{1,2})?$", re.IGNORECASE)
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_NHS_NUMBER_CHARS = re.compile(r"^[\d\s-]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file, phrased for the person who made it."""
+
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        if self.row is None:
+            return f"file: {self.message}"
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class DischargeRow:
+    """One valid row. Contact fields are None unless the client consented."""
+
+    row: int
+    client_ref: str
+    consent: bool
+    referral_date: date
+    discharge_date: date
+    treatment_sessions: int
+    problem_descriptor: str
+    phone: str | None = None  # E.164
+    phone_is_uk_mobile: bool = False
+    email: str | None = None  # normalised, lower case
+    preferred_channel: str | None = None  # resolved: sms | email (None without consent)
+    assessment_date: date | None = None
+    first_treatment_date: date | None = None
+    intensity: str | None = None
+    phq9_first: int | None = None
+    phq9_last: int | None = None
+    gad7_first: int | None = None
+    gad7_last: int | None = None
+    ending_reason: str | None = None
+    language: str | None = None
+
+    def canonical(self) -> str:
+        """Everything the row means, in one stable string (the caller keys a hash of it)."""
+        values = [getattr(self, name) for name in _FINGERPRINT_FIELDS]
+        return "\x1f".join("" if value is None else str(value) for value in values)
+
+
+_FINGERPRINT_FIELDS = tuple(
+    name for name in DischargeRow.__dataclass_fields__ if name not in {"row", "client_ref", "discharge_date"}
+)
+
+
+@dataclass
+class _RowReader:
+    """Collects problems for one row while turning its text fields into values."""
+
+    row: int
+    fields: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, column: str, message: str) -> None:
+        self.problems.append(Problem(message, self.row, column))
+
+    def text(self, column: str) -> str:
+        return self.fields.get(column, "").strip()
+
+    def required(self, column: str) -> str | None:
+        value = self.text(column)
+        if not value:
+            self.problem(column, "is required but empty")
+            return None
+        return value
+
+    def date(self, column: str, *, required: bool = False) -> date | None:
+        value = self.required(column) if required else (self.text(column) or None)
+        if value is None:
+            return None
+        parsed = parse_date(value)
+        if isinstance(parsed, str):
+            self.problem(column, parsed)
+            return None
+        return parsed
+
+    def integer(self, column: str, low: int, high: int | None, *, required: bool = False) -> int | None:
+        value = self.required(column) if required else (self.text(column) or None)
+        if value is None:
+            return None
+        bounds = f"between {low} and {high}" if high is not None else f"{low} or more"
+        if not re.fullmatch(r"[+-]?\d+", value):
+            self.problem(column, f"{value!r} is not a whole number (expected {bounds})")
+            return None
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            self.problem(column, f"{number} is out of range (expected {bounds})")
+            return None
+        return number
+
+    def choice(self, column: str, allowed: tuple[str, ...]) -> str | None:
+        value = self.text(column).lower()
+        if not value:
+            return None
+        if value not in allowed:
+            self.problem(column, f"{self.text(column)!r} is not one of: {', '.join(allowed)}")
+            return None
+        return value
+
+
+def parse_date(value: str) -> date | str:
+    """ISO (2026-03-14) or UK day-first (14/3/2026). Returns the date or a message saying what is wrong."""
+    match = _ISO_DATE.match(value)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        match = _UK_DATE.match(value)
+        if not match:
+            return f"{value!r} is not a date: use 2026-03-14 or 14/3/2026"
+        day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return f"{value!r} is not a real date"
+
+
+def is_nhs_number(value: str) -> bool:
+    """Whether a value passes the NHS number modulus-11 check (and so would identify someone)."""
+    if not _NHS_NUMBER_CHARS.match(value):
+        return False
+    digits = [int(char) for char in value if char.isdigit()]
+    if len(digits) != 10:
+        return False
+    remainder = sum(digit * weight for digit, weight in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
+    check = 11 - remainder
+    if check == 11:
+        check = 0
+    return check != 10 and check == digits[9]
+
+
+def normalise_phone(value: str) -> tuple[str, bool] | None:
+    """(E.164, is a UK mobile) for a UK or international number; None when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    is_uk_mobile = phonenumbers.region_code_for_number(number) == "GB" and phonenumbers.number_type(
+        number
+    ) in (phonenumbers.PhoneNumberType.MOBILE,)
+    return e164, is_uk_mobile
+
+
+def normalise_email(value: str) -> str | None:
+    """A syntactically valid address, lower-cased (we never check deliverability at intake)."""
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return str(result.normalized).lower()
+
+
+def read_discharge_list(data: bytes, today: date) -> tuple[list[DischargeRow], list[Problem]]:
+    """Parse and validate a whole discharge list. Rows are returned only when there are no problems."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return [], [Problem(f"is not UTF-8 text (byte {error.start + 1}); save it as 'CSV UTF-8'")]
+    if not text.strip():
+        return [], [Problem("the file is empty: expected a header row and one row per discharge")]
+    if "\x00" in text:
+        return [], [Problem("contains NUL characters: is it a spreadsheet file rather than CSV?")]
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    header_index = next(i for i, record in enumerate(records) if any(cell.strip() for cell in record))
+    header = [cell.strip() for cell in records[header_index]]
+    header_row = header_index + 1
+    problems = _check_header(header, header_row)
+    if problems:
+        return [], problems
+    rows: list[DischargeRow] = []
+    first_seen: dict[tuple[str, date], int] = {}
+    for index in range(header_index + 1, len(records)):
+        record = records[index]
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines are ignored
+        row_number = index + 1
+        reader = _RowReader(row_number, dict(zip(header, record, strict=False)))
+        if len(record) != len(header):
+            missing = header[len(record)] if len(record) < len(header) else "(extra values)"
+            reader.problem(missing, f"the row has {len(record)} values but the header has {len(header)} columns")
+            problems.extend(reader.problems)
+            continue
+        row = _read_row(reader, today)
+        problems.extend(reader.problems)
+        if row is None:
+            continue
+        key = (row.client_ref, row.discharge_date)
+        if key in first_seen:
+            problems.append(
+                Problem(
+                    f"duplicate of row {first_seen[key]} (same client_ref and discharge_date)",
+                    row_number,
+                    "client_ref",
+                )
+            )
+            continue
+        first_seen[key] = row_number
+        rows.append(row)
+    if not rows and not problems:
+        problems.append(Problem("has a header but no discharge rows"))
+    return ([] if problems else rows), problems
+
+
+def _check_header(header: list[str], row: int) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem("appears twice in the header", row, name))
+        elif name not in COLUMNS:
+            hint = "an empty column name" if not name else "unknown column"
+            problems.append(Problem(f"{hint}; the columns are: {', '.join(COLUMNS)}", row, name or "(blank)"))
+        seen.add(name)
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            problems.append(Problem(f"missing required column {name!r}"))
+    return problems
+
+
+def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
+    client_ref = reader.required("client_ref")
+    if client_ref is not None:
+        if is_nhs_number(client_ref):
+            reader.problem("client_ref", "looks like an NHS number; use the service's own pseudonymous reference")
+        elif len(client_ref) > 64:
+            reader.problem("client_ref", "is longer than 64 characters")
+    consent_text = reader.required("consent_to_follow_up")
+    consent: bool | None = None
+    if consent_text is not None:
+        consent = {"yes": True, "no": False}.get(consent_text.lower())
+        if consent is None:
+            reader.problem("consent_to_follow_up", f"{consent_text!r} must be yes or no")
+    dates = {
+        "referral_date": reader.date("referral_date", required=True),
+        "assessment_date": reader.date("assessment_date"),
+        "first_treatment_date": reader.date("first_treatment_date"),
+        "discharge_date": reader.date("discharge_date", required=True),
+    }
+    _check_date_order(reader, dates, today)
+    sessions = reader.integer("treatment_sessions", 0, None, required=True)
+    descriptor = reader.required("problem_descriptor")
+    if descriptor is not None:
+        if descriptor.lower() == "none":
+            descriptor = "none"
+        elif not _ICD10_F.match(descriptor):
+            reader.problem(
+                "problem_descriptor",
+                f"{descriptor!r} is not an ICD-10 chapter F code: expected a form like F41.1, F411 or F32, or none",
+            )
+        else:
+            descriptor = descriptor.upper()
+    scores = {column: reader.integer(column, 0, high) for column, high in SCORE_RANGES.items()}
+    intensity = reader.choice("intensity", INTENSITIES)
+    ending_reason = reader.choice("ending_reason", ENDING_REASONS)
+    language = reader.text("language") or None
+    if language is not None and not _BCP47.match(language):
+        reader.problem("language", f"{language!r} is not a BCP 47 language tag such as en or en-GB")
+    contact = _read_contact(reader) if consent else _NO_CONTACT
+    if reader.problems:
+        return None
+    assert client_ref and consent is not None and sessions is not None and descriptor  # for the type checker
+    referral, discharge = dates["referral_date"], dates["discharge_date"]
+    assert referral and discharge
+    return DischargeRow(
+        row=reader.row,
+        client_ref=client_ref,
+        consent=consent,
+        referral_date=referral,
+        discharge_date=discharge,
+        assessment_date=dates["assessment_date"],
+        first_treatment_date=dates["first_treatment_date"],
+        treatment_sessions=sessions,
+        problem_descriptor=descriptor,
+        intensity=intensity,
+        ending_reason=ending_reason,
+        language=language,
+        **scores,
+        **contact,
+    )
+
+
+_NO_CONTACT: dict[str, object] = {}
+
+
+def _check_date_order(reader: _RowReader, dates: dict[str, date | None], today: date) -> None:
+    discharge = dates["discharge_date"]
+    if discharge is not None and discharge > today:
+        reader.problem("discharge_date", f"{discharge.isoformat()} is in the future")
+    earlier: tuple[str, date] | None = None
+    for column in DATE_ORDER:
+        value = dates[column]
+        if value is None:
+            continue
+        if earlier is not None and value < earlier[1]:
+            reader.problem(column, f"{value.isoformat()} is before {earlier[0]} {earlier[1].isoformat()}")
+        earlier = (column, value)
+
+
+def _read_contact(reader: _RowReader) -> dict[str, object]:
+    """Contact columns, read only for consenting clients (otherwise they are never looked at)."""
+    problems_before = len(reader.problems)
+    phone: str | None = None
+    uk_mobile = False
+    phone_text = reader.text("phone")
+    if phone_text:
+        normalised = normalise_phone(phone_text)
+        if normalised is None:
+            reader.problem("phone", "is not a valid phone number (a UK number such as 07xxx xxxxxx, or E.164 such as +447xxxxxxxxx)")
+        else:
+            phone, uk_mobile = normalised
+    email: str | None = None
+    email_text = reader.text("email")
+    if email_text:
+        email = normalise_email(email_text)
+        if email is None:
+            reader.problem("email", "is not a valid email address")
+    channel = reader.choice("preferred_channel", ("sms", "email"))
+    if len(reader.problems) > problems_before:
+        return {}  # the contact columns are already reported; judging channels on top would mislead
+    usable = {"sms": uk_mobile, "email": email is not None}
+    if channel == "sms" and not usable["sms"]:
+        reader.problem("preferred_channel", "is sms but there is no UK mobile number (only UK mobiles are texted)")
+    elif channel == "email" and not usable["email"]:
+        reader.problem("preferred_channel", "is email but there is no email address")
+    elif channel is None:
+        channel = "sms" if usable["sms"] else ("email" if usable["email"] else None)
+        if channel is None:
+            reader.problem(
+                "consent_to_follow_up",
+                "is yes but there is no usable contact: give a UK mobile number or an email address",
+            )
+    return {"phone": phone, "phone_is_uk_mobile": uk_mobile, "email": email, "preferred_channel": channel}

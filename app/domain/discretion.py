@@ -1,0 +1,73 @@
+"""Discretion: what a text, subject line or sender name may say, so a glance at a phone reveals nothing.
+
+No message may name therapy or mental health, and only GSM-7 characters are used in SMS so an old
+phone shows the text as written and it costs what we think it costs.
+"""
+
+from __future__ import annotations
+
+import re
+
+FORBIDDEN_WORDS: tuple[str, ...] = (
+    "therapy",
+    "therapist",
+    "mental",
+    "counselling",
+    "depression",
+    "anxiety",
+    "psychological",
+    "psychology",
+    "iapt",
+    "talking therapies",
+)
+SHORT_NAME_MAX = 20
+
+# The GSM 03.38 basic character set, plus the extension table (which costs two septets each).
+GSM7_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = "^{}\\[~]|€\f"
+_GSM7 = frozenset(GSM7_BASIC) | frozenset(GSM7_EXTENDED)
+
+
+class DiscretionError(ValueError):
+    """A name or text that would reveal too much, or would not display on every phone."""
+
+
+def forbidden_words_in(text: str) -> list[str]:
+    """The forbidden words a text contains (as whole words or inside longer ones, case-insensitive)."""
+    lowered = text.lower()
+    return [word for word in FORBIDDEN_WORDS if word in lowered]
+
+
+def is_gsm7(text: str) -> bool:
+    return all(char in _GSM7 for char in text)
+
+
+def gsm7_septets(text: str) -> int:
+    """Length in GSM-7 septets: extension characters count twice."""
+    return sum(2 if char in GSM7_EXTENDED else 1 for char in text)
+
+
+def sms_segments(text: str) -> int:
+    """Number of SMS segments for a GSM-7 text (160 in one, 153 each when concatenated)."""
+    septets = gsm7_septets(text)
+    return 1 if septets <= 160 else -(-septets // 153)
+
+
+def check_short_name(name: str) -> str:
+    """A service's discreet short name: GSM-7, at most 20 characters, no clinical words."""
+    name = re.sub(r"\s+", " ", name.strip())
+    if not name:
+        raise DiscretionError("the short name must not be empty")
+    if len(name) > SHORT_NAME_MAX:
+        raise DiscretionError(f"the short name {name!r} is longer than {SHORT_NAME_MAX} characters")
+    if not is_gsm7(name):
+        raise DiscretionError(f"the short name {name!r} has characters that not every phone can show (use plain letters)")
+    found = forbidden_words_in(name)
+    if found:
+        raise DiscretionError(
+            f"the short name {name!r} contains {', '.join(found)}: texts must not reveal what the service is"
+        )
+    return name

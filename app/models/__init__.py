@@ -1,0 +1,27 @@
+"""The data model, one module per aggregate."""
+
+from app.models.audit import AuditEvent
+from app.models.checkin import CheckIn, CheckInStatus
+from app.models.contact import ContactPoint, OptEvent
+from app.models.episode import Client, Episode
+from app.models.message import InboundMessage, OutboundMessage
+from app.models.organisation import Area, Service
+from app.models.submission import Submission
+from app.models.user import Role, User
+
+__all__ = [
+    "Area",
+    "AuditEvent",
+    "CheckIn",
+    "CheckInStatus",
+    "Client",
+    "ContactPoint",
+    "Episode",
+    "InboundMessage",
+    "OptEvent",
+    "OutboundMessage",
+    "Role",
+    "Service",
+    "Submission",
+    "User",
+]

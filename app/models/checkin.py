@@ -1,0 +1,52 @@
+"""Check-ins: the planned contacts of an episode. The database is the schedule."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class CheckInStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # planned, not yet sent
+    OPEN = "open"  # first sent; waiting for answers within the response window
+    CLOSED = "closed"  # response window over (answered or not), or closed by an opt-out
+    SKIPPED = "skipped"  # could not be first sent within 14 days of its due time: never sent
+    WITHDRAWN = "withdrawn"  # fell due while contact was stopped or opted out: never sent
+
+    @classmethod
+    def unsent(cls) -> tuple[str, ...]:
+        return (cls.SCHEDULED.value,)
+
+
+class CheckIn(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "check_in"
+    __table_args__ = (
+        Index("ix_check_in_status_due", "status", "due_at"),
+        Index("uq_check_in_episode_offset", "episode_id", "offset_weeks", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    offset_weeks: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=CheckInStatus.SCHEDULED.value)
+    first_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_reason: Mapped[str | None] = mapped_column(String(32))
+    # Answers, each with the instant it arrived (only answers on or before the as-of date count).
+    change: Mapped[str | None] = mapped_column(String(16))
+    change_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_start: Mapped[date | None] = mapped_column(Date)
+    duration_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    usual_self: Mapped[str | None] = mapped_column(String(8))
+    usual_self_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    episode = relationship("Episode")

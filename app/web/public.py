@@ -1,0 +1,27 @@
+"""Public pages: what Stillwell is, and the health check for monitoring."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+
+from app.extensions import db
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return render_template("public/home.html")
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,140 @@
+"""Configuration read from the environment (a `.env` file may set it).
+
+Development and testing have a default for every secret so `make run` works on a fresh machine;
+production refuses to start without the real ones (see `ProductionConfig.check`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+# Development-only secrets. They are public (they are in the repository), so production refuses them.
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmVybmV0LWtleS1ub3QtZm9yLXByb2Q="
+DEV_CONTACT_HASH_KEY = "dev-only-contact-hash-key"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting to fix."""
+
+
+def database_url(raw: str | None) -> str:
+    """Turn `DATABASE_URL` into an SQLAlchemy URL, choosing our own PostgreSQL driver (psycopg 3)."""
+    if not raw:
+        return "sqlite:///" + str(BASE_DIR / "instance" / "stillwell.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "development"
+    TESTING = False
+    DEBUG = False
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+
+    FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS") or DEV_FIELD_ENCRYPTION_KEY
+    CONTACT_HASH_KEY = os.environ.get("CONTACT_HASH_KEY") or DEV_CONTACT_HASH_KEY
+    SAFEGUARDING_EMAIL = os.environ.get("SAFEGUARDING_EMAIL") or ""
+
+    SMS_TRANSPORT = os.environ.get("SMS_TRANSPORT") or "console"
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or ""
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN") or ""
+    TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER") or ""
+    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID") or ""
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE") or "https://api.twilio.com"
+    SEND_RATE_PER_SECOND = float(os.environ.get("SEND_RATE_PER_SECOND") or 10)
+
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT") or "console"
+    SMTP_HOST = os.environ.get("SMTP_HOST") or "127.0.0.1"
+    SMTP_PORT = int(os.environ.get("SMTP_PORT") or 25)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or ""
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or ""
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "no-reply@stillwell.invalid"
+
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse settings that cannot work; development accepts its defaults."""
+        if cls.SMS_TRANSPORT not in {"console", "twilio"}:
+            raise ConfigError(f"SMS_TRANSPORT must be console or twilio, not {cls.SMS_TRANSPORT!r}")
+        if cls.MAIL_TRANSPORT not in {"console", "smtp"}:
+            raise ConfigError(f"MAIL_TRANSPORT must be console or smtp, not {cls.MAIL_TRANSPORT!r}")
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # `flask run --debug` turns the debugger on explicitly when wanted
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REQUIRED = (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "PUBLIC_BASE_URL",
+        "FIELD_ENCRYPTION_KEYS",
+        "CONTACT_HASH_KEY",
+        "SAFEGUARDING_EMAIL",
+    )
+
+    @classmethod
+    def check(cls) -> None:
+        """Production never runs on development defaults: every secret must come from the environment."""
+        super().check()
+        missing = [name for name in cls.REQUIRED if not os.environ.get(name)]
+        if missing:
+            raise ConfigError("production needs these settings: " + ", ".join(missing))
+        if os.environ.get("SECRET_KEY") == DEV_SECRET_KEY:
+            raise ConfigError("SECRET_KEY is the public development key")
+        if DEV_FIELD_ENCRYPTION_KEY in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(","):
+            raise ConfigError("FIELD_ENCRYPTION_KEYS contains the public development key")
+        if os.environ.get("CONTACT_HASH_KEY") == DEV_CONTACT_HASH_KEY:
+            raise ConfigError("CONTACT_HASH_KEY is the public development key")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for_environment() -> type[Config]:
+    """The config class named by `STILLWELL_ENV` (development, testing or production)."""
+    name = os.environ.get("STILLWELL_ENV") or "development"
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"STILLWELL_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

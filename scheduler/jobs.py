@@ -1,0 +1,51 @@
+"""The job table, as data: what runs, and when. Each job calls one service function with `now`.
+
+Dispatch (issue: sending check-ins), monthly reports and erasure join this table as they are built.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+
+log = logging.getLogger("stillwell.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    function: Callable[[Flask, datetime], None]
+    trigger: str  # "interval" or "cron"
+    trigger_args: dict[str, Any] = field(default_factory=dict)
+
+
+def heartbeat(app: Flask, now: datetime) -> None:
+    """Proves the scheduler reaches the database; logs how many check-ins are due (no contact details)."""
+    from app.extensions import db
+    from app.models import CheckIn, CheckInStatus
+
+    with app.app_context():
+        due = db.session.scalar(
+            select(func.count()).select_from(CheckIn).where(
+                CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at <= now
+            )
+        )
+        log.info("heartbeat: %s check-in(s) due; dispatch is not built yet", due)
+        db.session.remove()
+
+
+JOBS: tuple[Job, ...] = (Job("heartbeat", heartbeat, "interval", {"minutes": 1}),)
+
+
+def run_job(app: Flask, job: Job) -> None:
+    """Run one job at the current instant; a failing job is logged and retried at its next time."""
+    try:
+        job.function(app, datetime.now(UTC))
+    except Exception:
+        log.exception("job %s failed", job.id)
