@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -51,7 +52,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_field_security(app)
-    import app.models
+    # Every model registered with the metadata, and the Flask-Login user loader.
+    importlib.import_module("app.models")
+    importlib.import_module("app.security.sessions")
 
 
 def _migrations_dir() -> Any:

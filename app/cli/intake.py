@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,7 +53,7 @@ def import_list(file: Path, service_code: str, dry_run: bool) -> None:
 @contextmanager
 def _progress_bar(rows: int) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr for long files, only when a person is watching a terminal."""
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr
     if rows < 5000 or not stderr.isatty():
         yield None
         return
