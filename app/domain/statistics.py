@@ -1,0 +1,370 @@
+"""Rates with Wilson intervals, service-reported figures, effect sizes and the summary builder.
+
+`SummaryBuilder` streams episodes into counters, so a million episodes need no more memory
+than their Kaplan-Meier subjects; `summarise` is the same for an iterable.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final, TypeVar
+
+from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
+
+from app.domain.outcomes import (
+    CATEGORIES,
+    CHANGES,
+    ELIGIBLE,
+    PROBLEM_GROUPS,
+    SESSIONS_BANDS,
+    EpisodeFacts,
+    evaluate_raw,
+    problem_group,
+    sessions_band,
+)
+from app.domain.survival import Z95, wellness_summary
+
+METHODOLOGY_VERSION: Final = 1
+K = TypeVar("K")
+# statsmodels takes alpha; this alpha gives back exactly SPEC's z = 1.959964.
+_ALPHA: Final = float(2 * norm.sf(Z95))
+# NHS Talking Therapies caseness and reliable-change thresholds (PHQ-9, GAD-7).
+PHQ9_CASENESS: Final = 10
+GAD7_CASENESS: Final = 8
+PHQ9_RELIABLE_CHANGE: Final = 6
+GAD7_RELIABLE_CHANGE: Final = 4
+
+
+def wilson_rate(numerator: int, denominator: int) -> dict[str, Any]:
+    """A RATE object: the proportion with its Wilson 95% interval (Wilson 1927), no correction."""
+    if denominator < 0 or not 0 <= numerator <= max(denominator, 0):
+        raise ValueError(f"not a proportion: {numerator}/{denominator}")
+    if denominator == 0:
+        return {"numerator": numerator, "denominator": 0, "rate": None, "ci95": None}
+    low, high = proportion_confint(numerator, denominator, alpha=_ALPHA, method="wilson")
+    return {
+        "numerator": numerator,
+        "denominator": denominator,
+        "rate": numerator / denominator,
+        "ci95": [float(low), float(high)],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceReported:
+    """How a service would itself report one episode (simplified NHS Talking Therapies KPIs)."""
+
+    finished: bool
+    missing_scores: bool
+    at_caseness: bool
+    recovered: bool
+    reliable_improvement: bool
+    reliable_deterioration: bool
+    reliable_recovery: bool
+
+
+_NOT_FINISHED: Final = ServiceReported(False, False, False, False, False, False, False)
+_MISSING: Final = ServiceReported(False, True, False, False, False, False, False)
+
+
+def service_reported(ep: EpisodeFacts) -> ServiceReported:
+    """Finished = 2+ sessions and all four scores; the rest applies to finished episodes."""
+    if ep.treatment_sessions < 2:
+        return _NOT_FINISHED
+    pf, pl, gf, gl = ep.phq9_first, ep.phq9_last, ep.gad7_first, ep.gad7_last
+    if pf is None or pl is None or gf is None or gl is None:
+        return _MISSING
+    caseness, recovered, improved, deteriorated = _score_flags(pf, pl, gf, gl)
+    return ServiceReported(True, False, caseness, recovered, improved, deteriorated, recovered and improved)
+
+
+def _score_flags(pf: int, pl: int, gf: int, gl: int) -> tuple[bool, bool, bool, bool]:
+    """(at caseness, recovered, reliably improved, reliably deteriorated) from the four scores."""
+    caseness = pf >= PHQ9_CASENESS or gf >= GAD7_CASENESS
+    recovered = caseness and pl < PHQ9_CASENESS and gl < GAD7_CASENESS
+    deteriorated = pl - pf >= PHQ9_RELIABLE_CHANGE or gl - gf >= GAD7_RELIABLE_CHANGE
+    fell = pf - pl >= PHQ9_RELIABLE_CHANGE or gf - gl >= GAD7_RELIABLE_CHANGE
+    return caseness, recovered, fell and not deteriorated, deteriorated
+
+
+def effect_size_from_sums(n: int, sum_first: int, sumsq_first: int, sum_last: int, sumsq_last: int) -> dict[str, Any]:
+    """n, means, Cohen's d with pooled SD sqrt((SD1^2 + SD2^2) / 2), and U3 = Phi(d)."""
+    if n == 0:
+        return {"n": 0, "mean_first": None, "mean_last": None, "d": None, "u3": None}
+    mean_first, mean_last = sum_first / n, sum_last / n
+    d = u3 = None
+    if n >= 2:
+        # Sample variances from integer sums, exactly: (n sum x^2 - (sum x)^2) / (n (n - 1)).
+        var_first = (n * sumsq_first - sum_first * sum_first) / (n * (n - 1))
+        var_last = (n * sumsq_last - sum_last * sum_last) / (n * (n - 1))
+        pooled = math.sqrt((var_first + var_last) / 2)
+        if pooled > 0:
+            d = (mean_first - mean_last) / pooled
+            u3 = float(norm.cdf(d))
+    return {"n": n, "mean_first": mean_first, "mean_last": mean_last, "d": d, "u3": u3}
+
+
+def effect_size(first: Iterable[int], last: Iterable[int]) -> dict[str, Any]:
+    """Effect size of paired first and last scores (see `effect_size_from_sums`)."""
+    pairs = list(zip(first, last, strict=True))
+    return effect_size_from_sums(
+        len(pairs),
+        sum(f for f, _ in pairs),
+        sum(f * f for f, _ in pairs),
+        sum(x for _, x in pairs),
+        sum(x * x for _, x in pairs),
+    )
+
+
+# Block counters: [episodes, eligible, one per category 1-8].
+_EPISODES, _ELIGIBLE = 0, 1
+_N_CATEGORIES = len(ELIGIBLE)
+_NOT_CONSENTED = len(CATEGORIES)  # a tally "category" for episodes never classified
+_PENDING = len(CATEGORIES) - 1
+
+
+def _block_for(table: dict[K, list[int]], key: K) -> list[int]:
+    """The counters of one breakdown entry, created on first use."""
+    block = table.get(key)
+    if block is None:
+        block = table[key] = [0] * (2 + _N_CATEGORIES)
+    return block
+
+
+class SummaryBuilder:
+    """Streams episodes into the `stats summary` object as of A (SPEC section 5).
+
+    Per episode it keeps one tally entry keyed by the breakdown coordinates and the category,
+    a Kaplan-Meier subject in compact arrays, and running sums; `result` folds them.
+    """
+
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+        # (problem group, sessions band, service, area, year * 100 + month, category) -> episodes
+        self._tally: dict[tuple[str, str, str, str, int, int], int] = {}
+        self._assessed = 0
+        self._changes = [0] * len(CHANGES)
+        self._follow_ups: dict[int, list[int]] = {}  # weeks -> [closed, answered, recovered]
+        self._entry = array("i")
+        self._time = array("i")
+        self._event = array("b")
+        # finished, missing_scores, at_caseness, recovered, improved, deteriorated, reliable rec.
+        self._reported = [0] * 7
+        self._effects: dict[str, list[int]] = {}  # descriptor -> n, PHQ-9 sums, GAD-7 sums
+
+    def add(self, ep: EpisodeFacts) -> None:
+        """Count one episode; episodes discharged after A are out of scope and ignored."""
+        discharged = ep.discharge_date
+        as_of = self.as_of
+        if discharged > as_of:
+            return
+        if ep.assessment_date is not None:
+            self._assessed += 1
+        sessions = ep.treatment_sessions
+        if sessions >= 2:
+            self._add_finished(ep)
+        if ep.consented:
+            category, last_change, _answered, follow_ups, spell = evaluate_raw(ep, as_of)
+            if last_change >= 0:
+                self._changes[last_change] += 1
+            points = self._follow_ups
+            for check_in in ep.check_ins:  # every offset of the plans in scope gets a point
+                if check_in.offset_weeks not in points:
+                    points[check_in.offset_weeks] = [0, 0, 0]
+            for weeks, closed, item in follow_ups:
+                counts = points[weeks]
+                if closed:
+                    counts[0] += 1
+                if item is not None:  # answered
+                    counts[1] += 1
+                    if item[6]:  # recovered at this check-in
+                        counts[2] += 1
+            if spell is not None and spell[0] < spell[1]:
+                self._entry.append(spell[0])
+                self._time.append(spell[1])
+                self._event.append(spell[2])
+        else:
+            category = _NOT_CONSENTED
+        key = (
+            problem_group(ep.problem_descriptor),
+            sessions_band(sessions),
+            ep.service_code,
+            ep.area_code,
+            discharged.year * 100 + discharged.month,
+            category,
+        )
+        tally = self._tally
+        tally[key] = tally.get(key, 0) + 1
+
+    def _add_finished(self, ep: EpisodeFacts) -> None:
+        """Service-reported figures and effect-size sums for an episode with 2+ sessions."""
+        counts = self._reported
+        pf, pl, gf, gl = ep.phq9_first, ep.phq9_last, ep.gad7_first, ep.gad7_last
+        if pf is None or pl is None or gf is None or gl is None:
+            counts[1] += 1
+            return
+        caseness, recovered, improved, deteriorated = _score_flags(pf, pl, gf, gl)
+        counts[0] += 1
+        if caseness:
+            counts[2] += 1
+            if recovered:
+                counts[3] += 1
+                if improved:
+                    counts[6] += 1
+        if improved:
+            counts[4] += 1
+        if deteriorated:
+            counts[5] += 1
+        key = ep.problem_descriptor.strip().upper()
+        sums = self._effects.get(key)
+        if sums is None:
+            sums = self._effects[key] = [0] * 9
+        sums[0] += 1
+        sums[1] += pf
+        sums[2] += pf * pf
+        sums[3] += pl
+        sums[4] += pl * pl
+        sums[5] += gf
+        sums[6] += gf * gf
+        sums[7] += gl
+        sums[8] += gl * gl
+
+    def merge(self, other: SummaryBuilder) -> None:
+        """Add another builder's episodes (same A), so partitions can be built in parallel."""
+        if other.as_of != self.as_of:
+            raise ValueError(f"cannot merge a summary as of {other.as_of} into one as of {self.as_of}")
+        for key, n in other._tally.items():
+            self._tally[key] = self._tally.get(key, 0) + n
+        self._assessed += other._assessed
+        _add_into(self._changes, other._changes)
+        _add_into(self._reported, other._reported)
+        for weeks, counts in other._follow_ups.items():
+            _add_into(self._follow_ups.setdefault(weeks, [0, 0, 0]), counts)
+        for descriptor, sums in other._effects.items():
+            _add_into(self._effects.setdefault(descriptor, [0] * 9), sums)
+        self._entry.extend(other._entry)
+        self._time.extend(other._time)
+        self._event.extend(other._event)
+
+    def result(self) -> dict[str, Any]:
+        """The summary object, exactly the shape of SPEC section 5 (json.dumps-able)."""
+        outcomes = [0] * (len(CATEGORIES) + 1)
+        bands: dict[str, int] = dict.fromkeys(SESSIONS_BANDS, 0)
+        groups: dict[str, list[int]] = {g: [0] * (2 + _N_CATEGORIES) for g in PROBLEM_GROUPS}
+        by_band: dict[str, list[int]] = {b: [0] * (2 + _N_CATEGORIES) for b in SESSIONS_BANDS}
+        services: dict[str, list[int]] = {}
+        areas: dict[str, list[int]] = {}
+        months: dict[int, list[int]] = {}
+        for (group, band, service, area, month, category), n in self._tally.items():
+            outcomes[category] += n
+            bands[band] += n
+            if category == _NOT_CONSENTED:
+                continue  # counted only in cohort.episodes, attrition and service-reported figures
+            for block in (
+                groups[group],
+                by_band[band],
+                _block_for(services, service),
+                _block_for(areas, area),
+                _block_for(months, month),
+            ):
+                block[_EPISODES] += n
+                if category < _N_CATEGORIES:
+                    block[_ELIGIBLE] += n
+                    block[2 + category] += n
+        episodes = sum(outcomes)
+        eligible = sum(outcomes[:_N_CATEGORIES])
+        answered = sum(outcomes[:5])
+        durable = outcomes[0]
+        finished, missing, caseness, recovered, improved, deteriorated, reliable = self._reported
+        return {
+            "methodology": METHODOLOGY_VERSION,
+            "as_of": self.as_of.isoformat(),
+            "cohort": {
+                "episodes": episodes,
+                "consented": eligible + outcomes[_PENDING],
+                "eligible": eligible,
+                "pending": outcomes[_PENDING],
+            },
+            "outcomes": dict(zip(ELIGIBLE, outcomes[:_N_CATEGORIES], strict=True)),
+            "durable_recovery": {
+                "itt": wilson_rate(durable, eligible),
+                "available_case": wilson_rate(durable, answered),
+            },
+            "response": wilson_rate(answered, eligible),
+            "change_distribution": dict(zip(CHANGES, self._changes, strict=True)),
+            "follow_up_points": [
+                {
+                    "weeks": weeks,
+                    "closed": closed,
+                    "answered": answered_here,
+                    "recovered": recovered_here,
+                    "itt": wilson_rate(recovered_here, closed),
+                    "available_case": wilson_rate(recovered_here, answered_here),
+                }
+                for weeks, (closed, answered_here, recovered_here) in sorted(self._follow_ups.items())
+            ],
+            "by_problem_group": {k: _block(v) for k, v in groups.items()},
+            "by_sessions": {k: _block(v) for k, v in by_band.items()},
+            "by_service": {k: _block(v) for k, v in sorted(services.items())},
+            "by_area": {k: _block(v) for k, v in sorted(areas.items())},
+            "by_discharge_month": {f"{k // 100:04d}-{k % 100:02d}": _block(v) for k, v in sorted(months.items())},
+            "wellness": wellness_summary(self._entry, self._time, self._event),
+            "service_reported": {
+                "finished": finished,
+                "missing_scores": missing,
+                "at_caseness": caseness,
+                "recovery": wilson_rate(recovered, caseness),
+                "reliable_improvement": wilson_rate(improved, finished),
+                "reliable_recovery": wilson_rate(reliable, caseness),
+                "reliable_deterioration": wilson_rate(deteriorated, finished),
+            },
+            "effect_sizes": {
+                key: {
+                    "phq9": effect_size_from_sums(*s[0:5]),
+                    "gad7": effect_size_from_sums(s[0], *s[5:9]),
+                }
+                for key, s in sorted(self._effects.items())
+            },
+            "attrition": {
+                "referred": episodes,
+                "assessed": self._assessed,
+                "entered_treatment": episodes - bands["0"],
+                "finished_course": bands["2-6"] + bands["7+"],
+                "seven_plus": bands["7+"],
+            },
+        }
+
+
+def _add_into(total: list[int], more: list[int]) -> None:
+    for i, n in enumerate(more):
+        total[i] += n
+
+
+def _block(counts: list[int]) -> dict[str, Any]:
+    """A BLOCK: (consented) episodes, eligible, outcomes, durable recovery (ITT, available case), response."""
+    eligible = counts[_ELIGIBLE]
+    answered = sum(counts[2:7])
+    durable = counts[2]
+    return {
+        "episodes": counts[_EPISODES],
+        "eligible": eligible,
+        "outcomes": dict(zip(ELIGIBLE, counts[2:], strict=True)),
+        "durable_recovery": {
+            "itt": wilson_rate(durable, eligible),
+            "available_case": wilson_rate(durable, answered),
+        },
+        "response": wilson_rate(answered, eligible),
+    }
+
+
+def summarise(episodes: Iterable[EpisodeFacts], as_of: date) -> dict[str, Any]:
+    """The `stats summary` object for the episodes in scope as of A."""
+    builder = SummaryBuilder(as_of)
+    for ep in episodes:
+        builder.add(ep)
+    return builder.result()

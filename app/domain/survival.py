@@ -1,0 +1,114 @@
+"""How long wellness lasts: Kaplan-Meier with delayed entry (SPEC section 4).
+
+Product-limit estimate (Kaplan and Meier 1958) over subjects at risk at time u when
+entry < u <= time, with events counted before censorings at the same time; pointwise 95%
+intervals on the log(-log S) scale from Greenwood's (1926) variance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+from statsmodels.duration.survfunc import SurvfuncRight
+
+#: SPEC fixes the normal quantile for every 95% interval.
+Z95: Final = 1.959964
+#: still_well is reported at 26 and 52 weeks, in days.
+STILL_WELL_DAYS: Final = {"26": 182, "52": 364}
+# S is a product of floats: treat S within this of 0.5 as 0.5 when finding the median.
+_MEDIAN_TOLERANCE: Final = 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class KaplanMeier:
+    """A fitted product-limit curve: one row per distinct event time."""
+
+    n: int  # subjects kept (entry before time)
+    events: int
+    max_time: int | None  # largest observed time (event or censoring); None when n == 0
+    times: tuple[int, ...]  # distinct event times, increasing
+    at_risk: tuple[int, ...]
+    deaths: tuple[int, ...]
+    survival: tuple[float, ...]  # S just after each event time
+    greenwood: tuple[float, ...]  # running sum of d / (n (n - d)); inf once S reaches 0
+
+    def estimate_at(self, time: float) -> float | None:
+        """S(time), or None when time is beyond the largest observed time (or no subjects)."""
+        if self.max_time is None or time > self.max_time:
+            return None
+        i = _last_at_or_before(self.times, time)
+        return 1.0 if i < 0 else self.survival[i]
+
+    def ci95_at(self, time: float) -> tuple[float, float] | None:
+        """Log-log 95% interval for S(time); None when S is 0 or 1 or out of range."""
+        estimate = self.estimate_at(time)
+        if estimate is None or estimate <= 0.0 or estimate >= 1.0:
+            return None
+        variance = self.greenwood[_last_at_or_before(self.times, time)]
+        se = math.sqrt(variance) / abs(math.log(estimate))
+        return (estimate ** math.exp(Z95 * se), estimate ** math.exp(-Z95 * se))
+
+    def median(self) -> int | None:
+        """The smallest time with S <= 0.5, or None when S never gets there."""
+        for time, s in zip(self.times, self.survival, strict=True):
+            if s <= 0.5 + _MEDIAN_TOLERANCE:
+                return time
+        return None
+
+
+def _last_at_or_before(times: Sequence[int], time: float) -> int:
+    """Index of the last event time <= time, or -1."""
+    return int(np.searchsorted(np.asarray(times), time, side="right")) - 1
+
+
+def kaplan_meier(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> KaplanMeier:
+    """Fit S(u) with delayed entry; subjects whose entry is not before their time are left out."""
+    entry_a = np.asarray(entry, dtype=np.int64)
+    time_a = np.asarray(time, dtype=np.int64)
+    event_a = np.asarray(event, dtype=np.int64)
+    if not entry_a.shape == time_a.shape == event_a.shape:
+        raise ValueError("entry, time and event must have the same length")
+    keep = entry_a < time_a
+    entry_a, time_a, event_a = entry_a[keep], time_a[keep], event_a[keep]
+    n = int(time_a.size)
+    events = int(event_a.sum())
+    if events == 0:
+        return KaplanMeier(n, 0, int(time_a.max()) if n else None, (), (), (), (), ())
+    # statsmodels counts the risk set with delayed entry; both events and censorings at u are
+    # in the risk set at u, so events come before censorings.
+    fit = SurvfuncRight(time_a, event_a, entry=entry_a)
+    at_risk = np.asarray(fit.n_risk, dtype=np.float64)
+    deaths = np.asarray(fit.n_events, dtype=np.float64)
+    survival = np.cumprod(1.0 - deaths / at_risk)
+    with np.errstate(divide="ignore"):
+        terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), np.inf)
+    return KaplanMeier(
+        n=n,
+        events=events,
+        max_time=int(time_a.max()),
+        times=tuple(int(t) for t in fit.surv_times),
+        at_risk=tuple(int(x) for x in at_risk),
+        deaths=tuple(int(x) for x in deaths),
+        survival=tuple(float(s) for s in survival),
+        greenwood=tuple(float(v) for v in np.cumsum(terms)),
+    )
+
+
+def wellness_summary(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> dict[str, Any]:
+    """The `wellness` object of `stats summary`: n, events, median_weeks and still_well."""
+    km = kaplan_meier(entry, time, event)
+    median = km.median()
+    still_well: dict[str, dict[str, Any]] = {}
+    for key, days in STILL_WELL_DAYS.items():
+        ci = km.ci95_at(days)
+        still_well[key] = {"estimate": km.estimate_at(days), "ci95": list(ci) if ci else None}
+    return {
+        "n": km.n,
+        "events": km.events,
+        "median_weeks": median / 7 if median is not None else None,
+        "still_well": still_well,
+    }
