@@ -20,6 +20,20 @@ FORBIDDEN_WORDS: tuple[str, ...] = (
     "iapt",
     "talking therapies",
 )
+# What each forbidden word is matched by, so its other forms are caught too ("Therapies", "therapeutic",
+# "psychologists", "counsellor", "counseling", "depressed", "anxious").
+_FORBIDDEN_STEMS: dict[str, str] = {
+    "therapy": "therap",
+    "therapist": "therapist",
+    "mental": "mental",
+    "counselling": "counsel",
+    "depression": "depress",
+    "anxiety": "anxi",
+    "psychological": "psycholog",
+    "psychology": "psycholog",
+    "iapt": "iapt",
+    "talking therapies": "talking therap",
+}
 SHORT_NAME_MAX = 20
 
 # The GSM 03.38 basic character set, plus the extension table (which costs two septets each).
@@ -36,9 +50,12 @@ class DiscretionError(ValueError):
 
 
 def forbidden_words_in(text: str) -> list[str]:
-    """The forbidden words a text contains (as whole words or inside longer ones, case-insensitive)."""
-    lowered = text.lower()
-    return [word for word in FORBIDDEN_WORDS if word in lowered]
+    """The forbidden words a text contains, in any form (as whole words or inside longer ones, case-insensitive).
+
+    Each word is matched by its stem, so "Tyne Therapies" reports therapy.
+    """
+    lowered = re.sub(r"\s+", " ", text.lower())
+    return [word for word in FORBIDDEN_WORDS if _FORBIDDEN_STEMS[word] in lowered]
 
 
 def is_gsm7(text: str) -> bool:
@@ -51,9 +68,20 @@ def gsm7_septets(text: str) -> int:
 
 
 def sms_segments(text: str) -> int:
-    """Number of SMS segments for a GSM-7 text (160 in one, 153 each when concatenated)."""
-    septets = gsm7_septets(text)
-    return 1 if septets <= 160 else -(-septets // 153)
+    """Number of SMS segments for a GSM-7 text (160 in one, 153 each when concatenated).
+
+    An extension character (escape + character) is never split across two segments, so a
+    concatenated segment may end one septet short.
+    """
+    if gsm7_septets(text) <= 160:
+        return 1
+    segments, used = 1, 0
+    for char in text:
+        size = 2 if char in GSM7_EXTENDED else 1
+        if used + size > 153:
+            segments, used = segments + 1, 0
+        used += size
+    return segments
 
 
 def check_short_name(name: str) -> str:

@@ -7,12 +7,18 @@ the service's own time zone. Send windows are judged in local wall-clock time, s
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_PLAN: tuple[int, ...] = (4, 8, 18, 26, 52)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+# Not time.fromisoformat: it reads '10.30' as 10:00:00.3 and accepts offsets ('10:00Z').
+_WINDOW = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
 
 
 class ScheduleError(ValueError):
@@ -37,15 +43,46 @@ class SendWindow:
         """The first instant at or after `instant` that is inside the window (aware UTC)."""
         if self.contains(instant):
             return instant.astimezone(UTC)
+        # The window opens either when the local clock reaches its start on an open day (either
+        # occurrence of a repeated autumn time) or when a clock change jumps the local time into it
+        # (a start time skipped by spring-forward; an end time inside a repeated autumn hour).
         local_day = instant.astimezone(self.zone).date()
-        for days_ahead in range(0, 8):
+        candidates: list[datetime] = []
+        for days_ahead in range(0, 9):
             day = local_day + timedelta(days=days_ahead)
-            if day.weekday() not in self.days:
-                continue
-            opening = local_instant(day, self.start, self.zone)
-            if opening >= instant:
+            if day.weekday() in self.days:
+                for fold in (0, 1):
+                    candidates.append(datetime.combine(day, self.start, tzinfo=self.zone).replace(fold=fold))
+        candidates.extend(_offset_changes(self.zone, instant, instant + timedelta(days=9)))
+        openings = sorted(c.astimezone(UTC) for c in candidates)
+        for opening in openings:
+            if opening >= instant and self.contains(opening):
                 return opening
         raise ScheduleError("the send window has no open day")  # unreachable: days is never empty
+
+
+def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
+    """The instants (aware UTC) in [start, end] at which the zone's UTC offset changes (clock changes)."""
+
+    def offset(seconds: int) -> timedelta | None:
+        return datetime.fromtimestamp(seconds, UTC).astimezone(zone).utcoffset()
+
+    step = 6 * 3600  # clock changes are months apart, never two within six hours
+    changes: list[datetime] = []
+    low, stop = math.floor(start.timestamp()), math.ceil(end.timestamp())
+    while low < stop:
+        high = min(low + step, stop)
+        if offset(low) != offset(high):
+            before, after = low, high  # old offset at `before`, new offset at `after`
+            while after - before > 1:
+                middle = (before + after) // 2
+                if offset(middle) == offset(before):
+                    before = middle
+                else:
+                    after = middle
+            changes.append(datetime.fromtimestamp(after, UTC))
+        low = high
+    return changes
 
 
 def parse_plan(text: str) -> tuple[int, ...]:
@@ -55,7 +92,7 @@ def parse_plan(text: str) -> tuple[int, ...]:
         raise ScheduleError("a follow-up plan needs at least one week, e.g. 4,8,18,26,52")
     weeks: list[int] = []
     for part in parts:
-        if not part.isdigit() or int(part) < 1:
+        if not _WHOLE_NUMBER.fullmatch(part) or int(part) < 1:
             raise ScheduleError(f"plan: {part!r} is not a whole number of weeks (1 or more)")
         weeks.append(int(part))
     if any(later <= earlier for earlier, later in zip(weeks, weeks[1:], strict=False)):
@@ -68,10 +105,13 @@ def format_plan(weeks: tuple[int, ...]) -> str:
 
 
 def parse_window(text: str) -> tuple[time, time]:
-    """'10:00-19:00' -> (10:00, 19:00), start before end."""
+    """'10:00-19:00' -> (10:00, 19:00), start before end, local times as H:MM or HH:MM."""
+    match = _WINDOW.fullmatch(text)
     try:
-        start_text, end_text = (part.strip() for part in text.split("-"))
-        start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+        if not match:
+            raise ValueError(text)
+        start_hour, start_minute, end_hour, end_minute = (int(part) for part in match.groups())
+        start, end = time(start_hour, start_minute), time(end_hour, end_minute)
     except ValueError:
         raise ScheduleError(f"send window {text!r} must look like 10:00-19:00") from None
     if start >= end:
@@ -99,16 +139,17 @@ def format_days(days: frozenset[int]) -> str:
 
 
 def _day_number(name: str) -> int:
-    key = name.strip().lower()[:3]
-    if key not in DAY_NAMES:
-        raise ScheduleError(f"{name!r} is not a day: use mon, tue, wed, thu, fri, sat, sun")
-    return DAY_NAMES.index(key)
+    key = name.strip().lower()
+    for number, full in enumerate(_FULL_DAY_NAMES):
+        if len(key) >= 3 and full.startswith(key):  # mon, tues, thurs, wednesday...
+            return number
+    raise ScheduleError(f"{name!r} is not a day: use mon, tue, wed, thu, fri, sat, sun")
 
 
 def parse_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. 'Europe' is a directory
         raise ScheduleError(f"{name!r} is not a time zone name such as Europe/London") from None
 
 
