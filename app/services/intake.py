@@ -215,13 +215,19 @@ class _Writer:
             )
             ids.update({ref: client_id for ref, client_id in created})
         updates = []
+        created_refs = set(new_refs)
         for ref, row in contact.items():
-            if ref in new_refs or not row.consent:
+            if ref in created_refs or not row.consent:
                 continue
-            values = self._contact_values(row)
-            old = current.get(ids[ref])
-            if old != (values["phone_hash"], values["email_hash"], values["phone_is_uk_mobile"], values["preferred_channel"]):
-                updates.append({"id": ids[ref], **values, "updated_at": self.now})
+            # Compare keyed hashes first: encrypting is only worth it when something changed.
+            wanted = (
+                self.security.contact_hash(row.phone) if row.phone else None,
+                self.security.contact_hash(row.email) if row.email else None,
+                row.phone_is_uk_mobile,
+                row.preferred_channel,
+            )
+            if current.get(ids[ref]) != wanted:
+                updates.append({"id": ids[ref], **self._contact_values(row), "updated_at": self.now})
         for batch in _batches(updates, self.BATCH):
             db.session.execute(update(Client), batch)  # ORM bulk update by primary key
         return ids
