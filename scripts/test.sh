@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pg_dir=""
-cleanup() { [ -n "$pg_dir" ] && scripts/pg-temp.sh stop "$pg_dir"; }
+cleanup() { if [ -n "$pg_dir" ]; then scripts/pg-temp.sh stop "$pg_dir"; fi; }
 trap cleanup EXIT
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
   pg_dir=$(mktemp -d /tmp/stillwell-pg.XXXXXX)
