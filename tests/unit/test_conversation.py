@@ -1,0 +1,437 @@
+"""Tests for app.domain.conversation: the SMS conversation of a check-in, message by message (SPEC section 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.domain import texts
+from app.domain.conversation import (
+    BEREAVEMENT,
+    CLOSED_REPLY,
+    COMPLETE,
+    GENERIC_REPLY,
+    OPT_OUT,
+    QUESTIONS,
+    RESUME,
+    RISK,
+    WRONG_NUMBER,
+    Answers,
+    Context,
+    ConversationState,
+    Turn,
+    respond,
+)
+from app.domain.discretion import is_gsm7, sms_segments
+
+NOW = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
+ANSWERED, DISCHARGED, REFERRED = date(2027, 3, 15), date(2026, 12, 1), date(2026, 6, 10)
+NAME = "Tyne Wellbeing"
+LINK = "https://followup.stillwell.example.org/s/AbCdEfGhIjKlMnOpQrStUv"
+CRISIS = texts.crisis_signposting()
+
+
+def context(**changes: object) -> Context:
+    base = Context(
+        now=NOW,
+        answered_on=ANSWERED,
+        short_name=NAME,
+        discharge_date=DISCHARGED,
+        referral_date=REFERRED,
+        next_contact_month="May",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def converse(messages: Iterable[str], state: ConversationState | None = None, **changes: Any) -> list[Turn]:
+    """Each message in turn, each reply to the state the previous one left."""
+    turns: list[Turn] = []
+    state = state or ConversationState.start()
+    for message in messages:
+        turns.append(respond(state, message, context(**changes)))
+        state = turns[-1].state
+    return turns
+
+
+# --- the whole conversation ---------------------------------------------------------------------
+
+
+def test_happy_path_change_then_duration_then_usual_self_then_thanks() -> None:
+    first, second, third = converse(["Much better thanks", "about 3 weeks", "yes"])
+    assert first.answers == Answers(change="much_better")
+    assert first.replies == [texts.duration_question()] and first.events == () and first.attempt
+    assert first.state.question == "duration"
+    assert second.answers == Answers(duration_start=ANSWERED - timedelta(days=21))
+    assert second.replies == [texts.usual_self_question()]
+    assert third.answers == Answers(usual_self="yes")
+    assert third.replies == [texts.thank_you(NAME)] and third.events == (COMPLETE,)
+    assert third.state.question == "done" and third.state.answered == frozenset(QUESTIONS)
+
+
+def test_all_answers_in_one_message() -> None:
+    (turn,) = converse(["2, 3 weeks, mostly"])
+    assert turn.answers == Answers("a_little_better", ANSWERED - timedelta(days=21), "mostly")
+    assert turn.replies == [texts.thank_you(NAME)] and turn.events == (COMPLETE,)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("1\n2 months\n3", Answers("much_better", date(2027, 1, 15), "no")),
+        ("a little better and 3 weeks and no", Answers("a_little_better", date(2027, 2, 22), "no")),
+        ("no change and it's been about 2 months & mostly", Answers("same", date(2027, 1, 15), "mostly")),
+        ("Much better. About 3 weeks. Yes", Answers("much_better", date(2027, 2, 22), "yes")),
+        ("same; since I finished; yes", Answers("same", DISCHARGED, "yes")),
+        # "and" inside an answer is not a break: the whole reads as one duration
+        ("1, a year and a half, 2", Answers("much_better", REFERRED, "mostly")),
+        ("1, 2 weeks and 3 days, yes", Answers("much_better", date(2027, 2, 26), "yes")),
+        # a comma inside one answer: the reading that explains the whole message wins
+        ("1, 1 month, 2 weeks, mostly", Answers("much_better", date(2027, 2, 1), "mostly")),
+        ("2, 3 weeks, yes", Answers("a_little_better", date(2027, 2, 22), "yes")),
+    ],
+)
+def test_several_answers_in_one_message(message: str, expected: Answers) -> None:
+    (turn,) = converse([message])
+    assert turn.answers == expected
+    assert turn.state.question == "done" and turn.events == (COMPLETE,)
+
+
+def test_several_answers_stop_at_the_first_unclear_one() -> None:
+    (turn,) = converse(["much better, ages really, yes"])
+    assert turn.answers == Answers(change="much_better")  # "yes" after the unclear item is not read
+    assert turn.state.question == "duration"
+    # The unclear item followed an answer in the same message: duration was never asked, so it is not held
+    # against it; the question is simply asked.
+    assert turn.state.unclear_count == 0 and turn.replies == [texts.duration_question()]
+
+
+@pytest.mark.parametrize("message", ["a little better and worse", "much better and then worse", "1 and 2"])
+def test_and_splits_only_where_the_parts_read_as_answers(message: str) -> None:
+    (turn,) = converse([message])
+    assert turn.answers == Answers() and turn.replies == [texts.reask("change")]
+
+
+def test_a_bare_number_after_a_change_answer_is_clarified() -> None:
+    (turn,) = converse(["2, 3"])
+    assert turn.answers == Answers(change="a_little_better")
+    assert turn.state.pending_number == "3" and turn.replies == [texts.duration_clarification("3")]
+
+
+# --- unclear answers --------------------------------------------------------------------------------
+
+
+def test_duration_is_reasked_once_then_left_unanswered() -> None:
+    state = ConversationState.start(["change"])
+    first, second = converse(["dunno really", "hard to say"], state)
+    assert first.replies == [texts.reask("duration")] and first.state.unclear_count == 1 and first.attempt
+    assert second.replies == [texts.usual_self_question()]
+    assert second.state.question == "usual_self" and second.state.unclear_count == 0
+    assert second.state.unanswered == {"duration"} and second.answers == Answers()
+
+
+def test_usual_self_is_reasked_once_then_left_unanswered_and_the_check_in_completes() -> None:
+    state = ConversationState.start(["change", "duration"])
+    first, second = converse(["maybe", "not sure"], state)
+    assert first.replies == [texts.reask("usual_self")]
+    assert second.replies == [texts.thank_you(NAME)] and second.events == (COMPLETE,)
+    assert second.state.question == "done" and second.state.unanswered == {"usual_self"}
+
+
+def test_an_answer_after_the_reask_is_taken() -> None:
+    state = ConversationState.start(["change"])
+    first, second = converse(["ages", "6 weeks"], state)
+    assert first.replies == [texts.reask("duration")]
+    assert second.answers == Answers(duration_start=ANSWERED - timedelta(weeks=6))
+    assert second.state.question == "usual_self" and second.state.unclear_count == 0
+
+
+def test_second_unclear_change_keeps_waiting_offers_the_link_then_one_reply_a_day() -> None:
+    turns = converse(["better", "hmm"], links_allowed=True, link=LINK)
+    assert turns[0].replies == [texts.reask("change")]
+    assert turns[1].replies == [texts.change_options_again(LINK)]
+    state = turns[1].state
+    assert state.question == "change" and state.change_given_up and state.last_unprompted_reply_at == NOW
+    # Within 24 hours: stored and counted, but no reply.
+    quiet = respond(state, "not sure", context(now=NOW + timedelta(hours=23, minutes=59)))
+    assert quiet.replies == [] and quiet.attempt and quiet.state == state
+    # A day later one more reply (numbered options: this service allows no links).
+    later = respond(quiet.state, "dunno", context(now=NOW + timedelta(hours=24)))
+    assert later.replies == [texts.change_options_again(None)]
+    assert later.state.last_unprompted_reply_at == NOW + timedelta(hours=24)
+    # A clear answer is still taken and the conversation goes on.
+    answered = respond(later.state, "3", context(now=NOW + timedelta(hours=25)))
+    assert answered.answers == Answers(change="same") and answered.replies == [texts.duration_question()]
+    assert answered.state.question == "duration" and not answered.state.change_given_up
+
+
+def test_the_link_is_offered_only_where_the_service_allows_links() -> None:
+    turns = converse(["better", "hmm"], links_allowed=False, link=LINK)
+    assert turns[1].replies == [texts.change_options_again(None)]
+
+
+# --- bare numbers for duration ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "start"),
+    [
+        ("W", date(2027, 2, 22)),
+        ("weeks", date(2027, 2, 22)),
+        ("w.", date(2027, 2, 22)),
+        ("M", date(2026, 12, 15)),
+        ("Months", date(2026, 12, 15)),
+        ("mths", date(2026, 12, 15)),
+        ("2 months", date(2027, 1, 15)),  # a whole answer instead
+        ("since I finished", DISCHARGED),
+    ],
+)
+def test_a_bare_number_is_clarified_with_w_or_m(reply: str, start: date) -> None:
+    state = ConversationState.start(["change"])
+    first, second = converse(["3", reply], state)
+    assert first.replies == [texts.duration_clarification("3")] and first.answers == Answers()
+    assert first.state.pending_number == "3" and first.state.unclear_count == 0
+    assert second.answers == Answers(duration_start=start)
+    assert second.state.question == "usual_self" and second.state.pending_number is None
+    assert second.replies == [texts.usual_self_question()]
+
+
+def test_the_clarification_is_not_a_reask() -> None:
+    state = replace(ConversationState.start(["change"]), unclear_count=1)  # already re-asked once
+    first, second = converse(["3", "M"], state)
+    assert first.replies == [texts.duration_clarification("3")]
+    assert second.answers == Answers(duration_start=date(2026, 12, 15))
+
+
+def test_an_unclear_reply_to_the_clarification_is_an_unclear_duration_answer() -> None:
+    state = ConversationState.start(["change"])
+    _, second, third = converse(["3", "3", "no idea"], state)
+    assert second.replies == [texts.reask("duration")] and second.state.pending_number is None
+    assert third.state.unanswered == {"duration"} and third.replies == [texts.usual_self_question()]
+
+
+# --- keywords ---------------------------------------------------------------------------------------
+
+
+def test_stop_mid_conversation_opts_out_and_reads_no_answer() -> None:
+    state = ConversationState.start(["change"])
+    (turn,) = converse(["STOP"], state)
+    assert turn.events == (OPT_OUT,) and turn.replies == [texts.opt_out_confirmation()]
+    assert turn.state == state and turn.answers == Answers() and not turn.attempt
+
+
+@pytest.mark.parametrize("message", ["stop texting me", "Unsubscribe", "please stop", "OPT OUT"])
+def test_stop_phrases_opt_out(message: str) -> None:
+    (turn,) = converse([message])
+    assert turn.events == (OPT_OUT,)
+
+
+def test_start_resumes_an_opted_out_contact() -> None:
+    (turn,) = converse(["START"], opted_out=True, has_open_check_in=False)
+    assert turn.events == (RESUME,) and turn.replies == [texts.resume_confirmation()]
+
+
+def test_help_mid_conversation_sends_help_and_changes_nothing() -> None:
+    state = ConversationState.start(["change"])
+    (turn,) = converse(["HELP"], state, help_contact="help@stillwell.example.org")
+    assert turn.replies == [texts.help_reply(NAME, "help@stillwell.example.org")]
+    assert turn.state == state and turn.events == () and not turn.attempt
+    (info,) = converse(["info"], state)
+    assert info.replies == [texts.help_reply(NAME, None)]
+
+
+def test_yes_never_resumes() -> None:
+    (opted_out,) = converse(["YES"], opted_out=True, has_open_check_in=False)
+    assert opted_out.events == () and opted_out.replies == []
+    state = ConversationState.start(["change", "duration"])
+    (answer,) = converse(["Yes"], state)
+    assert answer.events == (COMPLETE,) and answer.answers == Answers(usual_self="yes")
+
+
+def test_i_cant_stop_crying_is_not_a_keyword_but_an_unclear_answer() -> None:
+    (turn,) = converse(["I can't stop crying"])
+    assert OPT_OUT not in turn.events and RISK not in turn.events
+    assert turn.replies == [texts.reask("change")] and turn.attempt and turn.state.unclear_count == 1
+
+
+# --- safeguarding -----------------------------------------------------------------------------------
+
+
+def test_a_risk_message_with_an_answer_inside() -> None:
+    (turn,) = converse(["much better but I want to end it all"])
+    assert turn.events[0] == RISK
+    assert turn.replies[0] == CRISIS
+    assert turn.answers == Answers(change="much_better")
+    assert turn.replies[1:] == [texts.duration_question()]
+    assert not turn.attempt
+
+
+def test_a_risk_message_is_never_an_unclear_answer() -> None:
+    state = replace(ConversationState.start(), unclear_count=1)
+    (turn,) = converse(["I want to die"], state)
+    assert turn.events == (RISK,) and turn.replies == [CRISIS]
+    assert turn.state == state and not turn.attempt  # not the second unclear answer
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"known_sender": False, "has_open_check_in": False, "short_name": None},
+        {"opted_out": True, "has_open_check_in": False},
+        {"has_open_check_in": False},
+    ],
+    ids=["unknown-number", "opted-out", "nothing-open"],
+)
+def test_risk_from_anyone_gets_signposting_and_the_event(changes: dict[str, Any]) -> None:
+    (turn,) = converse(["I feel suicidal"], **changes)
+    assert turn.events == (RISK,) and turn.replies == [CRISIS] and turn.answers == Answers()
+
+
+def test_risk_while_the_conversation_is_done() -> None:
+    done = ConversationState.start(QUESTIONS)
+    (turn,) = converse(["thinking of ending my life"], done)
+    assert turn.events == (RISK,) and turn.replies == [CRISIS]
+
+
+# --- opted out, unknown senders, nothing open -------------------------------------------------------
+
+
+def test_an_opted_out_contact_gets_no_reply() -> None:
+    (turn,) = converse(["much better"], opted_out=True, has_open_check_in=False)
+    assert turn.replies == [] and turn.events == () and turn.answers == Answers()
+
+
+def test_an_unknown_number_gets_one_discreet_generic_reply() -> None:
+    (turn,) = converse(["1"], known_sender=False, has_open_check_in=False, short_name=None)
+    assert turn.replies == [texts.unknown_sender()] and turn.events == (GENERIC_REPLY,)
+    assert turn.answers == Answers()
+
+
+def test_closed_message_at_most_once_a_day_and_never_read_as_answers() -> None:
+    (first,) = converse(["much better"], has_open_check_in=False)
+    assert first.replies == [texts.closed("May")] and first.events == (CLOSED_REPLY,)
+    assert first.answers == Answers() and not first.attempt
+    (again,) = converse(["2"], has_open_check_in=False, last_closed_reply_at=NOW - timedelta(hours=23))
+    assert again.replies == [] and again.answers == Answers()
+    (next_day,) = converse(["2"], has_open_check_in=False, last_closed_reply_at=NOW - timedelta(hours=24))
+    assert next_day.replies == [texts.closed("May")]
+
+
+def test_messages_after_the_conversation_is_done_are_not_answers() -> None:
+    done = ConversationState.start(QUESTIONS)
+    (turn,) = converse(["actually much worse"], done)
+    assert turn.replies == [] and turn.answers == Answers() and turn.state == done
+
+
+def test_an_empty_message_is_not_an_attempt_and_gets_no_reply() -> None:
+    for message in ("", "   \n"):
+        (turn,) = converse([message])
+        assert turn.replies == [] and not turn.attempt and turn.state == ConversationState.start()
+
+
+# --- wrong number and bereavement --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("message", ["Wrong number", "sorry you have the wrong person", "no one here by that name"])
+def test_wrong_number_stops_contact(message: str) -> None:
+    (turn,) = converse([message])
+    assert turn.events == (WRONG_NUMBER,) and turn.replies == [texts.wrong_number_ack()]
+    assert turn.answers == Answers() and not turn.attempt
+
+
+@pytest.mark.parametrize("message", ["He died last month", "Sorry, she passed away in May", "Mr Smith is deceased"])
+def test_bereavement_stops_contact(message: str) -> None:
+    (turn,) = converse([message])
+    assert turn.events == (BEREAVEMENT,) and turn.replies == [texts.bereavement_ack()]
+
+
+@pytest.mark.parametrize("message", ["Who is this?", "who's this", "who are you"])
+def test_who_is_this_is_not_a_wrong_number_it_gets_the_help_text(message: str) -> None:
+    (turn,) = converse([message])
+    assert turn.events == () and turn.replies == [texts.help_reply(NAME, None)] and not turn.attempt
+    assert turn.state == ConversationState.start()
+
+
+def test_my_phone_died_is_not_bereavement() -> None:
+    (turn,) = converse(["my phone died"])
+    assert BEREAVEMENT not in turn.events
+
+
+# --- answered items are never overwritten ------------------------------------------------------------
+
+
+def test_answered_items_are_never_overwritten() -> None:
+    state = ConversationState.start(["usual_self"])  # answered on the web
+    (turn,) = converse(["2, 3 weeks, no"], state)
+    assert turn.answers == Answers(change="a_little_better", duration_start=date(2027, 2, 22))
+    assert turn.state.question == "done" and turn.events == (COMPLETE,)
+
+
+def test_a_later_answer_to_an_answered_question_is_read_against_the_current_one() -> None:
+    _, second = converse(["much better", "much worse"])
+    assert second.answers == Answers() and second.replies == [texts.reask("duration")]
+    assert second.state.answered == {"change"}
+
+
+# --- the state itself --------------------------------------------------------------------------------
+
+
+def test_state_round_trips_through_a_dict_and_checks_itself() -> None:
+    state = ConversationState(
+        question="duration",
+        unclear_count=1,
+        pending_number="3",
+        last_unprompted_reply_at=NOW,
+        answered=frozenset({"change"}),
+    )
+    assert ConversationState.from_dict(state.as_dict()) == state
+    with pytest.raises(ValueError):
+        ConversationState(question="duration")  # change is not answered
+    with pytest.raises(ValueError):
+        ConversationState(pending_number="3")  # only while duration is asked
+
+
+def test_with_answered_moves_on_when_the_web_answers_the_current_question() -> None:
+    state = replace(ConversationState.start(), unclear_count=1)
+    moved = state.with_answered("change", "duration")
+    assert moved.question == "usual_self" and moved.unclear_count == 0
+
+
+def test_now_must_be_aware() -> None:
+    with pytest.raises(ValueError):
+        context(now=datetime(2027, 3, 15, 12, 0))
+
+
+# --- properties ---------------------------------------------------------------------------------------
+
+states = st.builds(
+    lambda answered, count: (
+        ConversationState.start(answered)
+        if ConversationState.start(answered).question == "done"
+        else replace(ConversationState.start(answered), unclear_count=count)
+    ),
+    st.sets(st.sampled_from(QUESTIONS)),
+    st.integers(0, 1),
+)
+messages = st.text(max_size=80) | st.lists(
+    st.sampled_from(["1", "much better", "3 weeks", "3", "W", "yes", "mostly", "blah", "stop", "and", ",", "."]),
+    max_size=6,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(state=states, message=messages)
+def test_any_message_gives_gsm7_replies_and_never_overwrites_an_answer(state: ConversationState, message: str) -> None:
+    turn = respond(state, message, context())
+    for reply in turn.replies:
+        assert is_gsm7(reply) and sms_segments(reply) <= 2
+    assert state.answered <= turn.state.answered
+    for question in state.answered:
+        assert getattr(turn.answers, "duration_start" if question == "duration" else question) is None
+    if RISK in turn.events:
+        assert turn.replies[0] == CRISIS and not turn.attempt
