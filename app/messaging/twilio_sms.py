@@ -1,0 +1,208 @@
+"""SMS through the real `twilio` package, pointed at `TWILIO_API_BASE` (api.twilio.com, or a local fake).
+
+Errors become SendOutcomes: a recipient Twilio will never reach is permanent, everything else is
+retried; a request that may have reached Twilio without our hearing the answer is unknown, so
+the caller reconciles against Twilio's message list instead of sending twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from app.messaging.base import ProviderLookupError, ProviderMessage, SendOutcome, SendStatus
+
+log = logging.getLogger(__name__)
+
+TWILIO_API_ORIGIN = "https://api.twilio.com"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+# The recipient can never be reached this way (SPEC section 6): 21211 invalid 'To' number, 21612 not
+# reachable from our sender, 21614 not a mobile number, 21610 the recipient replied STOP (also an
+# opt-out), 30005 unknown or inactive handset, 30006 landline or unreachable carrier.
+PERMANENT_CODES: frozenset[int] = frozenset({21211, 21612, 21614, 21610, 30005, 30006})
+# Worth retrying: 30003 handset unreachable (switched off), 20429 too many requests, 20500/20503
+# Twilio's own outage.
+TRANSIENT_CODES: frozenset[int] = frozenset({30003, 20429, 20500, 20503})
+# Messages created this long before `since` are still listed by recent_messages_to: Twilio stamps
+# date_created with its own clock, which may be behind ours.
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=2)
+RECONCILE_LIMIT = 200
+
+
+def classify_twilio_error(code: int | None, http_status: int | None) -> SendStatus:
+    """Permanent or transient, from a Twilio error code (REST error or status-callback ErrorCode).
+
+    Only recipient errors are permanent. Any other rejection (bad credentials, a sender or body
+    Twilio refuses) is a fault of ours that would otherwise retire every client's SMS channel at
+    once, so it is transient: the retry cap and the logs bring it to an operator.
+    """
+    if code in PERMANENT_CODES:
+        return "permanent"
+    return "transient"
+
+
+class RedirectingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints
+    """Twilio's own HTTP client, sending requests for api.twilio.com to `api_base` instead.
+
+    Never logs query strings: they hold the phone number a message list is filtered by.
+    """
+
+    def __init__(self, api_base: str = TWILIO_API_ORIGIN, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        super().__init__(pool_connections=True, timeout=timeout)
+        self.api_base = api_base.rstrip("/")
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        if url.startswith(TWILIO_API_ORIGIN):
+            url = self.api_base + url[len(TWILIO_API_ORIGIN) :]
+        return super().request(method, url, params, data, headers, auth, timeout, allow_redirects)
+
+    def log_request(self, kwargs: dict[str, Any]) -> None:
+        self.logger.debug("Twilio API request: %s %s", kwargs["method"], str(kwargs["url"]).split("?")[0])
+
+    def log_response(self, status_code: int, response: Any) -> None:
+        self.logger.debug("Twilio API response: %s", status_code)
+
+
+def _rest_error_outcome(code: int | None, http_status: int | None) -> SendOutcome:
+    status = classify_twilio_error(code, http_status)
+    detail = f"Twilio refused the message (HTTP {http_status}, error {code})"
+    if status == "transient" and code not in TRANSIENT_CODES and http_status is not None and http_status < 500:
+        if http_status != 429:
+            detail += ": not a recipient error; check the Twilio settings and the message"
+            log.error("%s", detail)
+    return SendOutcome(status, error_code=str(code) if code is not None else None, detail=detail)
+
+
+_BEFORE_SENDING = (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError, requests.exceptions.ProxyError)
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Whether a requests error happened before any byte of the request could reach Twilio."""
+    if isinstance(exc, _BEFORE_SENDING):
+        return True
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError | ConnectTimeoutError | ConnectionRefusedError):
+            return True
+        reason = getattr(current, "reason", None)
+        pending.extend(
+            item
+            for item in (reason, current.__cause__, current.__context__, *current.args)
+            if isinstance(item, BaseException)
+        )
+    return False
+
+
+def _network_error_outcome(exc: requests.RequestException) -> SendOutcome:
+    kind = type(exc).__name__
+    if _never_connected(exc):
+        return SendOutcome.transient(f"could not reach Twilio ({kind})")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return SendOutcome.unknown(f"no answer from Twilio within the timeout ({kind}); the message may have been sent")
+    return SendOutcome.unknown(f"connection to Twilio lost before its answer ({kind}); the message may have been sent")
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class TwilioSmsSender:
+    """SmsSender on Twilio's Programmable Messaging API; safe to share between threads (one Client each)."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str = "",
+        messaging_service_sid: str = "",
+        api_base: str = TWILIO_API_ORIGIN,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
+        if not account_sid or not auth_token:
+            raise ValueError("Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        if not from_number and not messaging_service_sid:
+            raise ValueError("Twilio needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        self.account_sid = account_sid
+        self._auth_token = auth_token
+        self.from_number = from_number
+        self.messaging_service_sid = messaging_service_sid
+        self.api_base = api_base
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _client(self) -> Client:
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            http_client = RedirectingHttpClient(self.api_base, self.timeout)
+            client = Client(self.account_sid, self._auth_token, http_client=http_client)
+            self._local.client = client
+        return client
+
+    def send_sms(self, to_e164: str, body: str, *, status_callback: str | None = None) -> SendOutcome:
+        """Create one Message on Twilio; see the module docstring for how failures are classified."""
+        sender: dict[str, str] = (
+            {"messaging_service_sid": self.messaging_service_sid}
+            if self.messaging_service_sid
+            else {"from_": self.from_number}
+        )
+        if status_callback:
+            sender["status_callback"] = status_callback
+        try:
+            message = self._client().messages.create(to=to_e164, body=body, **sender)
+        except TwilioRestException as exc:
+            return _rest_error_outcome(exc.code, exc.status)
+        except TwilioServiceException as exc:
+            return _rest_error_outcome(exc.code, exc.status)
+        except requests.RequestException as exc:
+            return _network_error_outcome(exc)
+        except (TwilioException, ValueError) as exc:
+            # An answer we could not read (not JSON, a proxy's page): Twilio may have the message.
+            return SendOutcome.unknown(f"unreadable answer from Twilio ({type(exc).__name__})")
+        if not message.sid:
+            return SendOutcome.unknown("Twilio answered without a message SID")
+        return SendOutcome.accepted(str(message.sid), detail=f"Twilio status {message.status}")
+
+    def recent_messages_to(self, to_e164: str, since: datetime) -> list[ProviderMessage]:
+        """Messages Twilio created for this number since `since` (less a clock-skew allowance), newest first.
+
+        Filtered by `To` and by date_created here, not by Twilio's DateSent filter: DateSent works on
+        whole days and leaves out messages still queued (their date_sent is null), which are
+        exactly the ones a crash may have left behind.
+        """
+        cutoff = _as_utc(since).replace(microsecond=0) - CLOCK_SKEW_ALLOWANCE
+        try:
+            listed = self._client().messages.list(to=to_e164, limit=RECONCILE_LIMIT)
+        except (TwilioException, requests.RequestException, ValueError) as exc:
+            raise ProviderLookupError(f"could not list Twilio messages ({type(exc).__name__})") from None
+        found = [
+            ProviderMessage(sid=str(m.sid), body=str(m.body or ""), status=str(m.status), date_created=m.date_created)
+            for m in listed
+            if isinstance(m.date_created, datetime) and m.date_created >= cutoff
+        ]
+        return sorted(found, key=lambda m: m.date_created, reverse=True)

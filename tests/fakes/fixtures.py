@@ -1,0 +1,29 @@
+"""Pytest fixtures for the provider fakes.
+
+A conftest imports them with `from tests.fakes.fixtures import fake_twilio, smtp_sink  # noqa: F401`.
+A test module assigns them instead (`fake_twilio = fixtures.fake_twilio`): an imported fixture used
+as a parameter name is a redefinition ruff reports (F811).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.fake_twilio import FakeTwilio
+from tests.fakes.smtp_sink import SmtpSink
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A fresh fake Twilio REST API for one test; `fake_twilio.config()` gives the settings for it."""
+    with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A fresh SMTP sink for one test; `smtp_sink.config()` gives the settings for it."""
+    with SmtpSink() as sink:
+        yield sink
