@@ -20,6 +20,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.config.from_object(config)
     if overrides:
         app.config.update(overrides)
+    _tune_engine(app)
     _ensure_instance_folder(app)
     configure_logging(app)
     register_extensions(app)
@@ -27,6 +28,14 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def _tune_engine(app: Flask) -> None:
+    """SQLite: wait for the writer lock instead of failing at once when several processes dispatch."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"timeout": 60, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _ensure_instance_folder(app: Flask) -> None:

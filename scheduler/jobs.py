@@ -1,6 +1,6 @@
 """The job table, as data: what runs, and when. Each job calls one service function with `now`.
 
-Dispatch (issue: sending check-ins), monthly reports and erasure join this table as they are built.
+Monthly reports and contact-detail erasure join this table as they are built.
 """
 
 from __future__ import annotations
@@ -36,11 +36,26 @@ def heartbeat(app: Flask, now: datetime) -> None:
                 CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at <= now
             )
         )
-        log.info("heartbeat: %s check-in(s) due; dispatch is not built yet", due)
+        log.info("heartbeat: %s check-in(s) due and not yet sent", due)
         db.session.remove()
 
 
-JOBS: tuple[Job, ...] = (Job("heartbeat", heartbeat, "interval", {"minutes": 1}),)
+def dispatch_tick(app: Flask, now: datetime) -> None:
+    """Send what is due, send reminders, close expired check-ins."""
+    from app.extensions import db
+    from app.services import dispatch
+
+    with app.app_context():
+        try:
+            dispatch.tick(now)
+        finally:
+            db.session.remove()
+
+
+JOBS: tuple[Job, ...] = (
+    Job("dispatch-tick", dispatch_tick, "interval", {"minutes": 1}),
+    Job("heartbeat", heartbeat, "interval", {"minutes": 15}),
+)
 
 
 def run_job(app: Flask, job: Job) -> None:

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.cli import demo, intake, organisation, stats, users
+    from app.cli import demo, dispatch, intake, organisation, stats, users
 
     for group in (
         organisation.areas,
@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
         users.users,
         intake.intake,
         demo.demo,
+        dispatch.dispatch,
         stats.stats,
     ):
         app.cli.add_command(group)

@@ -9,7 +9,6 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_day, parse_instant, today_in_london
-from app.services import statistics
 
 
 @click.group(help="Durable-recovery statistics.")
@@ -27,6 +26,8 @@ def stats() -> None:
 @command_with_clear_errors
 def summary(as_of: str | None, service_code: str | None, area_code: str | None, published: bool,
             output_format: str) -> None:
+    from app.services import statistics  # numpy/scipy load only for the commands that need them
+
     now = parse_instant(None, "now")
     day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
     result = statistics.summary(day, service_code=service_code, area_code=area_code, published=published,

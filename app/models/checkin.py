@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -14,6 +14,7 @@ from app.models.types import UTCDateTime
 
 class CheckInStatus(enum.StrEnum):
     SCHEDULED = "scheduled"  # planned, not yet sent
+    SENDING = "sending"  # claimed by one dispatch tick; its first message is being sent
     OPEN = "open"  # first sent; waiting for answers within the response window
     CLOSED = "closed"  # response window over (answered or not), or closed by an opt-out
     SKIPPED = "skipped"  # could not be first sent within 14 days of its due time: never sent
@@ -37,7 +38,16 @@ class CheckIn(db.Model):  # type: ignore[name-defined,misc]
     offset_weeks: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default=CheckInStatus.SCHEDULED.value)
+    # Dispatch: who claimed it and when; when to try again after a transient provider error.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    channel: Mapped[str | None] = mapped_column(String(8))  # channel of the first send
     first_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # anything received (no reminder then)
+    conversation: Mapped[str | None] = mapped_column(Text)  # the SMS conversation state (JSON)
+    survey_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256 of the /s/ token
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(String(32))

@@ -20,9 +20,11 @@ class OutboundMessage(db.Model):  # type: ignore[name-defined,misc]
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | email
-    purpose: Mapped[str] = mapped_column(String(24))  # first | reminder | reply | fallback
+    purpose: Mapped[str] = mapped_column(String(24))  # first | reminder | reply | fallback | alert
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="sending")
+    # sending -> accepted/queued -> sent -> delivered | undelivered | failed; or possibly_sent (email,
+    # fate unknown: never resent), not_sent (reconciled: never reached the provider), transient.
+    status: Mapped[str] = mapped_column(String(16), default="sending", index=True)
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

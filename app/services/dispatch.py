@@ -1,0 +1,461 @@
+"""The dispatch tick: close, skip, withdraw, claim, send, remind. The database is the schedule and the lock.
+
+`tick(now)` is all the scheduler calls. Several ticks may run at once, in several processes: a
+check-in is claimed by one conditional UPDATE (with FOR UPDATE SKIP LOCKED on PostgreSQL), so no
+check-in is claimed twice, and every message row is written before its provider call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy.orm import aliased
+
+from app.domain import schedule, texts
+from app.extensions import db
+from app.messaging.base import EmailSender, ProviderLookupError, SmsSender
+from app.messaging.registry import email_sender, sms_sender
+from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, OptEvent, OutboundMessage, Service
+from app.services.contactability import opted_out_clients, usable_channels
+from app.services.sending import Outgoing, backoff, decrypt, email_item, new_survey_token, send_all, survey_link
+
+log = logging.getLogger("stillwell.dispatch")
+
+RESPONSE_WINDOW = timedelta(days=14)
+LATEST_FIRST_SEND = timedelta(days=14)  # never late: skipped if not first sent within this of its due time
+REMINDER_AFTER = timedelta(hours=72)
+RECONCILE_GRACE = timedelta(seconds=90)  # at least 60 s (SPEC 6) before a `sending` message is reconciled
+OPT_OUT_CODES = {"21610"}
+
+
+@dataclass
+class TickSummary:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    reminders: int = 0
+    closed: int = 0
+    skipped: int = 0
+    withdrawn: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class Senders:
+    sms: SmsSender
+    email: EmailSender
+    per_second: float
+
+    @classmethod
+    def from_config(cls) -> Senders:
+        config = current_app.config
+        return cls(sms_sender(config), email_sender(config), float(config["SEND_RATE_PER_SECOND"]))
+
+
+def tick(now: datetime, senders: Senders | None = None, batch_size: int = 500) -> dict[str, int]:
+    """Run one dispatch pass at instant `now` and say what it did."""
+    senders = senders or Senders.from_config()
+    summary = TickSummary()
+    summary.closed += close_expired(now)
+    summary.skipped += skip_late(now)
+    summary.withdrawn += withdraw_blocked(now)
+    reconcile_stale(now, senders)
+    open_services = services_in_window(now)
+    if open_services:
+        while True:
+            claimed = claim_due(now, open_services, batch_size)
+            if not claimed:
+                break
+            summary.claimed += len(claimed)
+            send_first_messages(claimed, now, senders, summary)
+        send_reminders(now, open_services, senders, summary)
+    db.session.commit()
+    log.info("dispatch tick at %s: %s", now.isoformat(), json.dumps(summary.as_dict()))
+    return summary.as_dict()
+
+
+def services_in_window(now: datetime) -> set[int]:
+    """Services whose send window is open at `now`, judged in each service's local time."""
+    open_ids = set()
+    for service_id, window, days, zone in db.session.execute(
+        select(Service.id, Service.send_window, Service.send_days, Service.timezone)
+    ):
+        if schedule.make_window(window, days, zone).contains(now):
+            open_ids.add(service_id)
+    return open_ids
+
+
+def close_expired(now: datetime) -> int:
+    """Open check-ins whose response window is over are closed (answered or not)."""
+    result = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.status == CheckInStatus.OPEN, CheckIn.first_sent_at <= now - RESPONSE_WINDOW)
+        .values(status=CheckInStatus.CLOSED.value, closed_at=now, close_reason="window_over")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)
+
+
+def skip_late(now: datetime) -> int:
+    """Never late: a check-in not first sent within 14 days of its due time is skipped, never sent."""
+    result = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at <= now - LATEST_FIRST_SEND)
+        .values(status=CheckInStatus.SKIPPED.value, closed_at=now, close_reason="not_sent_in_time")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)
+
+
+def _opted_out_condition() -> Any:
+    return exists(
+        select(ContactPoint.id).where(
+            ContactPoint.opted_out_at.is_not(None),
+            or_(ContactPoint.contact_hash == Client.phone_hash, ContactPoint.contact_hash == Client.email_hash),
+        )
+    )
+
+
+def withdraw_blocked(now: datetime) -> int:
+    """Check-ins falling due while contact is stopped or the client opted out are withdrawn (not sent)."""
+    blocked = (
+        select(CheckIn.id)
+        .join(Episode, Episode.id == CheckIn.episode_id)
+        .join(Client, Client.id == CheckIn.client_id)
+        .where(
+            CheckIn.status == CheckInStatus.SCHEDULED,
+            CheckIn.due_at <= now,
+            or_(Episode.contact_stopped_reason.is_not(None), Episode.consent.is_(False), _opted_out_condition()),
+        )
+    )
+    result = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id.in_(blocked.scalar_subquery()), CheckIn.status == CheckInStatus.SCHEDULED)
+        .values(status=CheckInStatus.WITHDRAWN.value, closed_at=now, close_reason="contact_stopped")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)
+
+
+def claim_due(now: datetime, open_services: set[int], limit: int) -> list[int]:
+    """Atomically claim up to `limit` due check-ins; returns the ids this caller now owns."""
+    other = aliased(CheckIn)
+    candidates = (
+        select(CheckIn.id)
+        .join(Episode, Episode.id == CheckIn.episode_id)
+        .join(Client, Client.id == CheckIn.client_id)
+        .where(
+            CheckIn.status == CheckInStatus.SCHEDULED,
+            CheckIn.due_at <= now,
+            or_(CheckIn.next_attempt_at.is_(None), CheckIn.next_attempt_at <= now),
+            Episode.service_id.in_(open_services),
+            Episode.consent.is_(True),
+            Episode.contact_stopped_reason.is_(None),
+            ~_opted_out_condition(),
+            # One open check-in per client; an earlier one still waiting goes first. Only a client's
+            # earliest waiting check-in is ever a candidate, so concurrent claimers meet on the same
+            # row, where SKIP LOCKED (or SQLite's single writer) lets exactly one of them have it.
+            ~exists(
+                select(other.id).where(
+                    other.client_id == CheckIn.client_id,
+                    other.id != CheckIn.id,
+                    or_(
+                        other.status.in_((CheckInStatus.OPEN, CheckInStatus.SENDING)),
+                        and_(
+                            other.status == CheckInStatus.SCHEDULED,
+                            or_(other.due_at < CheckIn.due_at, and_(other.due_at == CheckIn.due_at, other.id < CheckIn.id)),
+                        ),
+                    ),
+                )
+            ),
+        )
+        .order_by(CheckIn.due_at, CheckIn.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=CheckIn)
+    )
+    token = secrets.token_hex(16)
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id.in_(candidates.scalar_subquery()), CheckIn.status == CheckInStatus.SCHEDULED)
+        .values(status=CheckInStatus.SENDING.value, claim_token=token, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return list(db.session.scalars(select(CheckIn.id).where(CheckIn.claim_token == token)))
+
+
+_SEND_COLUMNS = (
+    CheckIn.id, CheckIn.client_id, CheckIn.send_attempts, Client.phone_enc, Client.phone_hash,
+    Client.phone_is_uk_mobile, Client.email_enc, Client.email_hash, Client.sms_failed_at, Client.email_failed_at,
+    Client.preferred_channel, Service.short_name, Service.sms_links, Episode.contact_stopped_reason, Episode.consent,
+)
+
+
+def send_first_messages(check_in_ids: list[int], now: datetime, senders: Senders, summary: TickSummary) -> None:
+    """First sends for claimed check-ins, falling back to the other channel on a permanent failure."""
+    rows = db.session.execute(
+        select(*_SEND_COLUMNS)
+        .join(Client, Client.id == CheckIn.client_id)
+        .join(Episode, Episode.id == CheckIn.episode_id)
+        .join(Service, Service.id == Episode.service_id)
+        .where(CheckIn.id.in_(check_in_ids))
+    ).all()
+    # Re-checked inside the claim, just before the provider is called.
+    opted_out = opted_out_clients(row.client_id for row in rows)
+    pending = {row.id: SimpleNamespace(**row._asdict()) for row in rows}
+    tried: dict[int, set[str]] = {row.id: set() for row in rows}
+    while pending:
+        items: list[Outgoing] = []
+        owners: dict[int, Any] = {}
+        for check_in_id, row in list(pending.items()):
+            if row.client_id in opted_out or row.contact_stopped_reason or not row.consent:
+                _release(check_in_id, CheckInStatus.WITHDRAWN, now, "contact_stopped")
+                summary.withdrawn += 1
+                del pending[check_in_id]
+                continue
+            channels = [
+                channel
+                for channel in usable_channels(
+                    has_uk_mobile=bool(row.phone_enc and row.phone_is_uk_mobile), has_email=bool(row.email_enc),
+                    sms_failed=row.sms_failed_at is not None, email_failed=row.email_failed_at is not None,
+                    preferred=row.preferred_channel,
+                )
+                if channel not in tried[check_in_id]
+            ]
+            if not channels:
+                _release(check_in_id, CheckInStatus.CLOSED, now, "unreachable")
+                summary.failed += 1
+                del pending[check_in_id]
+                continue
+            channel = channels[0]
+            tried[check_in_id].add(channel)
+            item = _prepare_first(check_in_id, row, channel, now, purpose="first" if len(tried[check_in_id]) == 1 else "fallback")
+            items.append(item)
+            owners[item.message_id] = (check_in_id, row, channel)
+        db.session.commit()  # message rows exist before any provider call
+        send_all(items, senders.sms, senders.email, senders.per_second)
+        for item in items:
+            check_in_id, row, channel = owners[item.message_id]
+            outcome = item.outcome
+            assert outcome is not None
+            _record_outcome(item, now)
+            if outcome.status == "accepted":
+                _open(check_in_id, channel, now)
+                summary.sent += 1
+                del pending[check_in_id]
+            elif outcome.status == "unknown":
+                if channel == "email":  # its fate cannot be known: possibly sent, never resent
+                    _open(check_in_id, channel, now)
+                    summary.sent += 1
+                # an SMS stays `sending` until reconciled against the provider after the grace period
+                del pending[check_in_id]
+            elif outcome.status == "transient":
+                attempts = row.send_attempts + 1
+                db.session.execute(
+                    update(CheckIn).where(CheckIn.id == check_in_id).values(
+                        status=CheckInStatus.SCHEDULED.value, claim_token=None, send_attempts=attempts,
+                        next_attempt_at=now + timedelta(seconds=backoff(attempts)),
+                    )
+                )
+                summary.retried += 1
+                del pending[check_in_id]
+            else:  # permanent: record, never use this channel again, then try the other one
+                summary.failed += 1
+                _channel_failed(row, channel, outcome.error_code, now)
+                if channel == "sms" and outcome.error_code in OPT_OUT_CODES:
+                    opted_out.add(row.client_id)
+                setattr(row, "sms_failed_at" if channel == "sms" else "email_failed_at", now)
+        db.session.commit()
+
+
+def _prepare_first(check_in_id: int, row: Any, channel: str, now: datetime, *, purpose: str) -> Outgoing:
+    """Write the outbound message row (status `sending`) and build what the provider gets."""
+    token, token_hash = new_survey_token()
+    db.session.execute(update(CheckIn).where(CheckIn.id == check_in_id).values(survey_token_hash=token_hash))
+    if channel == "sms":
+        link = survey_link(token) if row.sms_links else None
+        body = texts.first_message(row.short_name, link)
+        to = decrypt(row.phone_enc)
+    else:
+        to = decrypt(row.email_enc)
+    message_id = _write_message(row.client_id, check_in_id, channel, purpose, now, body="")
+    if channel == "sms":
+        item = Outgoing(message_id, "sms", to or "", body)
+    else:
+        item = email_item(message_id, to or "", row.short_name, token, row.email_hash)
+    db.session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        body=item.body if channel == "sms" else item.subject))
+    return item
+
+
+def _write_message(client_id: int, check_in_id: int | None, channel: str, purpose: str, now: datetime, body: str) -> int:
+    result = db.session.execute(
+        insert(OutboundMessage.__table__).values(
+            client_id=client_id, check_in_id=check_in_id, channel=channel, purpose=purpose, body=body,
+            status="sending", created_at=now, updated_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def _record_outcome(item: Outgoing, now: datetime) -> None:
+    outcome = item.outcome
+    assert outcome is not None
+    status = {
+        "accepted": "accepted",
+        "transient": "transient",
+        "permanent": "failed",
+        "unknown": "possibly_sent" if item.channel == "email" else "sending",
+    }[outcome.status]
+    db.session.execute(
+        update(OutboundMessage).where(OutboundMessage.id == item.message_id).values(
+            status=status, provider_id=outcome.provider_id, error_code=outcome.error_code, updated_at=now
+        )
+    )
+
+
+def _open(check_in_id: int, channel: str, now: datetime) -> None:
+    db.session.execute(
+        update(CheckIn).where(CheckIn.id == check_in_id).values(
+            status=CheckInStatus.OPEN.value, first_sent_at=now, channel=channel, claim_token=None
+        )
+    )
+
+
+def _release(check_in_id: int, status: CheckInStatus, now: datetime, reason: str) -> None:
+    db.session.execute(
+        update(CheckIn).where(CheckIn.id == check_in_id).values(
+            status=status.value, closed_at=now, close_reason=reason, claim_token=None
+        )
+    )
+
+
+def _channel_failed(row: Any, channel: str, error_code: str | None, now: datetime) -> None:
+    column = "sms_failed_at" if channel == "sms" else "email_failed_at"
+    db.session.execute(update(Client).where(Client.id == row.client_id).values({column: now}))
+    if channel == "sms" and error_code in OPT_OUT_CODES and row.phone_hash:
+        record_opt_out(row.phone_hash, "phone", "twilio_21610", now)
+
+
+def record_opt_out(contact_hash: str, kind: str, source: str, now: datetime) -> None:
+    """Opt a contact point out (at once, across services); its history is kept for the statistics."""
+    point = db.session.scalar(select(ContactPoint).where(ContactPoint.contact_hash == contact_hash))
+    if point is None:
+        point = ContactPoint(contact_hash=contact_hash, kind=kind, created_at=now)
+        db.session.add(point)
+        db.session.flush()
+    if point.opted_out_at is None:
+        point.opted_out_at = now
+        db.session.add(OptEvent(contact_point_id=point.id, kind="opt_out", source=source, at=now))
+
+
+def reconcile_stale(now: datetime, senders: Senders) -> None:
+    """Messages left `sending` by a crash are settled against the provider before anything is resent."""
+    stale = db.session.execute(
+        select(OutboundMessage.id, OutboundMessage.check_in_id, OutboundMessage.channel, OutboundMessage.body,
+               OutboundMessage.created_at, Client.phone_enc)
+        .join(Client, Client.id == OutboundMessage.client_id)
+        .where(OutboundMessage.status == "sending", OutboundMessage.created_at <= now - RECONCILE_GRACE)
+    ).all()
+    for message_id, check_in_id, channel, body, created_at, phone_enc in stale:
+        if channel == "email":
+            _settle(message_id, check_in_id, "possibly_sent", None, created_at, now)
+            continue
+        try:
+            found = senders.sms.recent_messages_to(decrypt(phone_enc) or "", created_at - timedelta(minutes=1))
+        except ProviderLookupError:
+            log.warning("reconcile: provider lookup failed for message %s; will retry", message_id)
+            continue
+        match = next((m for m in found if m.body == body), None)
+        if match is not None:
+            _settle(message_id, check_in_id, "accepted", match.sid, created_at, now)
+        else:
+            _settle(message_id, check_in_id, "not_sent", None, None, now)
+    # A claim whose message row was never written (crash in between) is simply released.
+    orphaned = select(CheckIn.id).where(
+        CheckIn.status == CheckInStatus.SENDING,
+        CheckIn.claimed_at <= now - RECONCILE_GRACE,
+        ~exists(select(OutboundMessage.id).where(OutboundMessage.check_in_id == CheckIn.id)),
+    )
+    db.session.execute(
+        update(CheckIn).where(CheckIn.id.in_(orphaned.scalar_subquery()))
+        .values(status=CheckInStatus.SCHEDULED.value, claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _settle(message_id: int, check_in_id: int | None, status: str, sid: str | None, sent_at: datetime | None,
+            now: datetime) -> None:
+    db.session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        status=status, provider_id=sid, updated_at=now))
+    if check_in_id is None:
+        return
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None or check_in.status != CheckInStatus.SENDING:
+        return
+    if status in ("accepted", "possibly_sent"):
+        check_in.status, check_in.first_sent_at = CheckInStatus.OPEN.value, sent_at or now
+        check_in.claim_token = None
+    else:
+        check_in.status, check_in.claim_token = CheckInStatus.SCHEDULED.value, None
+
+
+def send_reminders(now: datetime, open_services: set[int], senders: Senders, summary: TickSummary) -> None:
+    """One reminder 72 hours after the first send when nothing at all has been received."""
+    rows = db.session.execute(
+        select(CheckIn.id, CheckIn.client_id, CheckIn.channel, CheckIn.conversation, Client.phone_enc,
+               Client.email_enc, Client.email_hash, Service.short_name, Service.sms_links)
+        .join(Client, Client.id == CheckIn.client_id)
+        .join(Episode, Episode.id == CheckIn.episode_id)
+        .join(Service, Service.id == Episode.service_id)
+        .where(
+            CheckIn.status == CheckInStatus.OPEN,
+            CheckIn.reminder_sent_at.is_(None),
+            CheckIn.last_inbound_at.is_(None),
+            CheckIn.first_sent_at <= now - REMINDER_AFTER,
+            Episode.service_id.in_(open_services),
+            Episode.contact_stopped_reason.is_(None),
+            ~_opted_out_condition(),
+        )
+    ).all()
+    items: list[Outgoing] = []
+    for row in rows:
+        # Claim the reminder itself so two ticks never both send it.
+        claimed = db.session.execute(
+            update(CheckIn).where(CheckIn.id == row.id, CheckIn.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
+        token, token_hash = new_survey_token()
+        db.session.execute(update(CheckIn).where(CheckIn.id == row.id).values(survey_token_hash=token_hash))
+        if row.channel == "sms" and row.phone_enc:
+            body = texts.reminder("change", row.short_name, survey_link(token) if row.sms_links else None)
+            message_id = _write_message(row.client_id, row.id, "sms", "reminder", now, body)
+            items.append(Outgoing(message_id, "sms", decrypt(row.phone_enc) or "", body))
+        elif row.channel == "email" and row.email_enc:
+            message_id = _write_message(row.client_id, row.id, "email", "reminder", now, "reminder email")
+            items.append(email_item(message_id, decrypt(row.email_enc) or "", row.short_name, token,
+                                    row.email_hash, reminder=True))
+    db.session.commit()
+    send_all(items, senders.sms, senders.email, senders.per_second)
+    for item in items:
+        _record_outcome(item, now)
+        if item.outcome is not None and item.outcome.status in ("accepted", "unknown"):
+            summary.reminders += 1
+    db.session.commit()
