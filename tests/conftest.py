@@ -18,6 +18,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from config import TestingConfig, database_url
+from tests.fakes.fixtures import fake_twilio, smtp_sink  # noqa: F401  (fixtures for every test)
 
 BACKENDS = ("sqlite", "postgres")
 

@@ -39,7 +39,7 @@ CLOCK_SKEW_ALLOWANCE = timedelta(minutes=2)
 RECONCILE_LIMIT = 200
 
 
-def classify_twilio_error(code: int | None, http_status: int | None) -> SendStatus:
+def classify_twilio_error(code: int | None) -> SendStatus:
     """Permanent or transient, from a Twilio error code (REST error or status-callback ErrorCode).
 
     Only recipient errors are permanent. Any other rejection (bad credentials, a sender or body
@@ -84,12 +84,12 @@ class RedirectingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio s
 
 
 def _rest_error_outcome(code: int | None, http_status: int | None) -> SendOutcome:
-    status = classify_twilio_error(code, http_status)
+    status = classify_twilio_error(code)
     detail = f"Twilio refused the message (HTTP {http_status}, error {code})"
-    if status == "transient" and code not in TRANSIENT_CODES and http_status is not None and http_status < 500:
-        if http_status != 429:
-            detail += ": not a recipient error; check the Twilio settings and the message"
-            log.error("%s", detail)
+    throttled_or_down = code in TRANSIENT_CODES or http_status == 429 or (http_status or 500) >= 500
+    if status == "transient" and not throttled_or_down:
+        detail += ": not a recipient error; check the Twilio settings and the message"
+        log.error("%s", detail)
     return SendOutcome(status, error_code=str(code) if code is not None else None, detail=detail)
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, OutboundMessage
 from app.services import dispatch
-from tests.fakes.fixtures import fake_twilio, smtp_sink  # noqa: F401
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 
@@ -21,7 +20,7 @@ IMPORTED = datetime(2026, 9, 30, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def providers(app, fake_twilio, smtp_sink):  # noqa: F811
+def providers(app, fake_twilio, smtp_sink):
     app.config.update(fake_twilio.config(), **smtp_sink.config(), SEND_RATE_PER_SECOND=500)
     return fake_twilio, smtp_sink
 

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, OutboundMessage
-from tests.fakes.fixtures import fake_twilio, smtp_sink  # noqa: F401
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_dispatch import DISCHARGE, IMPORTED
 from tests.integration.test_intake import run_import
@@ -29,7 +28,7 @@ def process_env(app, twilio, sink) -> dict[str, str]:
     return env
 
 
-def test_concurrent_ticks_send_each_check_in_once(app, fake_twilio, smtp_sink):  # noqa: F811
+def test_concurrent_ticks_send_each_check_in_once(app, fake_twilio, smtp_sink):
     make_service(plan="4")
     run_import(
         csv_bytes([row(client_ref=f"C{i:03d}", phone=f"07400 {100000 + i}", email="", discharge_date=DISCHARGE)

@@ -302,3 +302,16 @@ def test_the_twilio_sender_is_an_sms_sender(fake_twilio: FakeTwilio) -> None:
 
     assert isinstance(sender, TwilioSmsSender)
     assert isinstance(sender, SmsSender)
+
+
+def test_after_a_restart_the_message_sent_while_dying_can_be_reconciled(fake_twilio: FakeTwilio) -> None:
+    sender = sender_for(fake_twilio)
+    since = datetime.now(UTC)
+    fake_twilio.die()
+    lost = sender.send_sms(NUMBER, "During", status_callback=None)
+    fake_twilio.start()
+
+    listed = sender.recent_messages_to(NUMBER, since)
+
+    assert lost.status == "unknown"
+    assert [m.body for m in listed] == ["During"]
