@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.domain import schedule, texts
@@ -63,7 +64,7 @@ class Senders:
         return cls(sms_sender(config), email_sender(config), float(config["SEND_RATE_PER_SECOND"]))
 
 
-def tick(now: datetime, senders: Senders | None = None, batch_size: int = 500) -> dict[str, int]:
+def tick(now: datetime, senders: Senders | None = None, batch_size: int = 1000) -> dict[str, int]:
     """Run one dispatch pass at instant `now` and say what it did."""
     senders = senders or Senders.from_config()
     summary = TickSummary()
@@ -206,7 +207,10 @@ _SEND_COLUMNS = (
 
 
 def send_first_messages(check_in_ids: list[int], now: datetime, senders: Senders, summary: TickSummary) -> None:
-    """First sends for claimed check-ins, falling back to the other channel on a permanent failure."""
+    """First sends for claimed check-ins, falling back to the other channel on a permanent failure.
+
+    Database writes are batched: one executemany per kind of write per round, not one per message.
+    """
     rows = db.session.execute(
         select(*_SEND_COLUMNS)
         .join(Client, Client.id == CheckIn.client_id)
@@ -219,11 +223,12 @@ def send_first_messages(check_in_ids: list[int], now: datetime, senders: Senders
     pending = {row.id: SimpleNamespace(**row._asdict()) for row in rows}
     tried: dict[int, set[str]] = {row.id: set() for row in rows}
     while pending:
-        items: list[Outgoing] = []
-        owners: dict[int, Any] = {}
+        batch = _Batch(now)
+        round_items: list[tuple[int, Any, str, Outgoing]] = []
         for check_in_id, row in list(pending.items()):
             if row.client_id in opted_out or row.contact_stopped_reason or not row.consent:
-                _release(check_in_id, CheckInStatus.WITHDRAWN, now, "contact_stopped")
+                batch.check_in(check_in_id, status=CheckInStatus.WITHDRAWN.value, closed_at=now,
+                               close_reason="contact_stopped", claim_token=None)
                 summary.withdrawn += 1
                 del pending[check_in_id]
                 continue
@@ -237,40 +242,36 @@ def send_first_messages(check_in_ids: list[int], now: datetime, senders: Senders
                 if channel not in tried[check_in_id]
             ]
             if not channels:
-                _release(check_in_id, CheckInStatus.CLOSED, now, "unreachable")
+                batch.check_in(check_in_id, status=CheckInStatus.CLOSED.value, closed_at=now,
+                               close_reason="unreachable", claim_token=None)
                 summary.failed += 1
                 del pending[check_in_id]
                 continue
             channel = channels[0]
             tried[check_in_id].add(channel)
-            item = _prepare_first(check_in_id, row, channel, now, purpose="first" if len(tried[check_in_id]) == 1 else "fallback")
-            items.append(item)
-            owners[item.message_id] = (check_in_id, row, channel)
+            purpose = "first" if len(tried[check_in_id]) == 1 else "fallback"
+            round_items.append((check_in_id, row, channel, _prepare_first(batch, check_in_id, row, channel, purpose)))
+        batch.write_messages([item for *_, item in round_items])
+        batch.flush()
         db.session.commit()  # message rows exist before any provider call
-        send_all(items, senders.sms, senders.email, senders.per_second)
-        for item in items:
-            check_in_id, row, channel = owners[item.message_id]
+        send_all([item for *_, item in round_items], senders.sms, senders.email, senders.per_second)
+        batch = _Batch(now)
+        for check_in_id, row, channel, item in round_items:
             outcome = item.outcome
             assert outcome is not None
-            _record_outcome(item, now)
-            if outcome.status == "accepted":
-                _open(check_in_id, channel, now)
+            batch.record(item)
+            if outcome.status == "accepted" or (outcome.status == "unknown" and channel == "email"):
+                # An email whose fate cannot be known is possibly sent: the check-in is open, never resent.
+                batch.check_in(check_in_id, status=CheckInStatus.OPEN.value, first_sent_at=now, channel=channel,
+                               claim_token=None)
                 summary.sent += 1
                 del pending[check_in_id]
             elif outcome.status == "unknown":
-                if channel == "email":  # its fate cannot be known: possibly sent, never resent
-                    _open(check_in_id, channel, now)
-                    summary.sent += 1
-                # an SMS stays `sending` until reconciled against the provider after the grace period
-                del pending[check_in_id]
+                del pending[check_in_id]  # stays `sending` until reconciled against the provider
             elif outcome.status == "transient":
                 attempts = row.send_attempts + 1
-                db.session.execute(
-                    update(CheckIn).where(CheckIn.id == check_in_id).values(
-                        status=CheckInStatus.SCHEDULED.value, claim_token=None, send_attempts=attempts,
-                        next_attempt_at=now + timedelta(seconds=backoff(attempts)),
-                    )
-                )
+                batch.check_in(check_in_id, status=CheckInStatus.SCHEDULED.value, claim_token=None,
+                               send_attempts=attempts, next_attempt_at=now + timedelta(seconds=backoff(attempts)))
                 summary.retried += 1
                 del pending[check_in_id]
             else:  # permanent: record, never use this channel again, then try the other one
@@ -279,26 +280,75 @@ def send_first_messages(check_in_ids: list[int], now: datetime, senders: Senders
                 if channel == "sms" and outcome.error_code in OPT_OUT_CODES:
                     opted_out.add(row.client_id)
                 setattr(row, "sms_failed_at" if channel == "sms" else "email_failed_at", now)
+        batch.flush()
         db.session.commit()
 
 
-def _prepare_first(check_in_id: int, row: Any, channel: str, now: datetime, *, purpose: str) -> Outgoing:
-    """Write the outbound message row (status `sending`) and build what the provider gets."""
+class _Batch:
+    """Collects the writes of one round and applies each kind with a single executemany."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.check_ins: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        self.messages: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        self.pending_rows: list[tuple[Outgoing, dict[str, Any]]] = []
+
+    def check_in(self, check_in_id: int, **values: Any) -> None:
+        self.check_ins[tuple(sorted(values))].append({"b_id": check_in_id, **values})
+
+    def new_message(self, item: Outgoing, **values: Any) -> None:
+        self.pending_rows.append((item, values))
+
+    def write_messages(self, items: list[Outgoing]) -> None:
+        """Insert the message rows of this round and give each item its row id."""
+        if not self.pending_rows:
+            return
+        rows = [{**values, "status": "sending", "created_at": self.now, "updated_at": self.now}
+                for _, values in self.pending_rows]
+        db.session.execute(insert(OutboundMessage.__table__), rows)
+        check_in_ids = [values["check_in_id"] for _, values in self.pending_rows]
+        written = dict(db.session.execute(
+            select(OutboundMessage.check_in_id, func.max(OutboundMessage.id))
+            .where(OutboundMessage.check_in_id.in_(check_in_ids), OutboundMessage.status == "sending",
+                   OutboundMessage.created_at == self.now)
+            .group_by(OutboundMessage.check_in_id)
+        ).all())
+        for item, values in self.pending_rows:
+            item.message_id = written[values["check_in_id"]]
+        self.pending_rows = []
+
+    def record(self, item: Outgoing) -> None:
+        outcome = item.outcome
+        assert outcome is not None
+        self.messages[("error_code", "provider_id", "status", "updated_at")].append({
+            "b_id": item.message_id, "status": _message_status(item), "provider_id": outcome.provider_id,
+            "error_code": outcome.error_code, "updated_at": self.now,
+        })
+
+    def flush(self) -> None:
+        for table, groups in ((CheckIn.__table__, self.check_ins), (OutboundMessage.__table__, self.messages)):
+            for keys, values in groups.items():
+                # Bind names must differ from column names in an executemany UPDATE.
+                statement = update(table).where(table.c.id == bindparam("b_id")).values(
+                    {key: bindparam(f"v_{key}") for key in keys})
+                db.session.execute(statement, [
+                    {"b_id": value["b_id"], **{f"v_{key}": value[key] for key in keys}} for value in values])
+            groups.clear()
+
+
+def _prepare_first(batch: _Batch, check_in_id: int, row: Any, channel: str, purpose: str) -> Outgoing:
+    """Build what the provider gets, with a fresh survey token; the message row is written in batch."""
     token, token_hash = new_survey_token()
-    db.session.execute(update(CheckIn).where(CheckIn.id == check_in_id).values(survey_token_hash=token_hash))
+    batch.check_in(check_in_id, survey_token_hash=token_hash)
     if channel == "sms":
         link = survey_link(token) if row.sms_links else None
-        body = texts.first_message(row.short_name, link)
-        to = decrypt(row.phone_enc)
+        item = Outgoing(0, "sms", decrypt(row.phone_enc) or "", texts.first_message(row.short_name, link))
+        recorded_body = item.body
     else:
-        to = decrypt(row.email_enc)
-    message_id = _write_message(row.client_id, check_in_id, channel, purpose, now, body="")
-    if channel == "sms":
-        item = Outgoing(message_id, "sms", to or "", body)
-    else:
-        item = email_item(message_id, to or "", row.short_name, token, row.email_hash)
-    db.session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(
-        body=item.body if channel == "sms" else item.subject))
+        item = email_item(0, decrypt(row.email_enc) or "", row.short_name, token, row.email_hash)
+        recorded_body = item.subject
+    batch.new_message(item, client_id=row.client_id, check_in_id=check_in_id, channel=channel, purpose=purpose,
+                      body=recorded_body)
     return item
 
 
@@ -312,34 +362,24 @@ def _write_message(client_id: int, check_in_id: int | None, channel: str, purpos
     return int(result.inserted_primary_key[0])
 
 
-def _record_outcome(item: Outgoing, now: datetime) -> None:
+def _message_status(item: Outgoing) -> str:
     outcome = item.outcome
     assert outcome is not None
-    status = {
+    return {
         "accepted": "accepted",
         "transient": "transient",
         "permanent": "failed",
         "unknown": "possibly_sent" if item.channel == "email" else "sending",
     }[outcome.status]
+
+
+def _record_outcome(item: Outgoing, now: datetime) -> None:
+    outcome = item.outcome
+    assert outcome is not None
     db.session.execute(
         update(OutboundMessage).where(OutboundMessage.id == item.message_id).values(
-            status=status, provider_id=outcome.provider_id, error_code=outcome.error_code, updated_at=now
-        )
-    )
-
-
-def _open(check_in_id: int, channel: str, now: datetime) -> None:
-    db.session.execute(
-        update(CheckIn).where(CheckIn.id == check_in_id).values(
-            status=CheckInStatus.OPEN.value, first_sent_at=now, channel=channel, claim_token=None
-        )
-    )
-
-
-def _release(check_in_id: int, status: CheckInStatus, now: datetime, reason: str) -> None:
-    db.session.execute(
-        update(CheckIn).where(CheckIn.id == check_in_id).values(
-            status=status.value, closed_at=now, close_reason=reason, claim_token=None
+            status=_message_status(item), provider_id=outcome.provider_id, error_code=outcome.error_code,
+            updated_at=now,
         )
     )
 

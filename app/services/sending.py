@@ -56,7 +56,7 @@ class Outgoing:
 
 
 def send_all(items: Sequence[Outgoing], sms: SmsSender, email: EmailSender, per_second: float,
-             max_workers: int = 32) -> None:
+             max_workers: int = 128) -> None:
     """Send every item concurrently within the rate limit; each gets its outcome (never raises)."""
     limiter = RateLimiter(per_second)
     status_callback = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/webhooks/twilio/status"
@@ -73,7 +73,7 @@ def send_all(items: Sequence[Outgoing], sms: SmsSender, email: EmailSender, per_
 
     if not items:
         return
-    workers = max(1, min(max_workers, len(items), int(per_second * 2) or 1))
+    workers = max(1, min(max_workers, len(items), int(per_second) or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="send") as pool:
         list(pool.map(send, items))
 
