@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 from dotenv import load_dotenv
 
@@ -15,7 +16,7 @@ BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
 # Development-only secrets. They are public (they are in the repository), so production refuses them.
-DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105 - public on purpose; production refuses it
 DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmVybmV0LWtleS1ub3QtZm9yLXByb2Q="
 DEV_CONTACT_HASH_KEY = "dev-only-contact-hash-key"
 
@@ -50,7 +51,7 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
 
     FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS") or DEV_FIELD_ENCRYPTION_KEY

@@ -48,30 +48,67 @@ def fill(count: int) -> None:
     """Clients, episodes and one due check-in each, written with Core executemany in batches."""
     security = field_security()
     organisation.create_area("BENCH", "Bench", actor="bench", now=NOW)
-    service = organisation.create_service("BENCH", "Bench", "BENCH", organisation.ServiceSettings(short_name="Bench"),
-                                          actor="bench", now=NOW)
+    service = organisation.create_service(
+        "BENCH", "Bench", "BENCH", organisation.ServiceSettings(short_name="Bench"), actor="bench", now=NOW
+    )
     batch = 5000
     for start in range(0, count, batch):
         numbers = range(start, min(count, start + batch))
         clients = []
         for n in numbers:
             phone = f"+4474{n:08d}"
-            clients.append({"service_id": service.id, "client_ref": f"B{n:07d}", "phone_enc": security.encrypt(phone),
-                            "phone_hash": security.contact_hash(phone), "phone_is_uk_mobile": True,
-                            "preferred_channel": "sms", "created_at": NOW, "updated_at": NOW})
+            clients.append(
+                {
+                    "service_id": service.id,
+                    "client_ref": f"B{n:07d}",
+                    "phone_enc": security.encrypt(phone),
+                    "phone_hash": security.contact_hash(phone),
+                    "phone_is_uk_mobile": True,
+                    "preferred_channel": "sms",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
         db.session.execute(insert(Client.__table__), clients)
-        ids = dict(db.session.execute(select(Client.client_ref, Client.id).where(
-            Client.client_ref.in_([c["client_ref"] for c in clients]))).all())
-        episodes = [{"client_id": ids[c["client_ref"]], "service_id": service.id, "consent": True,
-                     "referral_date": date(2026, 1, 5), "discharge_date": date(2026, 9, 7), "treatment_sessions": 6,
-                     "problem_descriptor": "F41.1", "plan": "4", "row_fingerprint": "bench",
-                     "created_at": NOW, "updated_at": NOW} for c in clients]
+        ids = dict(
+            db.session.execute(
+                select(Client.client_ref, Client.id).where(Client.client_ref.in_([c["client_ref"] for c in clients]))
+            ).all()
+        )
+        episodes = [
+            {
+                "client_id": ids[c["client_ref"]],
+                "service_id": service.id,
+                "consent": True,
+                "referral_date": date(2026, 1, 5),
+                "discharge_date": date(2026, 9, 7),
+                "treatment_sessions": 6,
+                "problem_descriptor": "F41.1",
+                "plan": "4",
+                "row_fingerprint": "bench",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for c in clients
+        ]
         db.session.execute(insert(Episode.__table__), episodes)
-        episode_ids = db.session.execute(select(Episode.id, Episode.client_id).where(
-            Episode.client_id.in_(list(ids.values())))).all()
-        db.session.execute(insert(CheckIn.__table__), [
-            {"episode_id": e, "client_id": c, "offset_weeks": 4, "due_at": NOW, "status": CheckInStatus.SCHEDULED.value,
-             "send_attempts": 0} for e, c in episode_ids])
+        episode_ids = db.session.execute(
+            select(Episode.id, Episode.client_id).where(Episode.client_id.in_(list(ids.values())))
+        ).all()
+        db.session.execute(
+            insert(CheckIn.__table__),
+            [
+                {
+                    "episode_id": e,
+                    "client_id": c,
+                    "offset_weeks": 4,
+                    "due_at": NOW,
+                    "status": CheckInStatus.SCHEDULED.value,
+                    "send_attempts": 0,
+                }
+                for e, c in episode_ids
+            ],
+        )
         db.session.commit()
 
 
@@ -83,17 +120,28 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     port = free_port()
-    fake = subprocess.Popen([sys.executable, "-m", "tests.fakes.fake_twilio", "--port", str(port),
-                             "--latency", str(args.latency)], cwd=ROOT, stdout=subprocess.DEVNULL)
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.fake_twilio", "--port", str(port), "--latency", str(args.latency)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             from config import database_url
 
             url = database_url(args.database_url) if args.database_url else f"sqlite:///{tmp}/bench.db"
-            app = create_app(TestingConfig, overrides={
-                "SQLALCHEMY_DATABASE_URI": url, "SMS_TRANSPORT": "twilio", "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
-                "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "TWILIO_FROM_NUMBER": "+447400000001",
-                "TWILIO_API_BASE": f"http://127.0.0.1:{port}", "SEND_RATE_PER_SECOND": args.rate})
+            app = create_app(
+                TestingConfig,
+                overrides={
+                    "SQLALCHEMY_DATABASE_URI": url,
+                    "SMS_TRANSPORT": "twilio",
+                    "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+                    "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+                    "TWILIO_FROM_NUMBER": "+447400000001",
+                    "TWILIO_API_BASE": f"http://127.0.0.1:{port}",
+                    "SEND_RATE_PER_SECOND": args.rate,
+                },
+            )
             with app.app_context():
                 if db.engine.dialect.name == "postgresql":
                     with db.engine.begin() as connection:
@@ -105,8 +153,9 @@ def main() -> None:
                 filled = time.perf_counter()
                 summary = dispatch.tick(NOW + timedelta(minutes=1))
                 ticked = time.perf_counter()
-                accepted = db.session.scalar(select(func.count()).select_from(OutboundMessage)
-                                             .where(OutboundMessage.status == "accepted"))
+                accepted = db.session.scalar(
+                    select(func.count()).select_from(OutboundMessage).where(OutboundMessage.status == "accepted")
+                )
                 backend = db.engine.dialect.name
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"database: {backend}; due check-ins: {args.count}; fake Twilio latency {args.latency * 1000:.0f} ms")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.services import demo, intake, organisation  # noqa: E402
-from config import TestingConfig  # noqa: E402
+from app import create_app
+from app.extensions import db
+from app.services import demo, intake, organisation
+from config import TestingConfig
 
 
 def main() -> None:
@@ -36,16 +36,24 @@ def main() -> None:
             db.create_all()
             now = datetime.now(UTC)
             organisation.create_area("BENCH", "Bench area", actor="bench", now=now)
-            organisation.create_service("BENCH", "Bench service", "BENCH", organisation.ServiceSettings(short_name="Bench"),
-                                        actor="bench", now=now)
+            organisation.create_service(
+                "BENCH",
+                "Bench service",
+                "BENCH",
+                organisation.ServiceSettings(short_name="Bench"),
+                actor="bench",
+                now=now,
+            )
             started = time.perf_counter()
             data = demo.synthetic_discharge_csv(random.Random(1), args.rows, now.date(), "B")
             generated = time.perf_counter()
-            result = intake.import_discharge_list("BENCH", data, filename="bench.csv", actor="bench", now=now,
-                                                  today=now.date())
+            result = intake.import_discharge_list(
+                "BENCH", data, filename="bench.csv", actor="bench", now=now, today=now.date()
+            )
             imported = time.perf_counter()
-            again = intake.import_discharge_list("BENCH", data, filename="bench.csv", actor="bench", now=now,
-                                                 today=now.date())
+            again = intake.import_discharge_list(
+                "BENCH", data, filename="bench.csv", actor="bench", now=now, today=now.date()
+            )
             reimported = time.perf_counter()
             backend = db.engine.url.get_backend_name()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

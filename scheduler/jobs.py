@@ -32,9 +32,9 @@ def heartbeat(app: Flask, now: datetime) -> None:
 
     with app.app_context():
         due = db.session.scalar(
-            select(func.count()).select_from(CheckIn).where(
-                CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at <= now
-            )
+            select(func.count())
+            .select_from(CheckIn)
+            .where(CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at <= now)
         )
         log.info("heartbeat: %s check-in(s) due and not yet sent", due)
         db.session.remove()

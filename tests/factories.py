@@ -26,7 +26,12 @@ def make_service(code: str = "TYNE", area: str = "NE", **settings: object) -> Se
         organisation.create_area(area, f"Area {area}", actor="test", now=NOW)
     options = {"short_name": "Tyne Wellbeing", "safeguarding_email": "safe@example.org", **settings}
     return organisation.create_service(
-        code, f"Service {code}", area, organisation.ServiceSettings(**options), actor="test", now=NOW  # type: ignore[arg-type]
+        code,
+        f"Service {code}",
+        area,
+        organisation.ServiceSettings(**options),
+        actor="test",
+        now=NOW,  # type: ignore[arg-type]
     )
 
 

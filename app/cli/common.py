@@ -33,7 +33,9 @@ def parse_instant(value: str | None, option: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 time such as 2027-01-31T09:00:00Z", param_hint=option) from None
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time such as 2027-01-31T09:00:00Z", param_hint=option
+        ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

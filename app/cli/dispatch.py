@@ -16,8 +16,12 @@ def dispatch() -> None:
     pass
 
 
-@dispatch.command("tick", help="Send what is due at that instant, send reminders, close expired check-ins; print a JSON summary.")
-@click.option("--now", "now_text", help="Act as if it were this instant (ISO 8601; without an offset, UTC). Default: now.")
+@dispatch.command(
+    "tick", help="Send what is due at that instant, send reminders, close expired check-ins; print a JSON summary."
+)
+@click.option(
+    "--now", "now_text", help="Act as if it were this instant (ISO 8601; without an offset, UTC). Default: now."
+)
 @with_appcontext
 @command_with_clear_errors
 def tick(now_text: str | None) -> None:

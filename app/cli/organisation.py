@@ -46,7 +46,9 @@ def services() -> None:
 @click.option("--code", required=True, help="Short unique code used in files and commands.")
 @click.option("--name", required=True, help="Full name (never shown to clients).")
 @click.option("--area", "area_code", required=True, help="Code of the area the service belongs to.")
-@click.option("--short-name", help="Discreet name clients see in texts: GSM-7, at most 20 characters. Default: the code.")
+@click.option(
+    "--short-name", help="Discreet name clients see in texts: GSM-7, at most 20 characters. Default: the code."
+)
 @click.option("--timezone", default="Europe/London", show_default=True, help="IANA time zone of the send window.")
 @click.option("--send-window", default="10:00-19:00", show_default=True, help="Local hours for messages we start.")
 @click.option("--send-days", default="mon-sat", show_default=True, help="Days for messages we start, e.g. mon-fri.")

@@ -24,14 +24,16 @@ def stats() -> None:
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @with_appcontext
 @command_with_clear_errors
-def summary(as_of: str | None, service_code: str | None, area_code: str | None, published: bool,
-            output_format: str) -> None:
+def summary(
+    as_of: str | None, service_code: str | None, area_code: str | None, published: bool, output_format: str
+) -> None:
     from app.services import statistics  # numpy/scipy load only for the commands that need them
 
     now = parse_instant(None, "now")
     day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
-    result = statistics.summary(day, service_code=service_code, area_code=area_code, published=published,
-                                actor=cli_actor(), now=now)
+    result = statistics.summary(
+        day, service_code=service_code, area_code=area_code, published=published, actor=cli_actor(), now=now
+    )
     if output_format == "json":
         click.echo(json.dumps(result, indent=2))
     else:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import phonenumbers
-from phonenumbers import phonenumberutil
 from email_validator import EmailNotValidError, validate_email
+from phonenumbers import phonenumberutil
 
 COLUMNS: tuple[str, ...] = (
     "client_ref",
@@ -205,7 +205,7 @@ def normalise_phone(value: str) -> tuple[str, bool] | None:
         # Fast path for the common case (10x faster than number_type, which first tries every
         # region sharing +44): classify against GB's own metadata, exactly as number_type would
         # once it had found the region. tests/unit/test_phone_fast_path.py checks they agree.
-        number_type = phonenumberutil._number_type_helper(  # noqa: SLF001
+        number_type = phonenumberutil._number_type_helper(
             phonenumbers.national_significant_number(number), _GB_METADATA
         )
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -386,7 +386,10 @@ def _read_contact(reader: _RowReader) -> dict[str, object]:
     if phone_text:
         normalised = normalise_phone(phone_text)
         if normalised is None:
-            reader.problem("phone", "is not a valid phone number (a UK number such as 07xxx xxxxxx, or E.164 such as +447xxxxxxxxx)")
+            reader.problem(
+                "phone",
+                "is not a valid phone number (a UK number such as 07xxx xxxxxx, or E.164 such as +447xxxxxxxxx)",
+            )
         else:
             phone, uk_mobile = normalised
     email: str | None = None

@@ -92,7 +92,9 @@ def check_short_name(name: str) -> str:
     if len(name) > SHORT_NAME_MAX:
         raise DiscretionError(f"the short name {name!r} is longer than {SHORT_NAME_MAX} characters")
     if not is_gsm7(name):
-        raise DiscretionError(f"the short name {name!r} has characters that not every phone can show (use plain letters)")
+        raise DiscretionError(
+            f"the short name {name!r} has characters that not every phone can show (use plain letters)"
+        )
     found = forbidden_words_in(name)
     if found:
         raise DiscretionError(

@@ -7,6 +7,7 @@ the service's own time zone. Send windows are judged in local wall-clock time, s
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def parse_plan(text: str) -> tuple[int, ...]:
         if not _WHOLE_NUMBER.fullmatch(part) or int(part) < 1:
             raise ScheduleError(f"plan: {part!r} is not a whole number of weeks (1 or more)")
         weeks.append(int(part))
-    if any(later <= earlier for earlier, later in zip(weeks, weeks[1:], strict=False)):
+    if any(later <= earlier for earlier, later in itertools.pairwise(weeks)):
         raise ScheduleError("plan: weeks must be unique and increasing, e.g. 4,8,18,26,52")
     return tuple(weeks)
 

@@ -38,7 +38,8 @@ class FieldSecurity:
         except (ValueError, TypeError) as error:
             raise ConfigError(
                 "FIELD_ENCRYPTION_KEYS must be comma-separated Fernet keys "
-                "(make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+                "(make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
             ) from error
         if not hash_key:
             raise ConfigError("CONTACT_HASH_KEY is empty")

@@ -54,10 +54,24 @@ def synthetic_discharge_csv(rng: random.Random, clients: int, today: date, prefi
     writer = csv.writer(out)
     writer.writerow(
         [
-            "client_ref", "phone", "email", "preferred_channel", "consent_to_follow_up", "referral_date",
-            "assessment_date", "first_treatment_date", "discharge_date", "treatment_sessions",
-            "problem_descriptor", "intensity", "phq9_first", "phq9_last", "gad7_first", "gad7_last",
-            "ending_reason", "language",
+            "client_ref",
+            "phone",
+            "email",
+            "preferred_channel",
+            "consent_to_follow_up",
+            "referral_date",
+            "assessment_date",
+            "first_treatment_date",
+            "discharge_date",
+            "treatment_sessions",
+            "problem_descriptor",
+            "intensity",
+            "phq9_first",
+            "phq9_last",
+            "gad7_first",
+            "gad7_last",
+            "ending_reason",
+            "language",
         ]
     )
     for number in range(1, clients + 1):
@@ -103,7 +117,9 @@ def _synthetic_mobile(rng: random.Random) -> str:
             return candidate
 
 
-def seed(*, actor: str, now: datetime, today: date, clients_per_service: int = 120, seed_value: int = 2026) -> list[DemoAccount]:
+def seed(
+    *, actor: str, now: datetime, today: date, clients_per_service: int = 120, seed_value: int = 2026
+) -> list[DemoAccount]:
     """Create the demo organisation, clients and one user per role; returns the accounts (passwords shown once)."""
     refuse_real_transports()
     if not database_is_empty():
@@ -112,7 +128,9 @@ def seed(*, actor: str, now: datetime, today: date, clients_per_service: int = 1
     for code, name in AREAS:
         organisation.create_area(code, name, actor=actor, now=now)
     for code, name, area, short_name in SERVICES:
-        settings = organisation.ServiceSettings(short_name=short_name, safeguarding_email=f"safeguarding.{code.lower()}@example.org")
+        settings = organisation.ServiceSettings(
+            short_name=short_name, safeguarding_email=f"safeguarding.{code.lower()}@example.org"
+        )
         organisation.create_service(code, name, area, settings, actor=actor, now=now)
         data = synthetic_discharge_csv(rng, clients_per_service, today, code)
         intake.import_discharge_list(code, data, filename=f"demo-{code}.csv", actor=actor, now=now, today=today)

@@ -23,11 +23,7 @@ def check_in_email(short_name: str, survey_link: str, unsubscribe_link: str, *, 
         f"{short_name} is checking in, independently of the service you saw, to ask how you are now "
         "compared with when you first went. It takes about a minute."
     )
-    footer = (
-        "This address does not read replies. "
-        f"{CRISIS} "
-        f"To stop these messages: {unsubscribe_link}"
-    )
+    footer = f"This address does not read replies. {CRISIS} To stop these messages: {unsubscribe_link}"
     text = f"{intro}\n\nAnswer here: {survey_link}\n\n--\n{footer}\n"
     html = (
         f"<p>{escape(intro)}</p>"

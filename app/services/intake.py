@@ -105,9 +105,7 @@ def import_discharge_list(
                 unchanged=result.unchanged,
             )
         )
-        audit.record(
-            actor, "intake.import", now, subject=f"service:{service.code}", file=filename, **_counts(result)
-        )
+        audit.record(actor, "intake.import", now, subject=f"service:{service.code}", file=filename, **_counts(result))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -202,8 +200,13 @@ class _Writer:
         new_refs = [ref for ref in contact if ref not in ids]
         for batch in _batches(new_refs, self.BATCH):
             values = [
-                {"service_id": self.service.id, "client_ref": ref, **self._contact_values(contact[ref]),
-                 "created_at": self.now, "updated_at": self.now}
+                {
+                    "service_id": self.service.id,
+                    "client_ref": ref,
+                    **self._contact_values(contact[ref]),
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
                 for ref in batch
             ]
             # Plain executemany, then one look-up: RETURNING over many rows is far slower here.
@@ -234,8 +237,14 @@ class _Writer:
 
     def _contact_values(self, row: DischargeRow) -> dict[str, object]:
         if not row.consent:
-            return {"phone_enc": None, "phone_hash": None, "email_enc": None, "email_hash": None,
-                    "phone_is_uk_mobile": False, "preferred_channel": None}
+            return {
+                "phone_enc": None,
+                "phone_hash": None,
+                "email_enc": None,
+                "email_hash": None,
+                "phone_is_uk_mobile": False,
+                "preferred_channel": None,
+            }
         return {
             "phone_enc": self.security.encrypt(row.phone) if row.phone else None,
             "phone_hash": self.security.contact_hash(row.phone) if row.phone else None,
@@ -293,7 +302,9 @@ class _Writer:
             if progress:
                 progress(len(batch))
 
-    def _check_in(self, episode_id: int, client_id: int, discharge: date, offset: int, status: str) -> dict[str, object]:
+    def _check_in(
+        self, episode_id: int, client_id: int, discharge: date, offset: int, status: str
+    ) -> dict[str, object]:
         closed = status == CheckInStatus.WITHDRAWN
         return {
             "episode_id": episode_id,
@@ -316,8 +327,7 @@ class _Writer:
         for batch in _batches(rows, self.BATCH):
             ids = {existing[(row.client_ref, row.discharge_date)][0]: row for row in batch}
             episodes = {
-                episode.id: episode
-                for episode in db.session.scalars(select(Episode).where(Episode.id.in_(ids)))
+                episode.id: episode for episode in db.session.scalars(select(Episode).where(Episode.id.in_(ids)))
             }
             for episode_id, row in ids.items():
                 episode = episodes[episode_id]
@@ -353,9 +363,7 @@ def replan(
     due = due or (lambda discharge, offset: schedule.due_at(discharge, offset, window))
     contactable = episode.consent and episode.contact_stopped_reason is None
     rows = db.session.execute(
-        select(CheckIn.id, CheckIn.offset_weeks, CheckIn.status, CheckIn.due_at).where(
-            CheckIn.episode_id == episode.id
-        )
+        select(CheckIn.id, CheckIn.offset_weeks, CheckIn.status, CheckIn.due_at).where(CheckIn.episode_id == episode.id)
     ).all()
     settled = {
         offset

@@ -51,7 +51,9 @@ class ServiceSettings:
     sms_links: bool = False
 
 
-def create_service(code: str, name: str, area_code: str, settings: ServiceSettings, *, actor: str, now: datetime) -> Service:
+def create_service(
+    code: str, name: str, area_code: str, settings: ServiceSettings, *, actor: str, now: datetime
+) -> Service:
     """Create a therapy service in an area, validating every setting before writing anything."""
     _check_code("service", code)
     if not name.strip():

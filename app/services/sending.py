@@ -55,8 +55,9 @@ class Outgoing:
     outcome: SendOutcome | None = None
 
 
-def send_all(items: Sequence[Outgoing], sms: SmsSender, email: EmailSender, per_second: float,
-             max_workers: int = 128) -> None:
+def send_all(
+    items: Sequence[Outgoing], sms: SmsSender, email: EmailSender, per_second: float, max_workers: int = 128
+) -> None:
     """Send every item concurrently within the rate limit; each gets its outcome (never raises)."""
     limiter = RateLimiter(per_second)
     status_callback = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/webhooks/twilio/status"
@@ -68,7 +69,7 @@ def send_all(items: Sequence[Outgoing], sms: SmsSender, email: EmailSender, per_
                 item.outcome = sms.send_sms(item.to, item.body, status_callback=status_callback)
             else:
                 item.outcome = email.send_email(item.to, item.subject, item.body, item.html, item.headers or {})
-        except Exception as error:  # noqa: BLE001 - a transport bug must not lose the others' outcomes
+        except Exception as error:
             item.outcome = SendOutcome.unknown(f"transport raised {type(error).__name__}")
 
     if not items:
@@ -97,8 +98,9 @@ def decrypt(token: str | None) -> str | None:
     return field_security().decrypt(token) if token else None
 
 
-def email_item(message_id: int, to: str, short_name: str, survey_token: str, contact_hash: str,
-               *, reminder: bool = False) -> Outgoing:
+def email_item(
+    message_id: int, to: str, short_name: str, survey_token: str, contact_hash: str, *, reminder: bool = False
+) -> Outgoing:
     content = check_in_email(short_name, survey_link(survey_token), unsubscribe_link(contact_hash), reminder=reminder)
     return Outgoing(message_id, "email", to, content.text, content.subject, content.html, content.headers)
 

@@ -27,12 +27,27 @@ def test_home_and_404_pages(app):
 
 
 def start_in_production(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key not in {
-        "SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "FIELD_ENCRYPTION_KEYS", "CONTACT_HASH_KEY", "SAFEGUARDING_EMAIL"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "PUBLIC_BASE_URL",
+            "FIELD_ENCRYPTION_KEYS",
+            "CONTACT_HASH_KEY",
+            "SAFEGUARDING_EMAIL",
+        }
+    }
     env.update({"STILLWELL_ENV": "production", **extra})
     return subprocess.run(
         [sys.executable, "-c", "from app import create_app; create_app(); print('started')"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -65,10 +80,23 @@ def test_production_refuses_development_keys(tmp_path):
 
 def test_web_entry_point_does_not_start_a_scheduler():
     code = "import wsgi, threading; print(sorted(t.name for t in threading.enumerate()))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "STILLWELL_ENV": "development"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "STILLWELL_ENV": "development"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['MainThread']"
-    assert "apscheduler" not in subprocess.run(
-        [sys.executable, "-c", "import sys, wsgi; print(' '.join(sys.modules))"], cwd=ROOT, capture_output=True, text=True,
-        timeout=60).stdout
+    assert (
+        "apscheduler"
+        not in subprocess.run(
+            [sys.executable, "-c", "import sys, wsgi; print(' '.join(sys.modules))"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    )

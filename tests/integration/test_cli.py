@@ -21,9 +21,26 @@ def invoke(runner, *args: str, input: str | None = None):
 def setup_service(runner) -> None:
     assert invoke(runner, "areas", "create", "--code", "NE", "--name", "North East").exit_code == 0
     result = invoke(
-        runner, "services", "create", "--code", "TYNE", "--name", "Tyneside service", "--area", "NE",
-        "--short-name", "Tyne Wellbeing", "--plan", "4,8,26", "--send-window", "09:30-18:00",
-        "--send-days", "mon-fri", "--safeguarding-email", "safe@example.org", "--sms-links",
+        runner,
+        "services",
+        "create",
+        "--code",
+        "TYNE",
+        "--name",
+        "Tyneside service",
+        "--area",
+        "NE",
+        "--short-name",
+        "Tyne Wellbeing",
+        "--plan",
+        "4,8,26",
+        "--send-window",
+        "09:30-18:00",
+        "--send-days",
+        "mon-fri",
+        "--safeguarding-email",
+        "safe@example.org",
+        "--sms-links",
     )
     assert result.exit_code == 0, result.output
 
@@ -31,7 +48,12 @@ def setup_service(runner) -> None:
 def test_areas_and_services_create(runner):
     setup_service(runner)
     service = db.session.scalars(select(Service)).one()
-    assert (service.code, service.area.code, service.short_name, service.plan) == ("TYNE", "NE", "Tyne Wellbeing", "4,8,26")
+    assert (service.code, service.area.code, service.short_name, service.plan) == (
+        "TYNE",
+        "NE",
+        "Tyne Wellbeing",
+        "4,8,26",
+    )
     assert (service.send_window, service.send_days, service.sms_links) == ("09:30-18:00", "mon,tue,wed,thu,fri", True)
     assert service.timezone == "Europe/London"
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 2
@@ -42,7 +64,11 @@ def test_service_defaults(runner):
     assert invoke(runner, "services", "create", "--code", "WEAR", "--name", "W", "--area", "NE").exit_code == 0
     service = db.session.scalars(select(Service)).one()
     assert (service.plan, service.send_window, service.send_days, service.sms_links) == (
-        "4,8,18,26,52", "10:00-19:00", "mon,tue,wed,thu,fri,sat", False)
+        "4,8,18,26,52",
+        "10:00-19:00",
+        "mon,tue,wed,thu,fri,sat",
+        False,
+    )
 
 
 def test_bad_admin_input_gets_clear_errors(runner):
@@ -51,11 +77,26 @@ def test_bad_admin_input_gets_clear_errors(runner):
         (["areas", "create", "--code", "NE", "--name", "Again"], "already exists"),
         (["services", "create", "--code", "S1", "--name", "S", "--area", "XX"], "does not exist"),
         (["services", "create", "--code", "S1", "--name", "S", "--area", "NE", "--plan", "8,4"], "increasing"),
-        (["services", "create", "--code", "S1", "--name", "S", "--area", "NE", "--short-name", "Tyne Talking Therapies"],
-         "talking therapies"),
+        (
+            [
+                "services",
+                "create",
+                "--code",
+                "S1",
+                "--name",
+                "S",
+                "--area",
+                "NE",
+                "--short-name",
+                "Tyne Talking Therapies",
+            ],
+            "talking therapies",
+        ),
         (["services", "create", "--code", "S1", "--name", "S", "--area", "NE", "--timezone", "Mars/Base"], "time zone"),
-        (["services", "create", "--code", "S1", "--name", "S", "--area", "NE", "--send-window", "19:00-10:00"],
-         "start before"),
+        (
+            ["services", "create", "--code", "S1", "--name", "S", "--area", "NE", "--send-window", "19:00-10:00"],
+            "start before",
+        ),
         (["services", "create", "--code", "S1", "--name", "S", "--area", "NE", "--send-days", "funday"], "not a day"),
     ]
     for args, message in cases:
@@ -68,8 +109,19 @@ def test_bad_admin_input_gets_clear_errors(runner):
 
 def test_users_create_with_password_from_stdin(runner):
     setup_service(runner)
-    result = invoke(runner, "users", "create", "--email", "Sub@Example.org", "--role", "service_submitter",
-                    "--service", "TYNE", "--password-stdin", input="correct horse battery\n")
+    result = invoke(
+        runner,
+        "users",
+        "create",
+        "--email",
+        "Sub@Example.org",
+        "--role",
+        "service_submitter",
+        "--service",
+        "TYNE",
+        "--password-stdin",
+        input="correct horse battery\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalars(select(User)).one()
     assert user.email == "sub@example.org" and user.role == "service_submitter"
@@ -84,14 +136,20 @@ def test_users_create_refuses_bad_input(runner):
         (["--email", "a@example.org", "--role", "evaluator"], "short\n", "at least 12"),
         (["--email", "not-an-email", "--role", "evaluator"], "long enough password\n", "not a valid email"),
         (["--email", "a@example.org", "--role", "service_submitter"], "long enough password\n", "--service"),
-        (["--email", "a@example.org", "--role", "commissioner", "--service", "TYNE"], "long enough password\n", "--area"),
+        (
+            ["--email", "a@example.org", "--role", "commissioner", "--service", "TYNE"],
+            "long enough password\n",
+            "--area",
+        ),
         (["--email", "a@example.org", "--role", "admin", "--area", "NE"], "long enough password\n", "neither"),
     ]
     for args, password, message in cases:
         result = invoke(runner, "users", "create", *args, "--password-stdin", input=password)
         assert result.exit_code == 1, (args, result.output)
         assert message in result.output, (args, result.output)
-    bad_role = invoke(runner, "users", "create", "--email", "a@example.org", "--role", "king", "--password-stdin", input="x\n")
+    bad_role = invoke(
+        runner, "users", "create", "--email", "a@example.org", "--role", "king", "--password-stdin", input="x\n"
+    )
     assert bad_role.exit_code == 2
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
@@ -138,11 +196,17 @@ def test_intake_withdraw_command(runner, tmp_path: Path):
     path = tmp_path / "ok.csv"
     path.write_bytes(csv_bytes([row()]))
     invoke(runner, "intake", "import", str(path), "--service", "TYNE")
-    result = invoke(runner, "intake", "withdraw", "--service", "TYNE", "--client-ref", "C0001", "--discharge-date", "2026-06-01")
+    result = invoke(
+        runner, "intake", "withdraw", "--service", "TYNE", "--client-ref", "C0001", "--discharge-date", "2026-06-01"
+    )
     assert result.exit_code == 0 and "3 check-in(s)" in result.output
-    again = invoke(runner, "intake", "withdraw", "--service", "TYNE", "--client-ref", "C0001", "--discharge-date", "2026-06-01")
+    again = invoke(
+        runner, "intake", "withdraw", "--service", "TYNE", "--client-ref", "C0001", "--discharge-date", "2026-06-01"
+    )
     assert again.exit_code == 1 and "already withdrawn" in again.output
-    bad_date = invoke(runner, "intake", "withdraw", "--service", "TYNE", "--client-ref", "C0001", "--discharge-date", "1/6/26")
+    bad_date = invoke(
+        runner, "intake", "withdraw", "--service", "TYNE", "--client-ref", "C0001", "--discharge-date", "1/6/26"
+    )
     assert bad_date.exit_code == 2 and "not a date" in bad_date.output
 
 

@@ -59,12 +59,16 @@ def test_due_check_in_is_sent_once_by_sms(app, providers):
 
 def test_nothing_outside_the_send_window_across_clock_changes(app, providers):
     twilio, _ = providers
+    assert twilio.messages == []
     # Discharged Mon 2026-03-02: the 4-week check-in is due Mon 2026-03-30, the day after spring forward.
-    import_rows(row(discharge_date="2026-03-02", referral_date="2025-12-01", assessment_date="",
-                    first_treatment_date=""), plan="4")
+    import_rows(
+        row(discharge_date="2026-03-02", referral_date="2025-12-01", assessment_date="", first_treatment_date=""),
+        plan="4",
+    )
     spring_due = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)  # 10:00 BST
     assert tick(spring_due - timedelta(seconds=1))["claimed"] == 0
     assert tick(spring_due)["sent"] == 1
+    assert len(twilio.messages) == 1
 
 
 def test_window_closes_at_the_end_and_on_sunday(app, providers):
@@ -189,7 +193,8 @@ def test_reminder_after_72_hours_only_when_nothing_received(app, providers):
     import_rows(row(discharge_date=DISCHARGE), row(client_ref="C0002", phone="07400 222333", discharge_date=DISCHARGE))
     tick(DUE)
     answered = db.session.scalars(
-        select(CheckIn).join(Client).where(Client.client_ref == "C0002", CheckIn.offset_weeks == 4)).one()
+        select(CheckIn).join(Client).where(Client.client_ref == "C0002", CheckIn.offset_weeks == 4)
+    ).one()
     answered.last_inbound_at = DUE + timedelta(hours=1)
     db.session.commit()
     assert tick(DUE + timedelta(hours=71))["reminders"] == 0

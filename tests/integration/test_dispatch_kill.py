@@ -53,8 +53,12 @@ def test_killed_dispatch_never_sends_twice_or_loses_a_check_in(app, fake_twilio,
     for round_number in range(ROUNDS):
         numbers = [f"07400 {200000 + round_number * 100 + i}" for i in range(CLIENTS_PER_ROUND)]
         run_import(
-            csv_bytes([row(client_ref=f"R{round_number:02d}-{i}", phone=number, email="", discharge_date=DISCHARGE)
-                       for i, number in enumerate(numbers)]),
+            csv_bytes(
+                [
+                    row(client_ref=f"R{round_number:02d}-{i}", phone=number, email="", discharge_date=DISCHARGE)
+                    for i, number in enumerate(numbers)
+                ]
+            ),
             now=IMPORTED,
         )
         db.session.remove()
@@ -76,12 +80,14 @@ def test_killed_dispatch_never_sends_twice_or_loses_a_check_in(app, fake_twilio,
     duplicates = {number: count for number, count in sent_to.items() if count > 1}
     assert duplicates == {}
     assert len(sent_to) == ROUNDS * CLIENTS_PER_ROUND  # none lost
-    assert db.session.scalar(
-        select(func.count()).select_from(CheckIn).where(CheckIn.status == CheckInStatus.OPEN)
-    ) == ROUNDS * CLIENTS_PER_ROUND
-    assert db.session.scalar(
-        select(func.count()).select_from(OutboundMessage).where(OutboundMessage.status == "sending")
-    ) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.status == CheckInStatus.OPEN))
+        == ROUNDS * CLIENTS_PER_ROUND
+    )
+    assert (
+        db.session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.status == "sending"))
+        == 0
+    )
     assert kills_that_interrupted >= ROUNDS * KILLS_PER_ROUND // 2  # the kills really landed mid-tick
     outcomes = Counter(db.session.scalars(select(OutboundMessage.status)))
     print("kill test:", kills_that_interrupted, "kills mid-tick; message outcomes", dict(outcomes))

@@ -67,7 +67,9 @@ def test_changed_row_updates_episode_and_keeps_sent_check_ins(app):
     assert result.summary() == "created=0 updated=1 unchanged=0"
     episode = db.session.scalars(select(Episode)).one()
     assert episode.treatment_sessions == 9
-    offsets = db.session.execute(select(CheckIn.offset_weeks, CheckIn.id, CheckIn.status).order_by(CheckIn.offset_weeks)).all()
+    offsets = db.session.execute(
+        select(CheckIn.offset_weeks, CheckIn.id, CheckIn.status).order_by(CheckIn.offset_weeks)
+    ).all()
     assert [o for o, *_ in offsets] == [4, 8, 18, 26, 52]
     assert offsets[0][1] == sent_id and offsets[0][2] == CheckInStatus.OPEN
     assert count(Episode) == 1 and count(Client) == 1

@@ -30,7 +30,9 @@ def database_dump() -> str:
     pg_dump = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"))[-1]
     result = subprocess.run(
         [pg_dump, "-h", url.host, "-p", str(url.port), "-U", url.username or "postgres", url.database],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 

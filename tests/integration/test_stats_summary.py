@@ -14,9 +14,23 @@ from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 
 SPEC_KEYS = {
-    "methodology", "as_of", "cohort", "outcomes", "durable_recovery", "response", "change_distribution",
-    "follow_up_points", "by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month",
-    "wellness", "service_reported", "effect_sizes", "attrition",
+    "methodology",
+    "as_of",
+    "cohort",
+    "outcomes",
+    "durable_recovery",
+    "response",
+    "change_distribution",
+    "follow_up_points",
+    "by_problem_group",
+    "by_sessions",
+    "by_service",
+    "by_area",
+    "by_discharge_month",
+    "wellness",
+    "service_reported",
+    "effect_sizes",
+    "attrition",
 }
 
 
@@ -26,8 +40,9 @@ def check_in(ref: str, weeks: int) -> CheckIn:
     ).one()
 
 
-def answer(ref: str, weeks: int, at: datetime, change: str | None, usual_self: str | None = None,
-           start: date | None = None) -> None:
+def answer(
+    ref: str, weeks: int, at: datetime, change: str | None, usual_self: str | None = None, start: date | None = None
+) -> None:
     item = check_in(ref, weeks)
     item.status = CheckInStatus.CLOSED.value
     item.first_sent_at = at - timedelta(hours=2)
@@ -42,12 +57,17 @@ def answer(ref: str, weeks: int, at: datetime, change: str | None, usual_self: s
 
 def seed_cohort() -> None:
     make_service()
-    run_import(csv_bytes([
-        row(client_ref="R1", discharge_date="2026-03-01", problem_descriptor="F32.1"),
-        row(client_ref="R2", discharge_date="2026-03-01", problem_descriptor="F41.1"),
-        row(client_ref="R3", discharge_date="2026-03-01", problem_descriptor="none"),
-        row(client_ref="R4", discharge_date="2026-03-01", consent_to_follow_up="no"),
-    ]), now=datetime(2026, 11, 20, tzinfo=UTC))
+    run_import(
+        csv_bytes(
+            [
+                row(client_ref="R1", discharge_date="2026-03-01", problem_descriptor="F32.1"),
+                row(client_ref="R2", discharge_date="2026-03-01", problem_descriptor="F41.1"),
+                row(client_ref="R3", discharge_date="2026-03-01", problem_descriptor="none"),
+                row(client_ref="R4", discharge_date="2026-03-01", consent_to_follow_up="no"),
+            ]
+        ),
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+    )
     # R1 (depression): at 26 weeks well since 5 months before -> recovered (4 months needed).
     answer("R1", 26, datetime(2026, 8, 30, 12, tzinfo=UTC), "much_better", "yes", date(2026, 3, 30))
     # R2 (anxiety): same, not well.
@@ -96,13 +116,16 @@ def test_stats_summary_command_json_table_published_and_audit(app, runner):
     assert raw.exit_code == 0, raw.output
     figures = json.loads(raw.output)
     assert figures["as_of"] == "2026-09-30" and figures["outcomes"]["durably_recovered"] == 1
-    published = json.loads(runner.invoke(
-        args=["stats", "summary", "--as-of", "2026-09-30", "--format", "json", "--published"]).output)
+    published = json.loads(
+        runner.invoke(args=["stats", "summary", "--as-of", "2026-09-30", "--format", "json", "--published"]).output
+    )
     assert published["outcomes"]["durably_recovered"] == "*"  # a count of 1-7 is never published
     assert published["cohort"]["episodes"] == "*"
     table = runner.invoke(args=["stats", "summary", "--as-of", "2026-09-30"])
     assert table.exit_code == 0 and "intention to treat" in table.output
-    audited = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "stats.summary"))
+    audited = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "stats.summary")
+    )
     assert audited == 3
     bad = runner.invoke(args=["stats", "summary", "--as-of", "31/08/2026"])
     assert bad.exit_code == 2 and "not a date" in bad.output
