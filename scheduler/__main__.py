@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from datetime import UTC, datetime
 from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -18,6 +19,7 @@ log = logging.getLogger("stillwell.scheduler")
 def main() -> int:
     app = create_app()
     scheduler = BlockingScheduler(timezone="Europe/London")
+    started = datetime.now(UTC)
     for job in JOBS:
         scheduler.add_job(
             run_job,
@@ -27,6 +29,8 @@ def main() -> int:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=300,
+            # next_run_time=None would pause a job in APScheduler, so pass it only to run at start.
+            **({"next_run_time": started} if job.run_at_start else {}),
             **job.trigger_args,
         )
 

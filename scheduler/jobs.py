@@ -23,6 +23,7 @@ class Job:
     function: Callable[[Flask, datetime], None]
     trigger: str  # "interval" or "cron"
     trigger_args: dict[str, Any] = field(default_factory=dict)
+    run_at_start: bool = False  # also run once as soon as the scheduler starts
 
 
 def heartbeat(app: Flask, now: datetime) -> None:
@@ -53,7 +54,7 @@ def dispatch_tick(app: Flask, now: datetime) -> None:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("dispatch-tick", dispatch_tick, "interval", {"minutes": 1}),
+    Job("dispatch-tick", dispatch_tick, "interval", {"minutes": 1}, run_at_start=True),
     Job("heartbeat", heartbeat, "interval", {"minutes": 15}),
 )
 
