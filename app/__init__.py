@@ -73,9 +73,13 @@ def _migrations_dir() -> Any:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.extensions import csrf
     from app.web.public import bp as public_bp
+    from app.web.webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
+    csrf.exempt(webhooks_bp)  # Twilio signs these requests instead; it cannot send a CSRF token
+    app.register_blueprint(webhooks_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

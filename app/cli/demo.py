@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant, today_in_london
 from app.services import demo as demo_service
+from app.services.inbound import handle_inbound_sms, normalise_phone
 
 
 @click.group(help="Synthetic demo data (never real people).")
@@ -32,3 +35,18 @@ def seed(if_empty: bool, clients_per_service: int) -> None:
     click.echo("demo accounts (passwords are shown only this once):")
     for account in accounts:
         click.echo(f"  {account.role:<18} {account.email:<28} {account.password}")
+
+
+@demo.command("reply", help="Handle one inbound SMS as if TEXT came from --phone at --at, and print each reply.")
+@click.option("--phone", required=True, help="The sender's number (E.164, or UK national format).")
+@click.option("--at", "at", default=None, help="When it arrived (ISO 8601; no offset means UTC). Default: now.")
+@click.argument("text")
+@with_appcontext
+@command_with_clear_errors
+def reply(phone: str, at: str | None, text: str) -> None:
+    number = normalise_phone(phone)
+    if number is None:
+        raise click.ClickException(f"--phone: {phone!r} is not a valid phone number (try +447400123456)")
+    received_at = parse_instant(at, "--at")
+    for line in handle_inbound_sms(f"SMdemo{secrets.token_hex(16)}", number, text, received_at):
+        click.echo(line)

@@ -44,5 +44,39 @@ class InboundMessage(db.Model):  # type: ignore[name-defined,misc]
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     risk_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    reply_text: Mapped[str | None] = mapped_column(Text)
+    reply_text: Mapped[str | None] = mapped_column(Text)  # the replies sent, JSON list (a redelivery gets them again)
+    # Conversation events the message caused ("risk,closed_reply"): "closed" replies go at most once a day.
+    events: Mapped[str | None] = mapped_column(String(120))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SafeguardingAlert(db.Model):  # type: ignore[name-defined,misc]
+    """An inbound message flagged for risk, for evaluators to review. Its email carries only a link to it."""
+
+    __tablename__ = "safeguarding_alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
+    # The email to the safeguarding contact (purpose "alert"), sent by the dispatch tick, not the request.
+    outbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")  # open | closed
+    closed_by: Mapped[str | None] = mapped_column(String(254))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReviewItem(db.Model):  # type: ignore[name-defined,misc]
+    """Something for evaluators to look at: a "wrong number" or bereavement reply that stopped contact."""
+
+    __tablename__ = "review_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))  # wrong_number | bereavement
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")  # open | closed
+    closed_by: Mapped[str | None] = mapped_column(String(254))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,92 @@
+"""Twilio delivery-status callbacks (SPEC section 6): a message's status only ever moves forward.
+
+Callbacks arrive out of order and more than once, so each update is one conditional UPDATE that only
+applies to a status lower in the order queued < sent < delivered; undelivered and failed are final like
+delivered and beat queued and sent. Error 21610 (the recipient replied STOP to the carrier) opts the client
+out on every channel. A permanent failure of a check-in's first text marks the client's SMS channel failed
+and hands the check-in back to dispatch, which sends it on the other channel if the client has one (SPEC:
+"first send" is the first accepted message that did not later fail permanently).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+
+from app.extensions import db
+from app.models import CheckIn, CheckInStatus, Client, OutboundMessage
+from app.services.inbound import opt_out
+
+log = logging.getLogger("stillwell.delivery_status")
+
+# Our own statuses before any callback (sending, accepted, possibly_sent, ...) rank lowest.
+RANK: Final[dict[str, int]] = {
+    "accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
+    "delivered": 4, "read": 4, "undelivered": 4, "failed": 4, "canceled": 4,
+}
+OPT_OUT_CODES: Final = frozenset({"21610"})
+PERMANENT_CODES: Final = frozenset({"30005", "30006", "21211", "21612", "21614", "21610"})
+FAILED: Final = frozenset({"undelivered", "failed"})
+_OWN_STATUSES: Final = frozenset({"possibly_sent", "not_sent", "transient"})  # ours, never Twilio's
+
+
+def record_status(message_sid: str, status: str, error_code: str | None, now: datetime) -> bool:
+    """Move the message with this SID forward to `status`; False when unknown, stale or out of order."""
+    status = status.strip().lower()
+    rank = RANK.get(status)
+    if rank is None or not message_sid:
+        return False
+    earlier = sorted({name for name, value in RANK.items() if value < rank} | _OWN_STATUSES)
+    values: dict[str, object] = {"status": status, "updated_at": now}
+    if error_code:
+        values["error_code"] = error_code[:16]
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        update(OutboundMessage)
+        .where(OutboundMessage.provider_id == message_sid, OutboundMessage.status.in_(earlier))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    moved = result.rowcount
+    if moved and status in FAILED:
+        _after_failure(message_sid, error_code, now)
+    db.session.commit()
+    return bool(moved)
+
+
+def _after_failure(message_sid: str, error_code: str | None, now: datetime) -> None:
+    message = db.session.execute(
+        select(OutboundMessage.id, OutboundMessage.client_id, OutboundMessage.check_in_id, OutboundMessage.channel,
+               OutboundMessage.purpose)
+        .where(OutboundMessage.provider_id == message_sid)
+    ).first()
+    if message is None or message.client_id is None or message.channel != "sms":
+        return
+    client = db.session.get(Client, message.client_id)
+    if client is None:
+        return
+    log.info("message %s failed permanently=%s (code %s)", message.id, error_code in PERMANENT_CODES, error_code)
+    if error_code in OPT_OUT_CODES:
+        points = [(h, kind) for h, kind in ((client.phone_hash, "phone"), (client.email_hash, "email")) if h]
+        opt_out(points, [client.id], "twilio_21610", now)
+    if error_code not in PERMANENT_CODES:
+        return
+    if client.sms_failed_at is None:
+        client.sms_failed_at = now
+    if message.purpose in ("first", "fallback") and message.check_in_id is not None:
+        _hand_back(message.check_in_id)
+
+
+def _hand_back(check_in_id: int) -> None:
+    """A check-in whose first text never arrived, with nothing received, goes back to dispatch for a fallback."""
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == check_in_id, CheckIn.status == CheckInStatus.OPEN, CheckIn.channel == "sms",
+               CheckIn.last_inbound_at.is_(None))
+        .values(status=CheckInStatus.SCHEDULED.value, first_sent_at=None, channel=None, claim_token=None,
+                next_attempt_at=None, reminder_sent_at=None, conversation=None)
+        .execution_options(synchronize_session=False)
+    )
