@@ -75,9 +75,11 @@ def _migrations_dir() -> Any:
 def register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
     from app.web.public import bp as public_bp
+    from app.web.survey import bp as survey_bp
     from app.web.webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(survey_bp)
     csrf.exempt(webhooks_bp)  # Twilio signs these requests instead; it cannot send a CSRF token
     app.register_blueprint(webhooks_bp)
 

@@ -48,6 +48,7 @@ class CheckIn(db.Model):  # type: ignore[name-defined,misc]
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # anything received (no reminder then)
     conversation: Mapped[str | None] = mapped_column(Text)  # the SMS conversation state (JSON)
     survey_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256 of the /s/ token
+    survey_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the web link is used up
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(String(32))

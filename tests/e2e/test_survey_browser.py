@@ -1,0 +1,190 @@
+"""The web survey in a real browser (Debian Chromium through Playwright): no JavaScript, 320 pixels wide, axe-core.
+
+The app runs in a thread on 127.0.0.1 with werkzeug's server, on a SQLite file, with CSRF protection on.
+Chromium must be installed (`apt-get install chromium`; CI does): without it these tests fail, never skip.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from app.models import CheckIn, Client
+from app.services import dispatch
+from app.services.sending import new_survey_token
+from config import TestingConfig
+from tests.factories import csv_bytes, make_service, row
+from tests.fakes import fixtures
+from tests.integration.test_intake import run_import
+
+fake_twilio = fixtures.fake_twilio
+smtp_sink = fixtures.smtp_sink
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FIRST_SENT = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)  # Monday 10:00 in London
+LATER = FIRST_SENT + timedelta(days=1)
+VIEWPORT = {"width": 320, "height": 640}
+
+
+@pytest.fixture
+def survey_app(tmp_path: Path, fake_twilio: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """An app on a SQLite file with two open check-ins (two clients), CSRF on, its clock one day after sending."""
+    app = create_app(
+        TestingConfig,
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
+            "WTF_CSRF_ENABLED": True,
+            "SEND_RATE_PER_SECOND": 500,
+            **fake_twilio.config(),
+            **smtp_sink.config(),
+        },
+    )
+    monkeypatch.setattr("app.web.survey.utcnow", lambda: LATER)
+    with app.app_context():
+        db.create_all()
+        make_service(plan="4")
+        rows = [
+            row(discharge_date="2026-09-07"),
+            row(client_ref="C0002", phone="07400 654321", email="person2@example.org", discharge_date="2026-09-07"),
+        ]
+        run_import(csv_bytes(rows), now=datetime(2026, 9, 30, 12, tzinfo=UTC))
+        assert dispatch.tick(FIRST_SENT)["sent"] == 2
+        db.session.remove()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def base_url(survey_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, survey_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="survey-e2e", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (CI does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def survey_token(client_ref: str) -> str:
+    """A working link for the client's open check-in (dispatch only keeps the hash of the one it sent)."""
+    token, token_hash = new_survey_token()
+    check_in = db.session.scalars(
+        select(CheckIn).join(Client, Client.id == CheckIn.client_id).where(Client.client_ref == client_ref)
+    ).one()
+    check_in.survey_token_hash = token_hash
+    db.session.commit()
+    db.session.remove()
+    return token
+
+
+def no_horizontal_scroll(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
+
+
+def fill_in(page: Any) -> None:
+    page.get_by_label("A little better").check()
+    page.get_by_label("Number").fill("3")
+    page.get_by_label("Days, weeks, months or years").select_option("weeks")
+    page.get_by_label("Mostly, only mild symptoms left").check()
+    page.get_by_label("Anything else you would like to tell us? (optional)").fill("Thanks for asking.")
+
+
+def test_survey_without_javascript_on_a_narrow_screen(survey_app: Flask, base_url: str, browser: Any) -> None:
+    token = survey_token("C0001")
+    context = browser.new_context(java_script_enabled=False, viewport=VIEWPORT)
+    page = context.new_page()
+    response = page.goto(f"{base_url}/s/{token}")
+    assert response is not None and response.status == 200
+    assert page.title() == "A few short questions - Stillwell"
+    assert no_horizontal_scroll(page)
+    assert page.locator("script").count() == 0
+
+    page.get_by_role("button", name="Send my answers").click()  # nothing chosen: change is required
+    assert page.title().startswith("Error: ")
+    summary = page.get_by_role("alert")
+    assert "Choose how you are now" in summary.inner_text()
+    assert summary.get_by_role("link").get_attribute("href") == "#change-much_better"
+    assert no_horizontal_scroll(page)
+
+    fill_in(page)
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you"
+    assert no_horizontal_scroll(page)
+
+    db.session.expire_all()
+    check_in = db.session.scalars(select(CheckIn).where(CheckIn.survey_submitted_at.is_not(None))).one()
+    assert (check_in.change, check_in.usual_self) == ("a_little_better", "mostly")
+    assert check_in.duration_start == date(2026, 9, 15)
+    db.session.remove()
+
+    again = page.goto(f"{base_url}/s/{token}")
+    assert again is not None and again.status == 410
+    assert "You have already answered" in page.inner_text("main")
+    context.close()
+
+
+def test_survey_pages_have_no_axe_violations(survey_app: Flask, base_url: str, browser: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    token = survey_token("C0002")
+    # axe-core runs as script: this context allows it (the pages themselves have none) at the same width.
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    page = context.new_page()
+
+    def check(name: str) -> None:
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+
+    page.goto(f"{base_url}/s/{token}")
+    check("form")
+    page.get_by_label("Much worse").check()
+    page.get_by_label("Number").fill("3")  # a number without a unit
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.title().startswith("Error: ")
+    check("form with errors")
+    page.get_by_label("Days, weeks, months or years").select_option("months")
+    page.get_by_label("Anything else you would like to tell us? (optional)").fill("I feel like I want to die")
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you"
+    assert "If you need help now" in page.inner_text("main")
+    check("thank-you with signposting")
+    page.goto(f"{base_url}/s/{token}")
+    check("already answered")
+    page.goto(f"{base_url}/s/not-a-link")
+    check("unknown link")
+    context.close()
