@@ -80,3 +80,16 @@ class ReviewItem(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")  # open | closed
     closed_by: Mapped[str | None] = mapped_column(String(254))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HeldStatusCallback(db.Model):  # type: ignore[name-defined,misc]
+    """A delivery-status callback that arrived before dispatch recorded the message's SID (a batch is sent
+    before its outcomes are written); the next dispatch tick applies it, forward only like any other."""
+
+    __tablename__ = "held_status_callback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,15 +11,17 @@ and hands the check-in back to dispatch, which sends it on the other channel if 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.extensions import db
+from app.messaging.base import EmailSender
 from app.models import CheckIn, CheckInStatus, Client, OutboundMessage
-from app.services.inbound import opt_out
+from app.models.message import HeldStatusCallback
+from app.services.inbound import opt_out, send_pending_alerts
 
 log = logging.getLogger("stillwell.delivery_status")
 
@@ -31,16 +33,30 @@ RANK: Final[dict[str, int]] = {
 OPT_OUT_CODES: Final = frozenset({"21610"})
 PERMANENT_CODES: Final = frozenset({"30005", "30006", "21211", "21612", "21614", "21610"})
 FAILED: Final = frozenset({"undelivered", "failed"})
+HOLD_FOR: Final = timedelta(days=1)  # a callback whose SID is still unknown after this is not ours
 _OWN_STATUSES: Final = frozenset({"possibly_sent", "not_sent", "transient"})  # ours, never Twilio's
 
 
 def record_status(message_sid: str, status: str, error_code: str | None, now: datetime) -> bool:
-    """Move the message with this SID forward to `status`; False when unknown, stale or out of order."""
+    """Move the message with this SID forward to `status`; False when stale, out of order or not yet known.
+
+    A callback for a SID dispatch has not recorded yet is held and applied by the next tick (`after_tick`).
+    """
     status = status.strip().lower()
-    rank = RANK.get(status)
-    if rank is None or not message_sid:
+    if status not in RANK or not message_sid:
         return False
-    earlier = sorted({name for name, value in RANK.items() if value < rank} | _OWN_STATUSES)
+    moved = _apply(message_sid, status, error_code, now)
+    if not moved and db.session.scalar(
+        select(OutboundMessage.id).where(OutboundMessage.provider_id == message_sid).limit(1)
+    ) is None:
+        db.session.add(HeldStatusCallback(provider_id=message_sid[:64], status=status,
+                                          error_code=(error_code or None) and error_code[:16], received_at=now))
+    db.session.commit()
+    return moved
+
+
+def _apply(message_sid: str, status: str, error_code: str | None, now: datetime) -> bool:
+    earlier = sorted({name for name, value in RANK.items() if value < RANK[status]} | _OWN_STATUSES)
     values: dict[str, object] = {"status": status, "updated_at": now}
     if error_code:
         values["error_code"] = error_code[:16]
@@ -50,11 +66,31 @@ def record_status(message_sid: str, status: str, error_code: str | None, now: da
         .values(values)
         .execution_options(synchronize_session=False)
     )
-    moved = result.rowcount
+    moved = bool(result.rowcount)
     if moved and status in FAILED:
         _after_failure(message_sid, error_code, now)
+    return moved
+
+
+def apply_held_callbacks(now: datetime) -> int:
+    """Apply held callbacks whose message dispatch has now recorded (in status order); drop stale ones."""
+    known = select(OutboundMessage.id).where(OutboundMessage.provider_id == HeldStatusCallback.provider_id)
+    held = db.session.scalars(select(HeldStatusCallback).where(known.exists())).all()
+    for callback in sorted(held, key=lambda c: (RANK.get(c.status, 0), c.id)):
+        _apply(callback.provider_id, callback.status, callback.error_code, now)
+        db.session.delete(callback)
+    db.session.execute(
+        delete(HeldStatusCallback).where(HeldStatusCallback.received_at < now - HOLD_FOR)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return bool(moved)
+    return len(held)
+
+
+def after_tick(now: datetime, email: EmailSender) -> None:
+    """The webhooks' share of each dispatch tick: held status callbacks, then safeguarding alert emails."""
+    apply_held_callbacks(now)
+    send_pending_alerts(now, email)
 
 
 def _after_failure(message_sid: str, error_code: str | None, now: datetime) -> None:

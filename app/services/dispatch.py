@@ -26,7 +26,7 @@ from app.messaging.base import EmailSender, ProviderLookupError, SmsSender
 from app.messaging.registry import email_sender, sms_sender
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, OptEvent, OutboundMessage, Service
 from app.services.contactability import opted_out_clients, usable_channels
-from app.services.inbound import send_pending_alerts
+from app.services.delivery_status import after_tick
 from app.services.sending import Outgoing, backoff, decrypt, email_item, new_survey_token, send_all, survey_link
 
 log = logging.getLogger("stillwell.dispatch")
@@ -83,7 +83,7 @@ def tick(now: datetime, senders: Senders | None = None, batch_size: int = 1000) 
             send_first_messages(claimed, now, senders, summary)
         send_reminders(now, open_services, senders, summary)
     db.session.commit()
-    send_pending_alerts(now, senders.email)  # safeguarding alert emails go at any hour
+    after_tick(now, senders.email)  # held status callbacks; safeguarding alert emails (at any hour)
     log.info("dispatch tick at %s: %s", now.isoformat(), json.dumps(summary.as_dict()))
     return summary.as_dict()
 

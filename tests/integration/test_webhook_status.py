@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, OutboundMessage
+from app.models.message import HeldStatusCallback
 from app.services import dispatch
 from tests.fakes import fixtures
 from tests.integration import test_webhook_sms
@@ -101,3 +102,31 @@ def test_permanent_failure_of_the_first_text_falls_back_to_email(app, providers)
     db.session.expire_all()
     check_in = db.session.get(CheckIn, check_in.id)
     assert check_in.status == CheckInStatus.OPEN and check_in.channel == "email"
+
+
+def test_a_callback_before_dispatch_recorded_the_sid_is_held_and_applied_by_the_next_tick(app, providers):
+    _, sink = providers
+    check_in = open_check_in()
+    early_sid = "SM" + "e" * 32
+    # Dispatch records SIDs after the whole batch is sent; Twilio's callbacks can come first.
+    assert callback(app, early_sid, "sent").status_code == 204
+    assert callback(app, early_sid, "undelivered", "30006").status_code == 204
+    assert len(db.session.scalars(select(HeldStatusCallback)).all()) == 2
+    message = first_message()
+    message.provider_id = early_sid  # what dispatch records once the batch is done
+    db.session.commit()
+    dispatch.tick(DUE + timedelta(minutes=1))
+    db.session.expire_all()
+    assert first_message().status == "undelivered" and first_message().error_code == "30006"
+    assert db.session.scalars(select(HeldStatusCallback)).all() == []
+    assert db.session.get(CheckIn, check_in.id).status == CheckInStatus.SCHEDULED
+    assert dispatch.tick(DUE + timedelta(minutes=2))["sent"] == 1 and len(sink.messages) == 1
+
+
+def test_held_callbacks_for_sids_never_seen_are_dropped_after_a_day(app, providers):
+    open_check_in()
+    callback(app, "SM" + "a" * 32, "delivered")
+    dispatch.tick(DUE + timedelta(hours=1))
+    assert len(db.session.scalars(select(HeldStatusCallback)).all()) == 1
+    dispatch.tick(datetime.now(UTC) + timedelta(days=2))
+    assert db.session.scalars(select(HeldStatusCallback)).all() == []
