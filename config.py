@@ -57,6 +57,8 @@ class Config:
     FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS") or DEV_FIELD_ENCRYPTION_KEY
     CONTACT_HASH_KEY = os.environ.get("CONTACT_HASH_KEY") or DEV_CONTACT_HASH_KEY
     SAFEGUARDING_EMAIL = os.environ.get("SAFEGUARDING_EMAIL") or ""
+    # Who a client can contact, named in HELP replies (GSM-7, at most 40 characters).
+    HELP_CONTACT = os.environ.get("HELP_CONTACT") or "stillwell.example.org/help"
 
     SMS_TRANSPORT = os.environ.get("SMS_TRANSPORT") or "console"
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or ""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 import secrets
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -89,13 +89,22 @@ def tick(now: datetime, senders: Senders | None = None, batch_size: int = 1000) 
 
 
 def services_in_window(now: datetime) -> set[int]:
-    """Services whose send window is open at `now`, judged in each service's local time."""
+    """Services whose send window is open at `now` (in local time) and that may send at all.
+
+    Sending anything requires a safeguarding contact: the service's own, or SAFEGUARDING_EMAIL.
+    """
+    platform_contact = bool(current_app.config.get("SAFEGUARDING_EMAIL"))
     open_ids = set()
-    for service_id, window, days, zone in db.session.execute(
-        select(Service.id, Service.send_window, Service.send_days, Service.timezone)
+    for service_id, code, window, days, zone, contact in db.session.execute(
+        select(Service.id, Service.code, Service.send_window, Service.send_days, Service.timezone,
+               Service.safeguarding_email)
     ):
-        if schedule.make_window(window, days, zone).contains(now):
-            open_ids.add(service_id)
+        if not schedule.make_window(window, days, zone).contains(now):
+            continue
+        if not (contact or platform_contact):
+            log.error("service %s has no safeguarding contact and SAFEGUARDING_EMAIL is empty: nothing sent", code)
+            continue
+        open_ids.add(service_id)
     return open_ids
 
 

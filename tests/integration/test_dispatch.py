@@ -225,3 +225,13 @@ def test_dispatch_tick_command_prints_json(app, providers, runner):
     bad = runner.invoke(args=["dispatch", "tick", "--now", "yesterday"])
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
     assert db.session.scalar(select(func.count()).select_from(Episode)) == 1
+
+
+def test_nothing_is_sent_without_a_safeguarding_contact(app, providers):
+    twilio, _ = providers
+    make_service(safeguarding_email=None, plan="4")
+    run_import(csv_bytes([row(discharge_date=DISCHARGE)]), now=IMPORTED)
+    app.config["SAFEGUARDING_EMAIL"] = ""
+    assert tick(DUE)["claimed"] == 0 and twilio.messages == []
+    app.config["SAFEGUARDING_EMAIL"] = "platform-safeguarding@example.org"
+    assert tick(DUE + timedelta(minutes=1))["sent"] == 1

@@ -282,7 +282,9 @@ def test_start_resumes_only_later_check_ins(app, providers, monkeypatch):
 def test_help_gets_the_help_text_and_is_no_answer(app, providers, monkeypatch):
     check_in = open_check_in()
     phone = Phone(app, monkeypatch)
-    assert phone.send("HELP", DUE + timedelta(hours=1)) == [texts.help_reply("Tyne Wellbeing")]
+    replies = phone.send("HELP", DUE + timedelta(hours=1))
+    assert replies == [texts.help_reply("Tyne Wellbeing", "stillwell.example.org/help")]
+    assert "stillwell.example.org/help" in replies[0] and "STOP" in replies[0]
     db.session.refresh(check_in)
     assert check_in.change is None and check_in.last_inbound_at == DUE + timedelta(hours=1)
     # Something was received: no reminder.
