@@ -96,8 +96,14 @@ def services_in_window(now: datetime) -> set[int]:
     platform_contact = bool(current_app.config.get("SAFEGUARDING_EMAIL"))
     open_ids = set()
     for service_id, code, window, days, zone, contact in db.session.execute(
-        select(Service.id, Service.code, Service.send_window, Service.send_days, Service.timezone,
-               Service.safeguarding_email)
+        select(
+            Service.id,
+            Service.code,
+            Service.send_window,
+            Service.send_days,
+            Service.timezone,
+            Service.safeguarding_email,
+        )
     ):
         if not schedule.make_window(window, days, zone).contains(now):
             continue
@@ -189,7 +195,10 @@ def claim_due(now: datetime, open_services: set[int], limit: int) -> list[int]:
                         other.status.in_((CheckInStatus.OPEN, CheckInStatus.SENDING)),
                         and_(
                             other.status == CheckInStatus.SCHEDULED,
-                            or_(other.due_at < CheckIn.due_at, and_(other.due_at == CheckIn.due_at, other.id < CheckIn.id)),
+                            or_(
+                                other.due_at < CheckIn.due_at,
+                                and_(other.due_at == CheckIn.due_at, other.id < CheckIn.id),
+                            ),
                         ),
                     ),
                 )
@@ -211,9 +220,21 @@ def claim_due(now: datetime, open_services: set[int], limit: int) -> list[int]:
 
 
 _SEND_COLUMNS = (
-    CheckIn.id, CheckIn.client_id, CheckIn.send_attempts, Client.phone_enc, Client.phone_hash,
-    Client.phone_is_uk_mobile, Client.email_enc, Client.email_hash, Client.sms_failed_at, Client.email_failed_at,
-    Client.preferred_channel, Service.short_name, Service.sms_links, Episode.contact_stopped_reason, Episode.consent,
+    CheckIn.id,
+    CheckIn.client_id,
+    CheckIn.send_attempts,
+    Client.phone_enc,
+    Client.phone_hash,
+    Client.phone_is_uk_mobile,
+    Client.email_enc,
+    Client.email_hash,
+    Client.sms_failed_at,
+    Client.email_failed_at,
+    Client.preferred_channel,
+    Service.short_name,
+    Service.sms_links,
+    Episode.contact_stopped_reason,
+    Episode.consent,
 )
 
 
@@ -238,23 +259,35 @@ def send_first_messages(check_in_ids: list[int], now: datetime, senders: Senders
         round_items: list[tuple[int, Any, str, Outgoing]] = []
         for check_in_id, row in list(pending.items()):
             if row.client_id in opted_out or row.contact_stopped_reason or not row.consent:
-                batch.check_in(check_in_id, status=CheckInStatus.WITHDRAWN.value, closed_at=now,
-                               close_reason="contact_stopped", claim_token=None)
+                batch.check_in(
+                    check_in_id,
+                    status=CheckInStatus.WITHDRAWN.value,
+                    closed_at=now,
+                    close_reason="contact_stopped",
+                    claim_token=None,
+                )
                 summary.withdrawn += 1
                 del pending[check_in_id]
                 continue
             channels = [
                 channel
                 for channel in usable_channels(
-                    has_uk_mobile=bool(row.phone_enc and row.phone_is_uk_mobile), has_email=bool(row.email_enc),
-                    sms_failed=row.sms_failed_at is not None, email_failed=row.email_failed_at is not None,
+                    has_uk_mobile=bool(row.phone_enc and row.phone_is_uk_mobile),
+                    has_email=bool(row.email_enc),
+                    sms_failed=row.sms_failed_at is not None,
+                    email_failed=row.email_failed_at is not None,
                     preferred=row.preferred_channel,
                 )
                 if channel not in tried[check_in_id]
             ]
             if not channels:
-                batch.check_in(check_in_id, status=CheckInStatus.CLOSED.value, closed_at=now,
-                               close_reason="unreachable", claim_token=None)
+                batch.check_in(
+                    check_in_id,
+                    status=CheckInStatus.CLOSED.value,
+                    closed_at=now,
+                    close_reason="unreachable",
+                    claim_token=None,
+                )
                 summary.failed += 1
                 del pending[check_in_id]
                 continue
@@ -273,16 +306,22 @@ def send_first_messages(check_in_ids: list[int], now: datetime, senders: Senders
             batch.record(item)
             if outcome.status == "accepted" or (outcome.status == "unknown" and channel == "email"):
                 # An email whose fate cannot be known is possibly sent: the check-in is open, never resent.
-                batch.check_in(check_in_id, status=CheckInStatus.OPEN.value, first_sent_at=now, channel=channel,
-                               claim_token=None)
+                batch.check_in(
+                    check_in_id, status=CheckInStatus.OPEN.value, first_sent_at=now, channel=channel, claim_token=None
+                )
                 summary.sent += 1
                 del pending[check_in_id]
             elif outcome.status == "unknown":
                 del pending[check_in_id]  # stays `sending` until reconciled against the provider
             elif outcome.status == "transient":
                 attempts = row.send_attempts + 1
-                batch.check_in(check_in_id, status=CheckInStatus.SCHEDULED.value, claim_token=None,
-                               send_attempts=attempts, next_attempt_at=now + timedelta(seconds=backoff(attempts)))
+                batch.check_in(
+                    check_in_id,
+                    status=CheckInStatus.SCHEDULED.value,
+                    claim_token=None,
+                    send_attempts=attempts,
+                    next_attempt_at=now + timedelta(seconds=backoff(attempts)),
+                )
                 summary.retried += 1
                 del pending[check_in_id]
             else:  # permanent: record, never use this channel again, then try the other one
@@ -314,16 +353,23 @@ class _Batch:
         """Insert the message rows of this round and give each item its row id."""
         if not self.pending_rows:
             return
-        rows = [{**values, "status": "sending", "created_at": self.now, "updated_at": self.now}
-                for _, values in self.pending_rows]
+        rows = [
+            {**values, "status": "sending", "created_at": self.now, "updated_at": self.now}
+            for _, values in self.pending_rows
+        ]
         db.session.execute(insert(OutboundMessage.__table__), rows)
         check_in_ids = [values["check_in_id"] for _, values in self.pending_rows]
-        written = dict(db.session.execute(
-            select(OutboundMessage.check_in_id, func.max(OutboundMessage.id))
-            .where(OutboundMessage.check_in_id.in_(check_in_ids), OutboundMessage.status == "sending",
-                   OutboundMessage.created_at == self.now)
-            .group_by(OutboundMessage.check_in_id)
-        ).all())
+        written = dict(
+            db.session.execute(
+                select(OutboundMessage.check_in_id, func.max(OutboundMessage.id))
+                .where(
+                    OutboundMessage.check_in_id.in_(check_in_ids),
+                    OutboundMessage.status == "sending",
+                    OutboundMessage.created_at == self.now,
+                )
+                .group_by(OutboundMessage.check_in_id)
+            ).all()
+        )
         for item, values in self.pending_rows:
             item.message_id = written[values["check_in_id"]]
         self.pending_rows = []
@@ -331,19 +377,28 @@ class _Batch:
     def record(self, item: Outgoing) -> None:
         outcome = item.outcome
         assert outcome is not None
-        self.messages[("error_code", "provider_id", "status", "updated_at")].append({
-            "b_id": item.message_id, "status": _message_status(item), "provider_id": outcome.provider_id,
-            "error_code": outcome.error_code, "updated_at": self.now,
-        })
+        self.messages[("error_code", "provider_id", "status", "updated_at")].append(
+            {
+                "b_id": item.message_id,
+                "status": _message_status(item),
+                "provider_id": outcome.provider_id,
+                "error_code": outcome.error_code,
+                "updated_at": self.now,
+            }
+        )
 
     def flush(self) -> None:
         for table, groups in ((CheckIn.__table__, self.check_ins), (OutboundMessage.__table__, self.messages)):
             for keys, values in groups.items():
                 # Bind names must differ from column names in an executemany UPDATE.
-                statement = update(table).where(table.c.id == bindparam("b_id")).values(
-                    {key: bindparam(f"v_{key}") for key in keys})
-                db.session.execute(statement, [
-                    {"b_id": value["b_id"], **{f"v_{key}": value[key] for key in keys}} for value in values])
+                statement = (
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"))
+                    .values({key: bindparam(f"v_{key}") for key in keys})
+                )
+                db.session.execute(
+                    statement, [{"b_id": value["b_id"], **{f"v_{key}": value[key] for key in keys}} for value in values]
+                )
             groups.clear()
 
 
@@ -358,16 +413,25 @@ def _prepare_first(batch: _Batch, check_in_id: int, row: Any, channel: str, purp
     else:
         item = email_item(0, decrypt(row.email_enc) or "", row.short_name, token, row.email_hash)
         recorded_body = item.subject
-    batch.new_message(item, client_id=row.client_id, check_in_id=check_in_id, channel=channel, purpose=purpose,
-                      body=recorded_body)
+    batch.new_message(
+        item, client_id=row.client_id, check_in_id=check_in_id, channel=channel, purpose=purpose, body=recorded_body
+    )
     return item
 
 
-def _write_message(client_id: int, check_in_id: int | None, channel: str, purpose: str, now: datetime, body: str) -> int:
+def _write_message(
+    client_id: int, check_in_id: int | None, channel: str, purpose: str, now: datetime, body: str
+) -> int:
     result = db.session.execute(
         insert(OutboundMessage.__table__).values(
-            client_id=client_id, check_in_id=check_in_id, channel=channel, purpose=purpose, body=body,
-            status="sending", created_at=now, updated_at=now,
+            client_id=client_id,
+            check_in_id=check_in_id,
+            channel=channel,
+            purpose=purpose,
+            body=body,
+            status="sending",
+            created_at=now,
+            updated_at=now,
         )
     )
     return int(result.inserted_primary_key[0])
@@ -388,8 +452,12 @@ def _record_outcome(item: Outgoing, now: datetime) -> None:
     outcome = item.outcome
     assert outcome is not None
     db.session.execute(
-        update(OutboundMessage).where(OutboundMessage.id == item.message_id).values(
-            status=_message_status(item), provider_id=outcome.provider_id, error_code=outcome.error_code,
+        update(OutboundMessage)
+        .where(OutboundMessage.id == item.message_id)
+        .values(
+            status=_message_status(item),
+            provider_id=outcome.provider_id,
+            error_code=outcome.error_code,
             updated_at=now,
         )
     )
@@ -417,8 +485,14 @@ def record_opt_out(contact_hash: str, kind: str, source: str, now: datetime) -> 
 def reconcile_stale(now: datetime, senders: Senders) -> None:
     """Messages left `sending` by a crash are settled against the provider before anything is resent."""
     stale = db.session.execute(
-        select(OutboundMessage.id, OutboundMessage.check_in_id, OutboundMessage.channel, OutboundMessage.body,
-               OutboundMessage.created_at, Client.phone_enc)
+        select(
+            OutboundMessage.id,
+            OutboundMessage.check_in_id,
+            OutboundMessage.channel,
+            OutboundMessage.body,
+            OutboundMessage.created_at,
+            Client.phone_enc,
+        )
         .join(Client, Client.id == OutboundMessage.client_id)
         .where(OutboundMessage.status == "sending", OutboundMessage.created_at <= now - RECONCILE_GRACE)
     ).all()
@@ -443,17 +517,22 @@ def reconcile_stale(now: datetime, senders: Senders) -> None:
         ~exists(select(OutboundMessage.id).where(OutboundMessage.check_in_id == CheckIn.id)),
     )
     db.session.execute(
-        update(CheckIn).where(CheckIn.id.in_(orphaned.scalar_subquery()))
+        update(CheckIn)
+        .where(CheckIn.id.in_(orphaned.scalar_subquery()))
         .values(status=CheckInStatus.SCHEDULED.value, claim_token=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
 
-def _settle(message_id: int, check_in_id: int | None, status: str, sid: str | None, sent_at: datetime | None,
-            now: datetime) -> None:
-    db.session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(
-        status=status, provider_id=sid, updated_at=now))
+def _settle(
+    message_id: int, check_in_id: int | None, status: str, sid: str | None, sent_at: datetime | None, now: datetime
+) -> None:
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id)
+        .values(status=status, provider_id=sid, updated_at=now)
+    )
     if check_in_id is None:
         return
     check_in = db.session.get(CheckIn, check_in_id)
@@ -469,8 +548,17 @@ def _settle(message_id: int, check_in_id: int | None, status: str, sid: str | No
 def send_reminders(now: datetime, open_services: set[int], senders: Senders, summary: TickSummary) -> None:
     """One reminder 72 hours after the first send when nothing at all has been received."""
     rows = db.session.execute(
-        select(CheckIn.id, CheckIn.client_id, CheckIn.channel, CheckIn.conversation, Client.phone_enc,
-               Client.email_enc, Client.email_hash, Service.short_name, Service.sms_links)
+        select(
+            CheckIn.id,
+            CheckIn.client_id,
+            CheckIn.channel,
+            CheckIn.conversation,
+            Client.phone_enc,
+            Client.email_enc,
+            Client.email_hash,
+            Service.short_name,
+            Service.sms_links,
+        )
         .join(Client, Client.id == CheckIn.client_id)
         .join(Episode, Episode.id == CheckIn.episode_id)
         .join(Service, Service.id == Episode.service_id)
@@ -488,8 +576,10 @@ def send_reminders(now: datetime, open_services: set[int], senders: Senders, sum
     for row in rows:
         # Claim the reminder itself so two ticks never both send it.
         claimed = db.session.execute(
-            update(CheckIn).where(CheckIn.id == row.id, CheckIn.reminder_sent_at.is_(None))
-            .values(reminder_sent_at=now).execution_options(synchronize_session=False)
+            update(CheckIn)
+            .where(CheckIn.id == row.id, CheckIn.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now)
+            .execution_options(synchronize_session=False)
         ).rowcount
         if not claimed:
             continue
@@ -501,8 +591,11 @@ def send_reminders(now: datetime, open_services: set[int], senders: Senders, sum
             items.append(Outgoing(message_id, "sms", decrypt(row.phone_enc) or "", body))
         elif row.channel == "email" and row.email_enc:
             message_id = _write_message(row.client_id, row.id, "email", "reminder", now, "reminder email")
-            items.append(email_item(message_id, decrypt(row.email_enc) or "", row.short_name, token,
-                                    row.email_hash, reminder=True))
+            items.append(
+                email_item(
+                    message_id, decrypt(row.email_enc) or "", row.short_name, token, row.email_hash, reminder=True
+                )
+            )
     db.session.commit()
     send_all(items, senders.sms, senders.email, senders.per_second)
     for item in items:
