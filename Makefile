@@ -25,7 +25,7 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy app/domain
+	$(VENV)/bin/mypy app/domain --follow-imports=silent
 
 bench: install
 	$(VENV)/bin/python bench/intake_import.py

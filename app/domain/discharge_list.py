@@ -192,7 +192,13 @@ def is_nhs_number(value: str) -> bool:
     return check != 10 and check == digits[9]
 
 
-_GB_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("GB")
+def _gb_metadata() -> phonenumbers.PhoneMetadata:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("GB")
+    assert metadata is not None  # phonenumbers always ships GB
+    return metadata
+
+
+_GB_METADATA = _gb_metadata()
 
 
 def normalise_phone(value: str) -> tuple[str, bool] | None:
@@ -336,7 +342,7 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
     language = reader.text("language") or None
     if language is not None and not _BCP47.match(language):
         reader.problem("language", f"{language!r} is not a BCP 47 language tag such as en or en-GB")
-    contact = _read_contact(reader) if consent else _NO_CONTACT
+    contact = _read_contact(reader) if consent else _Contact()
     if reader.problems:
         return None
     assert client_ref and consent is not None and sessions is not None and descriptor  # for the type checker
@@ -355,12 +361,25 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
         intensity=intensity,
         ending_reason=ending_reason,
         language=language,
-        **scores,
-        **contact,
+        phq9_first=scores["phq9_first"],
+        phq9_last=scores["phq9_last"],
+        gad7_first=scores["gad7_first"],
+        gad7_last=scores["gad7_last"],
+        phone=contact.phone,
+        phone_is_uk_mobile=contact.phone_is_uk_mobile,
+        email=contact.email,
+        preferred_channel=contact.preferred_channel,
     )
 
 
-_NO_CONTACT: dict[str, object] = {}
+@dataclass(frozen=True)
+class _Contact:
+    """Contact details of a consenting row (all empty without consent: never read, never stored)."""
+
+    phone: str | None = None
+    phone_is_uk_mobile: bool = False
+    email: str | None = None
+    preferred_channel: str | None = None
 
 
 def _check_date_order(reader: _RowReader, dates: dict[str, date | None], today: date) -> None:
@@ -377,7 +396,7 @@ def _check_date_order(reader: _RowReader, dates: dict[str, date | None], today: 
         earlier = (column, value)
 
 
-def _read_contact(reader: _RowReader) -> dict[str, object]:
+def _read_contact(reader: _RowReader) -> _Contact:
     """Contact columns, read only for consenting clients (otherwise they are never looked at)."""
     problems_before = len(reader.problems)
     phone: str | None = None
@@ -400,7 +419,7 @@ def _read_contact(reader: _RowReader) -> dict[str, object]:
             reader.problem("email", "is not a valid email address")
     channel = reader.choice("preferred_channel", ("sms", "email"))
     if len(reader.problems) > problems_before:
-        return {}  # the contact columns are already reported; judging channels on top would mislead
+        return _Contact()  # the contact columns are already reported; judging channels on top would mislead
     usable = {"sms": uk_mobile, "email": email is not None}
     if channel == "sms" and not usable["sms"]:
         reader.problem("preferred_channel", "is sms but there is no UK mobile number (only UK mobiles are texted)")
@@ -413,4 +432,4 @@ def _read_contact(reader: _RowReader) -> dict[str, object]:
                 "consent_to_follow_up",
                 "is yes but there is no usable contact: give a UK mobile number or an email address",
             )
-    return {"phone": phone, "phone_is_uk_mobile": uk_mobile, "email": email, "preferred_channel": channel}
+    return _Contact(phone=phone, phone_is_uk_mobile=uk_mobile, email=email, preferred_channel=channel)
