@@ -76,12 +76,15 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
     from app.web.public import bp as public_bp
     from app.web.survey import bp as survey_bp
+    from app.web.unsubscribe import bp as unsubscribe_bp
     from app.web.webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(survey_bp)
     csrf.exempt(webhooks_bp)  # Twilio signs these requests instead; it cannot send a CSRF token
     app.register_blueprint(webhooks_bp)
+    csrf.exempt(unsubscribe_bp)  # the signed link is the proof; one-click (RFC 8058) POSTs carry no form token
+    app.register_blueprint(unsubscribe_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
