@@ -235,3 +235,18 @@ def test_nothing_is_sent_without_a_safeguarding_contact(app, providers):
     assert tick(DUE)["claimed"] == 0 and twilio.messages == []
     app.config["SAFEGUARDING_EMAIL"] = "platform-safeguarding@example.org"
     assert tick(DUE + timedelta(minutes=1))["sent"] == 1
+
+
+def test_email_of_unknown_fate_is_possibly_sent_and_never_resent(app, providers):
+    _, sink = providers
+    import_rows(row(discharge_date=DISCHARGE, phone="", preferred_channel="email"))
+    sink.drop_after_data()  # the server hangs up after the message was handed over: did it go?
+    summary = tick(DUE)
+    assert summary["sent"] == 1 and summary["retried"] == 0
+    message = db.session.scalars(select(OutboundMessage)).one()
+    assert message.status == "possibly_sent"
+    check_in = db.session.scalars(select(CheckIn).where(CheckIn.offset_weeks == 4)).one()
+    assert check_in.status == CheckInStatus.OPEN
+    for minutes in (2, 10, 60):
+        tick(DUE + timedelta(minutes=minutes))
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
