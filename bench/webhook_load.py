@@ -1,0 +1,631 @@
+"""Benchmark: the inbound SMS webhook under gunicorn on PostgreSQL at a constant arrival rate.
+
+Target (SPEC section 7): `POST /webhooks/twilio/sms` answers at p95 under 25 ms at a constant 300 requests/s,
+no errors, on the 2-core machine with the database and the load generator on it too.
+
+    .venv/bin/python bench/webhook_load.py --rate 300 --seconds 30            # own temporary PostgreSQL
+    .venv/bin/python bench/webhook_load.py --database-url postgresql://postgres@127.0.0.1:PORT/stillwell_test
+
+What it does, for each gunicorn worker class asked for (`--worker-class sync|gthread|both`):
+1. recreates the schema with `flask db upgrade` (the database at --database-url is wiped: public schema
+   dropped) and writes a synthetic cohort with Core inserts: N consenting clients with UK-mobile-looking
+   numbers (+4474xxxxxxxx), one episode each, one OPEN check-in (first sent an hour ago) and one scheduled;
+2. starts `gunicorn -w W -b 127.0.0.1:PORT wsgi:app` with the environment pointing at the database and
+   PUBLIC_BASE_URL=http://127.0.0.1:PORT;
+3. pre-computes signed Twilio form posts (unique MessageSid each; From a cohort number, a few unknown
+   numbers; bodies a realistic mix of answers, unclear text, HELP-like questions and a few risk messages,
+   never STOP), each sender's messages in order, senders interleaved;
+4. fires them open-loop with aiohttp: request i is sent at start + i/rate whatever the earlier ones are
+   doing; the latency of each is measured from its *scheduled* instant (so a late generator or a queue
+   in front of gunicorn counts against the server), and also from the moment it was actually sent;
+5. prints requests sent, achieved rate, p50/p95/p99/max, non-200 responses and errors; stops gunicorn.
+
+The first --warmup seconds of traffic are sent at the same rate but left out of the figures.
+Everything is loopback only and bounded: rate x seconds requests, each with a --timeout.
+`--profile DIR` runs every worker under cProfile and prints where the time went (slows the run down).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+VENV_BIN = ROOT / ".venv" / "bin"
+SMS_PATH = "/webhooks/twilio/sms"
+AUTH_TOKEN = "bench-twilio-auth-token-0123456789"
+
+# Each sender's conversation: an answer to each question, sometimes unclear first, then chatter.
+CHANGE = ["1", "2", "3", "4", "5", "2", "3", "a little better", "much better", "about the same", "worse"]
+DURATION = ["3 weeks", "2 months", "a month", "about 6 weeks", "since march", "a year and a half", "2 wks", "10 days"]
+USUAL_SELF = ["mostly", "yes", "no", "not really", "mostly yes", "y", "n"]
+UNCLEAR = [
+    "hmm not sure",
+    "ok",
+    "thanks",
+    "what do you mean",
+    "Who is this?",
+    "?",
+    "cheers x",
+    "maybe",
+    "can you call me",
+    "I'll reply later",
+]
+COMBINED = ["a little better and 3 weeks", "3 weeks, yes", "much better, 2 months, mostly"]
+RISK = ["I want to end it all", "feeling suicidal tonight", "i want to die", "much better but I want to end it all"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index]
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Database: schema and cohort
+# ---------------------------------------------------------------------------------------------------
+
+
+def bench_env(database_url: str, port: int) -> dict[str, str]:
+    """The environment of both the cohort writer and gunicorn (same hash and encryption keys)."""
+    from cryptography.fernet import Fernet
+
+    env = dict(os.environ)
+    env.update(
+        STILLWELL_ENV="development",
+        DATABASE_URL=database_url,
+        SECRET_KEY="bench-secret-key-not-for-production",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),  # fresh for each run: cohort and gunicorn share it
+        CONTACT_HASH_KEY="bench-contact-hash-key",
+        SAFEGUARDING_EMAIL="safeguarding@bench.invalid",
+        SMS_TRANSPORT="console",
+        MAIL_TRANSPORT="console",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def reset_schema(env: dict[str, str]) -> None:
+    """Drop the public schema and run the migrations (`flask db upgrade`)."""
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+    subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+FILL_SCRIPT = r"""
+import json, sys
+from datetime import date, datetime, timedelta, UTC
+from sqlalchemy import insert, select, text
+from app import create_app
+from app.extensions import db
+from app.models import CheckIn, CheckInStatus, Client, Episode, OutboundMessage
+from app.security.fields import field_security
+from app.services import organisation
+
+count, now_iso = int(sys.argv[1]), sys.argv[2]
+now = datetime.fromisoformat(now_iso)
+app = create_app()
+with app.app_context():
+    security = field_security()
+    organisation.create_area("BENCH", "Bench", actor="bench", now=now)
+    service = organisation.create_service("BENCH", "Bench", "BENCH",
+        organisation.ServiceSettings(short_name="Bench", plan="4,8"), actor="bench", now=now)
+    sent_at = now - timedelta(hours=1)
+    discharge = (now - timedelta(weeks=4)).date()
+    batch = 5000
+    for start in range(0, count, batch):
+        clients = []
+        for n in range(start, min(count, start + batch)):
+            phone = f"+4474{n:08d}"
+            clients.append({"service_id": service.id, "client_ref": f"W{n:07d}", "phone_enc": security.encrypt(phone),
+                            "phone_hash": security.contact_hash(phone), "phone_is_uk_mobile": True,
+                            "preferred_channel": "sms", "created_at": now, "updated_at": now})
+        db.session.execute(insert(Client.__table__), clients)
+        ids = dict(db.session.execute(select(Client.client_ref, Client.id).where(
+            Client.client_ref.in_([c["client_ref"] for c in clients]))).all())
+        db.session.execute(insert(Episode.__table__), [
+            {"client_id": ids[c["client_ref"]], "service_id": service.id, "consent": True,
+             "referral_date": discharge - timedelta(days=120), "discharge_date": discharge, "treatment_sessions": 6,
+             "problem_descriptor": "F41.1", "plan": "4,8", "row_fingerprint": "bench", "created_at": now,
+             "updated_at": now} for c in clients])
+        episodes = db.session.execute(select(Episode.id, Episode.client_id).where(
+            Episode.client_id.in_(list(ids.values())))).all()
+        db.session.execute(insert(CheckIn.__table__), [
+            {"episode_id": e, "client_id": c, "offset_weeks": 4, "due_at": sent_at, "status": CheckInStatus.OPEN.value,
+             "send_attempts": 1, "channel": "sms", "first_sent_at": sent_at} for e, c in episodes])
+        db.session.execute(insert(CheckIn.__table__), [
+            {"episode_id": e, "client_id": c, "offset_weeks": 8, "due_at": sent_at + timedelta(weeks=4),
+             "status": CheckInStatus.SCHEDULED.value, "send_attempts": 0} for e, c in episodes])
+        db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+print(json.dumps({"clients": count}))
+"""
+
+
+def fill_cohort(env: dict[str, str], count: int) -> None:
+    """Write the cohort in a child process, so this process never imports the app with the bench settings."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    subprocess.run(
+        [sys.executable, "-c", FILL_SCRIPT, str(count), now.isoformat()],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Requests
+# ---------------------------------------------------------------------------------------------------
+
+
+def conversation(rng: random.Random) -> list[str]:
+    """What one client sends, in order: usually the three answers, sometimes unclear text or a risk message."""
+    messages: list[str] = []
+    if rng.random() < 0.1:
+        messages.append(rng.choice(UNCLEAR))
+    if rng.random() < 0.1:
+        messages.append(rng.choice(COMBINED))
+    else:
+        messages += [rng.choice(CHANGE), rng.choice(DURATION), rng.choice(USUAL_SELF)]
+    if rng.random() < 0.01:
+        messages.insert(rng.randrange(len(messages) + 1), rng.choice(RISK))
+    while rng.random() < 0.35:
+        messages.append(rng.choice(UNCLEAR))
+    return messages
+
+
+def build_requests(total: int, clients: int, base_url: str, seed: int) -> tuple[list[bytes], list[str], Counter]:
+    """`total` signed form bodies: senders interleaved, each sender's messages in conversation order."""
+    from twilio.request_validator import RequestValidator
+
+    rng = random.Random(seed)
+    validator = RequestValidator(AUTH_TOKEN)
+    url = base_url.rstrip("/") + SMS_PATH
+    queues: dict[str, list[str]] = {f"+4474{n:08d}": conversation(rng) for n in range(clients)}
+    # About 2% of the traffic from numbers we do not know (the generic reply, at most once a day).
+    strangers = [f"+4475{n:08d}" for n in range(max(1, clients // 50))]
+    for number in strangers:
+        queues[number] = ["Hi is this the clinic?", "hello?"]
+    order: list[tuple[str, str]] = []
+    round_ = 0
+    while len(order) < total:
+        senders = [number for number, queue in queues.items() if len(queue) > round_]
+        if not senders:  # every conversation over: more chatter from anyone
+            senders = list(queues)
+            for number in senders:
+                while len(queues[number]) <= round_:
+                    queues[number].append(rng.choice(UNCLEAR))
+        rng.shuffle(senders)
+        order += [(number, queues[number][round_]) for number in senders]
+        round_ += 1
+    bodies, signatures, kinds = [], [], Counter()
+    for i, (sender, body) in enumerate(order[:total]):
+        sid = f"SM{seed:08x}{i:024x}"
+        params = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": sender,
+            "To": "+447700900000",
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "ApiVersion": "2010-04-01",
+        }
+        bodies.append(urllib.parse.urlencode(params).encode())
+        signatures.append(validator.compute_signature(url, params))
+        kinds[
+            "risk"
+            if body in RISK
+            else "unknown sender"
+            if sender.startswith("+4475")
+            else "unclear/chatter"
+            if body in UNCLEAR
+            else "answer"
+        ] += 1
+    return bodies, signatures, kinds
+
+
+# ---------------------------------------------------------------------------------------------------
+# Load generator (open loop)
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    latency: list[float | None] = field(default_factory=list)  # from the scheduled instant, s
+    service: list[float | None] = field(default_factory=list)  # from the actual send, s
+    lag: list[float] = field(default_factory=list)  # actual send - scheduled instant, s
+    status: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)
+    wall: float = 0.0
+
+
+async def fire(
+    base_url: str, bodies: list[bytes], signatures: list[str], rate: float, timeout: float, max_connections: int
+) -> Results:
+    import aiohttp
+
+    n = len(bodies)
+    results = Results(latency=[None] * n, service=[None] * n, lag=[0.0] * n)
+    url = base_url + SMS_PATH
+    connector = aiohttp.TCPConnector(limit=max_connections, ttl_dns_cache=None, force_close=False)
+    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    loop = asyncio.get_running_loop()
+
+    async def one(i: int, scheduled: float) -> None:
+        sent = loop.time()
+        results.lag[i] = sent - scheduled
+        headers = {"X-Twilio-Signature": signatures[i], "Content-Type": "application/x-www-form-urlencoded"}
+        try:
+            async with session.post(url, data=bodies[i], headers=headers) as response:
+                await response.read()
+                done = loop.time()
+                results.status[response.status] += 1
+                if response.status == 200:
+                    results.latency[i], results.service[i] = done - scheduled, done - sent
+        except Exception as error:
+            results.errors[type(error).__name__] += 1
+
+    async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
+        tasks = []
+        start = loop.time() + 0.05
+        for i in range(n):
+            scheduled = start + i / rate
+            delay = scheduled - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i, scheduled)))
+        results.wall = loop.time() - start
+        await asyncio.gather(*tasks)
+    return results
+
+
+# ---------------------------------------------------------------------------------------------------
+# gunicorn
+# ---------------------------------------------------------------------------------------------------
+
+PROFILE_HOOKS = r"""
+import cProfile, os
+_profile = None
+def post_fork(server, worker):
+    global _profile
+    _profile = cProfile.Profile()
+    _profile.enable()
+def worker_exit(server, worker):
+    if _profile is not None:
+        _profile.disable()
+        _profile.dump_stats(os.path.join(PROFILE_DIR, f"worker-{os.getpid()}.prof"))
+"""
+
+
+def start_gunicorn(
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    worker_class: str,
+    threads: int,
+    log: Path,
+    profile_dir: Path | None,
+    tmp: Path,
+) -> subprocess.Popen[bytes]:
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "-k",
+        worker_class,
+        "--backlog",
+        "2048",
+        "--graceful-timeout",
+        "10",
+    ]
+    if worker_class == "gthread":
+        command += ["--threads", str(threads)]
+    if profile_dir is not None:
+        hooks = tmp / "gunicorn_profile.py"
+        hooks.write_text(f"PROFILE_DIR = {str(profile_dir)!r}\n" + PROFILE_HOOKS)
+        command += ["-c", str(hooks)]
+    command.append("wsgi:app")
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        stop_gunicorn(process)
+        raise RuntimeError("gunicorn did not start listening within 30 s")
+    time.sleep(1.0 if profile_dir is None else 2.0)  # let every worker boot
+    return process
+
+
+def worker_cpu_seconds(master: int) -> float:
+    """User + system CPU of gunicorn's master and its live workers, from /proc (Linux only; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def stop_gunicorn(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def warm_up_workers(base_url: str, workers: int) -> None:
+    """One unsigned request per worker-ish, so imports and pool connections are not in the first figures."""
+    import urllib.request
+
+    for _ in range(workers * 2):
+        request = urllib.request.Request(base_url + SMS_PATH, data=b"x=1", method="POST")
+        try:
+            urllib.request.urlopen(request, timeout=5)
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reporting
+# ---------------------------------------------------------------------------------------------------
+
+
+def summarise(label: str, results: Results, measured: slice, rate: float, target_ms: float) -> dict[str, object]:
+    # A request that failed or timed out counts as infinitely slow, so the percentiles are over every request sent.
+    latency = sorted(x * 1000 if x is not None else float("inf") for x in results.latency[measured])
+    service = sorted(x * 1000 if x is not None else float("inf") for x in results.service[measured])
+    lag = sorted(x * 1000 for x in results.lag[measured])
+    sent = len(results.lag[measured])
+    total = len(results.lag)
+    non_200 = sum(count for status, count in results.status.items() if status != 200)
+    errors = sum(results.errors.values())
+    ok = sum(x is not None for x in results.latency[measured])
+    row = {
+        "label": label,
+        "sent": sent,
+        "ok": ok,
+        "achieved_rate": total / results.wall if results.wall else float("nan"),
+        "p50": percentile(latency, 50),
+        "p95": percentile(latency, 95),
+        "p99": percentile(latency, 99),
+        "max": latency[-1] if latency else float("nan"),
+        "mean": statistics.fmean(x for x in latency if x != float("inf")) if ok else float("nan"),
+        "service_p95": percentile(service, 95),
+        "lag_p95": percentile(lag, 95),
+        "lag_max": lag[-1] if lag else float("nan"),
+        "non_200": non_200,
+        "errors": errors,
+    }
+    print(f"\n== {label}")
+    print(
+        f"requests sent (measured): {sent} of {total}; 200 OK: {ok}; non-200: {non_200} "
+        f"{dict(s for s in results.status.items() if s[0] != 200)}; errors: {errors} {dict(results.errors)}"
+    )
+    print(f"achieved send rate: {row['achieved_rate']:.1f}/s (asked {rate:g}/s)")
+    print("(inf = that share of requests failed or timed out; mean is over the 200s only)")
+    print(
+        f"latency from scheduled instant (ms): p50 {row['p50']:.1f}  p95 {row['p95']:.1f}  p99 {row['p99']:.1f}  "
+        f"max {row['max']:.1f}  mean {row['mean']:.1f}"
+    )
+    print(
+        f"latency from actual send (ms): p95 {row['service_p95']:.1f}; generator lag p95 {row['lag_p95']:.1f} "
+        f"max {row['lag_max']:.1f}"
+    )
+    verdict = "MEETS" if row["p95"] < target_ms and non_200 == 0 and errors == 0 else "MISSES"
+    print(f"target p95 < {target_ms:g} ms with no errors: {verdict}")
+    row["verdict"] = verdict
+    return row
+
+
+def print_profile(profile_dir: Path, top: int) -> None:
+    import pstats
+
+    files = sorted(str(p) for p in profile_dir.glob("worker-*.prof"))
+    if not files:
+        print("no profiles written")
+        return
+    stats = pstats.Stats(*files)
+    stats.strip_dirs().sort_stats("cumulative")
+    print(f"\n== cProfile of {len(files)} worker(s), by cumulative time")
+    stats.print_stats(top)
+    stats.sort_stats("tottime")
+    print("\n== by own time")
+    stats.print_stats(top)
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def run_one(args: argparse.Namespace, database_url: str, worker_class: str, tmp: Path) -> dict[str, object]:
+    port = args.port or free_port()
+    env = bench_env(database_url, port)
+    base_url = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    reset_schema(env)
+    fill_cohort(env, args.clients)
+    t1 = time.perf_counter()
+    warm = int(args.rate * args.warmup)
+    measured = int(args.rate * args.seconds)
+    bodies, signatures, kinds = build_requests(warm + measured, args.clients, base_url, args.seed)
+    t2 = time.perf_counter()
+    print(
+        f"\n[{worker_class}] schema + cohort of {args.clients} clients: {t1 - t0:.1f} s; "
+        f"{warm + measured} signed requests built in {t2 - t1:.1f} s: {dict(kinds)}"
+    )
+    profile_dir = None
+    if args.profile:
+        profile_dir = Path(args.profile) / worker_class
+        shutil.rmtree(profile_dir, ignore_errors=True)
+        profile_dir.mkdir(parents=True)
+    log = tmp / f"gunicorn-{worker_class}.log"
+    process = start_gunicorn(env, port, args.workers, worker_class, args.threads, log, profile_dir, tmp)
+    try:
+        warm_up_workers(base_url, args.workers)
+        load_before = load_average()
+        print(
+            f"[{worker_class}] gunicorn -w {args.workers} -k {worker_class}"
+            f"{f' --threads {args.threads}' if worker_class == 'gthread' else ''} on port {port}; "
+            f"load average before: {load_before}"
+        )
+        cpu_before = worker_cpu_seconds(process.pid)
+        results = asyncio.run(fire(base_url, bodies, signatures, args.rate, args.timeout, args.max_connections))
+        cpu_used = worker_cpu_seconds(process.pid) - cpu_before
+        load_after = load_average()
+    finally:
+        stop_gunicorn(process)
+    threads = f" x {args.threads} threads" if worker_class == "gthread" else ""
+    label = (
+        f"{worker_class}, {args.workers} workers{threads}, {args.rate:g}/s for {args.seconds:g} s"
+        f" (+{args.warmup:g} s warm-up)"
+    )
+    row = summarise(label, results, slice(warm, None), args.rate, args.target_ms)
+    row["load_before"], row["load_after"] = load_before, load_after
+    answered = sum(results.status.values())
+    row["worker_cpu_ms_per_request"] = cpu_used * 1000 / answered if answered else float("nan")
+    print(
+        f"gunicorn CPU: {cpu_used:.1f} s in all for {answered} answered requests "
+        f"({row['worker_cpu_ms_per_request']:.1f} ms/request, PostgreSQL and the generator not counted)"
+    )
+    print(f"load average before / after: {load_before} / {load_after}")
+    errors_in_log = [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if "Traceback" in line or " ERROR " in line or "[CRITICAL]" in line
+    ]
+    if errors_in_log:
+        print(f"gunicorn log {log} has {len(errors_in_log)} error lines, first: {errors_in_log[0]}")
+    if profile_dir is not None:
+        print_profile(profile_dir, args.profile_top)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL URL (WIPED); default: a temporary server via scripts/pg-temp.sh, removed at the end",
+    )
+    parser.add_argument("--rate", type=float, default=300, help="requests per second (constant arrival rate)")
+    parser.add_argument("--seconds", type=float, default=30, help="measured duration")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of traffic sent first, not measured")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--worker-class", choices=["sync", "gthread", "both"], default="both")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--clients", type=int, default=2000, help="cohort size (each with an open check-in)")
+    parser.add_argument("--timeout", type=float, default=10, help="per-request timeout, s")
+    parser.add_argument("--max-connections", type=int, default=512, help="client connection cap")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--target-ms", type=float, default=25)
+    parser.add_argument("--profile", metavar="DIR", help="run the workers under cProfile, dump and print stats")
+    parser.add_argument("--profile-top", type=int, default=30)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args()
+    if args.rate <= 0 or args.seconds <= 0 or args.rate * (args.seconds + args.warmup) > 200_000:
+        parser.error("rate x seconds must be positive and at most 200,000 requests")
+
+    print(f"load average at start: {load_average()} ({os.cpu_count()} CPUs)")
+    with tempfile.TemporaryDirectory(prefix="webhook-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        pg_dir = None
+        database_url = args.database_url
+        if not database_url:
+            pg_dir = Path(tempfile.mkdtemp(prefix="webhook-bench-pg-"))
+            database_url = (
+                subprocess.run(
+                    [str(ROOT / "scripts" / "pg-temp.sh"), "start", str(pg_dir)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            print(f"temporary PostgreSQL: {database_url}")
+        try:
+            classes = ["sync", "gthread"] if args.worker_class == "both" else [args.worker_class]
+            rows = [run_one(args, database_url, worker_class, tmp) for worker_class in classes]
+        finally:
+            if pg_dir is not None:
+                subprocess.run([str(ROOT / "scripts" / "pg-temp.sh"), "stop", str(pg_dir)], check=False)
+    if len(rows) > 1:
+        print("\n== summary (latency in ms from the scheduled instant)")
+        for row in rows:
+            print(
+                f"{row['label']}: p50 {row['p50']:.1f} p95 {row['p95']:.1f} p99 {row['p99']:.1f} "
+                f"max {row['max']:.1f}; non-200 {row['non_200']}, errors {row['errors']}; {row['verdict']}; "
+                f"load {row['load_before']} -> {row['load_after']}"
+            )
+        best = min(rows, key=lambda row: float(row["p95"]) if row["ok"] else float("inf"))
+        print(f"fastest p95: {best['label']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
