@@ -49,7 +49,12 @@ def fill(count: int) -> None:
     security = field_security()
     organisation.create_area("BENCH", "Bench", actor="bench", now=NOW)
     service = organisation.create_service(
-        "BENCH", "Bench", "BENCH", organisation.ServiceSettings(short_name="Bench", safeguarding_email="safe@example.org"), actor="bench", now=NOW
+        "BENCH",
+        "Bench",
+        "BENCH",
+        organisation.ServiceSettings(short_name="Bench", safeguarding_email="safe@example.org"),
+        actor="bench",
+        now=NOW,
     )
     batch = 5000
     for start in range(0, count, batch):
