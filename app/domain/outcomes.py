@@ -11,6 +11,9 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Final, Generic, Literal, TypeVar
 
+import numpy as np
+from numpy.typing import NDArray
+
 T = TypeVar("T")
 
 ChangeValue = Literal["much_better", "a_little_better", "same", "a_little_worse", "much_worse"]
@@ -66,6 +69,8 @@ _CHANGE_INDEX: Final[dict[str, int]] = {value: i for i, value in enumerate(CHANG
 # Category index that L's change selects: improved (2), unchanged (3), worse (4).
 _CHANGE_CATEGORY: Final = (2, 2, 3, 4, 4)
 _WELLNESS: Final[dict[str, bool]] = {"yes": True, "mostly": True, "no": False}
+#: Usual-self answers and the wellness they mean (any other answer: wellness unknown).
+WELLNESS: Final = _WELLNESS
 _MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -355,6 +360,136 @@ def _unanswered_category(ep: EpisodeFacts, as_of: date, due_count: int, all_unre
     for on, kind in ep.opt_events:
         if on <= as_of and (latest_on is None or on >= latest_on):
             latest_on, latest_kind = on, kind  # same day: the later event wins
+    if latest_kind == "opt_out":
+        return 5
+    if due_count and all_unreachable:
+        return 6
+    return 7 if closed else 8
+
+
+# The bulk path: the same methodology over arrays of check-ins of many episodes at once, with
+# dates as day numbers (date.toordinal()), for the database reader that never builds EpisodeFacts.
+# `evaluate_raw` and `_spells` stay the reference; tests show both give identical summaries.
+_ANXIETY_DAYS: Final = ANXIETY_THRESHOLD.days
+
+
+@dataclass(frozen=True)
+class AnsweredArrays:
+    """Answered check-ins (as of A, none skipped) of episodes 0..n-1: one entry per check-in.
+
+    Dates are day numbers; `claimed` is the duration answer's start (-1 when missing), not yet
+    capped at t; `well` is 1 well, 2 not well, 0 unknown; `change` indexes CHANGES.
+    """
+
+    episode: NDArray[np.int64]
+    t: NDArray[np.int64]
+    offset: NDArray[np.int64]
+    change: NDArray[np.int64]
+    well: NDArray[np.int64]
+    claimed: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class AnsweredOutcomes:
+    """Per episode: category index (-1 without an answered check-in) and L's change (-1); per check-in
+    (in the order given): recovered; the Kaplan-Meier subjects with entry < time."""
+
+    category: NDArray[np.int64]
+    last_change: NDArray[np.int64]
+    recovered: NDArray[np.bool_]
+    entry: NDArray[np.int64]
+    time: NDArray[np.int64]
+    event: NDArray[np.bool_]
+
+
+def evaluate_answered(
+    rows: AnsweredArrays, referral: NDArray[np.int64], anxiety: NDArray[np.bool_]
+) -> AnsweredOutcomes:
+    """`evaluate_raw`'s categories, recovery and Kaplan-Meier subjects for many episodes at once.
+
+    `referral` and `anxiety` (problem group is anxiety) are per episode.
+    """
+    n = len(referral)
+    order = np.lexsort((rows.offset, rows.t, rows.episode))  # by episode, then t, then offset
+    ep, t, change = rows.episode[order], rows.t[order], rows.change[order]
+    claimed = np.where(rows.claimed[order] > t, t, rows.claimed[order])
+    category = np.full(n, -1, dtype=np.int64)
+    last_change = np.full(n, -1, dtype=np.int64)
+    if len(ep):
+        last = np.r_[ep[1:] != ep[:-1], True]
+        last_change[ep[last]] = change[last]
+        category[ep[last]] = np.asarray(_CHANGE_CATEGORY)[change[last]]
+    known = np.flatnonzero(rows.well[order] != 0)
+    k_ep, k_t, k_claimed = ep[known], t[known], claimed[known]
+    well = rows.well[order][known] == 1
+    same = np.r_[False, k_ep[1:] == k_ep[:-1]]  # has a previous known check-in p
+    p_t = np.r_[0, k_t[:-1]]
+    p_well = same & np.r_[False, well[:-1]]
+    has_claim = k_claimed >= 0
+    claim_or_t = np.where(has_claim, k_claimed, k_t)
+    new_spell = well & p_well & has_claim & (k_claimed > p_t)
+    continues = well & p_well & ~new_spell
+    start = np.where(same & ~p_well, np.maximum(claim_or_t, p_t), claim_or_t)
+    start = np.maximum(start, referral[k_ep])
+    # s of a continuing check-in is the s of the latest check-in that began its spell
+    began = np.where(well & ~continues, np.arange(len(known)), 0)
+    s = start[np.maximum.accumulate(began)] if len(known) else start
+    days = k_t - s
+    anxious = anxiety[k_ep]
+    recovered = well & np.where(anxious, days >= _ANXIETY_DAYS, days >= _LONGEST_4_MONTHS)
+    for i in np.flatnonzero(well & ~anxious & (days >= _SHORTEST_4_MONTHS) & (days < _LONGEST_4_MONTHS)):
+        cutoff = months_before(date.fromordinal(int(k_t[i])), DEPRESSION_THRESHOLD_MONTHS).toordinal()
+        recovered[i] = s[i] <= cutoff
+    any_recovered = np.zeros(n, dtype=bool)
+    any_recovered[k_ep[recovered]] = True
+    k_last = np.r_[k_ep[1:] != k_ep[:-1], True] if len(known) else np.zeros(0, dtype=bool)
+    category[k_ep[k_last][~recovered[k_last] & any_recovered[k_ep[k_last]]]] = 1
+    category[k_ep[k_last][recovered[k_last]]] = 0
+    entry, end, event = _spell_arrays(k_ep, k_t, k_claimed, well, new_spell, s)
+    recovered_rows = np.zeros(len(order), dtype=bool)
+    recovered_rows[order[known]] = recovered
+    return AnsweredOutcomes(category, last_change, recovered_rows, entry, end, event)
+
+
+def _spell_arrays(
+    ep: NDArray[np.int64], t: NDArray[np.int64], claimed: NDArray[np.int64], well: NDArray[np.bool_],
+    new_spell: NDArray[np.bool_], s: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+    """Kaplan-Meier subjects (entry, time, event) with entry < time, from the known-wellness check-ins
+    ordered by episode, t and offset."""
+    size = len(ep)
+    if not size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    index = np.arange(size)
+    starts = np.flatnonzero(np.r_[True, ep[1:] != ep[:-1]])
+    ends = np.r_[starts[1:], size]
+    segment = np.repeat(np.arange(len(starts)), ends - starts)
+    first = np.minimum.reduceat(np.where(well, index, size), starts)  # first well check-in, or size
+    # the first later check-in that is not well, or well and starting a new spell, ends the spell
+    closing = (index > first[segment]) & (~well | new_spell)
+    close = np.minimum.reduceat(np.where(closing, index, size), starts)
+    has = first < size
+    first, close, last = first[has], close[has], ends[has] - 1
+    origin = s[first]
+    entry = t[first] - origin
+    event = close < size
+    close = np.where(event, close, 0)
+    time = np.where(event, np.where(well[close], claimed[close], t[close]), t[last]) - origin
+    keep = entry < time
+    return entry[keep], time[keep], event[keep]
+
+
+def unanswered_category(opt_events: list[tuple[date, str]], as_of: date, due_count: int, all_unreachable: bool,
+                        closed: bool) -> int:
+    """Categories 6-9 (as indexes 5-8) for an episode with no answered check-in by A.
+
+    `opt_events` are the client's opt-outs and resumes, oldest first, as (local date, kind).
+    """
+    latest_kind = None
+    latest_on: date | None = None
+    for on, kind in opt_events:
+        if on <= as_of and (latest_on is None or on >= latest_on):
+            latest_on, latest_kind = on, kind
     if latest_kind == "opt_out":
         return 5
     if due_count and all_unreachable:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from types import SimpleNamespace
 from typing import Any, Final, TypeVar
-
-from scipy.stats import norm
-from statsmodels.stats.proportion import proportion_confint
 
 from app.domain.outcomes import (
     CATEGORIES,
@@ -27,17 +26,38 @@ from app.domain.outcomes import (
     problem_group,
     sessions_band,
 )
-from app.domain.survival import Z95, wellness_summary
+from app.domain.survival import Z95, load_survival_libraries, wellness_summary
 
 METHODOLOGY_VERSION: Final = 1
 K = TypeVar("K")
-# statsmodels takes alpha; this alpha gives back exactly SPEC's z = 1.959964.
-_ALPHA: Final = float(2 * norm.sf(Z95))
+
 # NHS Talking Therapies caseness and reliable-change thresholds (PHQ-9, GAD-7).
 PHQ9_CASENESS: Final = 10
 GAD7_CASENESS: Final = 8
 PHQ9_RELIABLE_CHANGE: Final = 6
 GAD7_RELIABLE_CHANGE: Final = 4
+
+
+@cache
+def _libraries() -> Any:
+    """scipy.stats and statsmodels, imported on first use: they take seconds to load, which a
+    process can spend while its workers read the database (see `load_libraries`)."""
+    from scipy.stats import norm
+    from statsmodels.stats.proportion import proportion_confint
+
+    return SimpleNamespace(norm=norm, proportion_confint=proportion_confint)
+
+
+@cache
+def _alpha() -> float:
+    """statsmodels takes alpha; this alpha gives back exactly SPEC's z = 1.959964."""
+    return float(2 * _libraries().norm.sf(Z95))
+
+
+def load_libraries() -> None:
+    """Import what rates, effect sizes and Kaplan-Meier need, ahead of their first use."""
+    _libraries()
+    load_survival_libraries()
 
 
 def wilson_rate(numerator: int, denominator: int) -> dict[str, Any]:
@@ -46,7 +66,7 @@ def wilson_rate(numerator: int, denominator: int) -> dict[str, Any]:
         raise ValueError(f"not a proportion: {numerator}/{denominator}")
     if denominator == 0:
         return {"numerator": numerator, "denominator": 0, "rate": None, "ci95": None}
-    low, high = proportion_confint(numerator, denominator, alpha=_ALPHA, method="wilson")
+    low, high = _libraries().proportion_confint(numerator, denominator, alpha=_alpha(), method="wilson")
     return {
         "numerator": numerator,
         "denominator": denominator,
@@ -105,7 +125,7 @@ def effect_size_from_sums(n: int, sum_first: int, sumsq_first: int, sum_last: in
         pooled = math.sqrt((var_first + var_last) / 2)
         if pooled > 0:
             d = (mean_first - mean_last) / pooled
-            u3 = float(norm.cdf(d))
+            u3 = float(_libraries().norm.cdf(d))
     return {"n": n, "mean_first": mean_first, "mean_last": mean_last, "d": d, "u3": u3}
 
 
@@ -126,6 +146,13 @@ _EPISODES, _ELIGIBLE = 0, 1
 _N_CATEGORIES = len(ELIGIBLE)
 _NOT_CONSENTED = len(CATEGORIES)  # a tally "category" for episodes never classified
 _PENDING = len(CATEGORIES) - 1
+#: The tally "category" of episodes without consent (categories are indexes into CATEGORIES).
+NOT_CONSENTED: Final = _NOT_CONSENTED
+#: The breakdowns episodes are counted by, in the order of `SummaryBuilder.add_counts`'s tables:
+#: problem group, sessions band, service code, area code, discharge month (year * 100 + month).
+BREAKDOWNS: Final = ("problem_group", "sessions_band", "service", "area", "discharge_month")
+#: Episodes per (breakdown value, category index or NOT_CONSENTED), one table per breakdown.
+Tally = dict[tuple[Any, int], int]
 
 
 def _block_for(table: dict[K, list[int]], key: K) -> list[int]:
@@ -139,14 +166,14 @@ def _block_for(table: dict[K, list[int]], key: K) -> list[int]:
 class SummaryBuilder:
     """Streams episodes into the `stats summary` object as of A (SPEC section 5).
 
-    Per episode it keeps one tally entry keyed by the breakdown coordinates and the category,
-    a Kaplan-Meier subject in compact arrays, and running sums; `result` folds them.
+    Per episode it counts one entry per breakdown, keyed by the breakdown's value and the category,
+    keeps a Kaplan-Meier subject in compact arrays, and running sums; `result` folds them.
     """
 
     def __init__(self, as_of: date) -> None:
         self.as_of = as_of
-        # (problem group, sessions band, service, area, year * 100 + month, category) -> episodes
-        self._tally: dict[tuple[str, str, str, str, int, int], int] = {}
+        # per breakdown (BREAKDOWNS): (value, category) -> episodes
+        self._tally: tuple[Tally, ...] = tuple({} for _ in BREAKDOWNS)
         self._assessed = 0
         self._changes = [0] * len(CHANGES)
         self._follow_ups: dict[int, list[int]] = {}  # weeks -> [closed, answered, recovered]
@@ -190,16 +217,16 @@ class SummaryBuilder:
                 self._event.append(spell[2])
         else:
             category = _NOT_CONSENTED
-        key = (
+        values = (
             problem_group(ep.problem_descriptor),
             sessions_band(sessions),
             ep.service_code,
             ep.area_code,
             discharged.year * 100 + discharged.month,
-            category,
         )
-        tally = self._tally
-        tally[key] = tally.get(key, 0) + 1
+        for table, value in zip(self._tally, values, strict=True):
+            key = (value, category)
+            table[key] = table.get(key, 0) + 1
 
     def _add_finished(self, ep: EpisodeFacts) -> None:
         """Service-reported figures and effect-size sums for an episode with 2+ sessions."""
@@ -234,12 +261,47 @@ class SummaryBuilder:
         sums[7] += gl
         sums[8] += gl * gl
 
+    def add_counts(
+        self,
+        tally: Sequence[Mapping[tuple[Any, int], int]],
+        changes: Sequence[int],
+        follow_ups: Mapping[int, Sequence[int]],
+        spells: tuple[Iterable[int], Iterable[int], Iterable[int]],
+    ) -> None:
+        """Add episodes counted elsewhere (the database's bulk reader), as `add` would have counted them.
+
+        `tally`: one table per breakdown (BREAKDOWNS), episodes by (value, category index or
+        NOT_CONSENTED); `changes`: L's change counts in CHANGES order; `follow_ups`:
+        [closed, answered, recovered] per offset; `spells`: Kaplan-Meier entries, times and events
+        of the subjects with entry < time. Service-reported figures go to `add_service_reported`.
+        """
+        _add_tally(self._tally, tally)
+        _add_into(self._changes, list(changes))
+        for weeks, counts in follow_ups.items():
+            _add_into(self._follow_ups.setdefault(weeks, [0, 0, 0]), list(counts))
+        entry, time, event = spells
+        self._entry.extend(entry)
+        self._time.extend(time)
+        self._event.extend(event)
+
+    def add_service_reported(self, descriptor: str, assessed: int, counts: Sequence[int], sums: Sequence[int]) -> None:
+        """Add the service-reported figures of episodes with one problem descriptor, counted elsewhere.
+
+        `counts`: finished, missing_scores, at_caseness, recovered, reliably improved, reliably
+        deteriorated, reliably recovered; `sums`: n, then sum and sum of squares of PHQ-9 first,
+        PHQ-9 last, GAD-7 first and GAD-7 last over finished episodes (n = finished).
+        """
+        self._assessed += assessed
+        _add_into(self._reported, list(counts))
+        if sums[0]:
+            key = descriptor.strip().upper()
+            _add_into(self._effects.setdefault(key, [0] * 9), list(sums))
+
     def merge(self, other: SummaryBuilder) -> None:
         """Add another builder's episodes (same A), so partitions can be built in parallel."""
         if other.as_of != self.as_of:
             raise ValueError(f"cannot merge a summary as of {other.as_of} into one as of {self.as_of}")
-        for key, n in other._tally.items():
-            self._tally[key] = self._tally.get(key, 0) + n
+        _add_tally(self._tally, other._tally)
         self._assessed += other._assessed
         _add_into(self._changes, other._changes)
         _add_into(self._reported, other._reported)
@@ -260,22 +322,18 @@ class SummaryBuilder:
         services: dict[str, list[int]] = {}
         areas: dict[str, list[int]] = {}
         months: dict[int, list[int]] = {}
-        for (group, band, service, area, month, category), n in self._tally.items():
+        by_group, by_sessions, by_service, by_area, by_month = self._tally
+        for (band, category), n in by_sessions.items():
             outcomes[category] += n
             bands[band] += n
-            if category == _NOT_CONSENTED:
-                continue  # counted only in cohort.episodes, attrition and service-reported figures
-            for block in (
-                groups[group],
-                by_band[band],
-                _block_for(services, service),
-                _block_for(areas, area),
-                _block_for(months, month),
-            ):
-                block[_EPISODES] += n
-                if category < _N_CATEGORIES:
-                    block[_ELIGIBLE] += n
-                    block[2 + category] += n
+        for table, blocks in ((by_group, groups), (by_sessions, by_band)):
+            for (value, category), n in table.items():
+                if category != _NOT_CONSENTED:  # counted only in cohort.episodes, attrition and service-reported
+                    _count_block(blocks[value], category, n)
+        for table, named in ((by_service, services), (by_area, areas), (by_month, months)):
+            for (value, category), n in table.items():
+                if category != _NOT_CONSENTED:
+                    _count_block(_block_for(named, value), category, n)
         episodes = sum(outcomes)
         eligible = sum(outcomes[:_N_CATEGORIES])
         answered = sum(outcomes[:5])
@@ -338,6 +396,19 @@ class SummaryBuilder:
                 "seven_plus": bands["7+"],
             },
         }
+
+
+def _count_block(block: list[int], category: int, n: int) -> None:
+    block[_EPISODES] += n
+    if category < _N_CATEGORIES:
+        block[_ELIGIBLE] += n
+        block[2 + category] += n
+
+
+def _add_tally(total: tuple[Tally, ...], more: Sequence[Mapping[tuple[Any, int], int]]) -> None:
+    for table, counts in zip(total, more, strict=True):
+        for key, n in counts.items():
+            table[key] = table.get(key, 0) + n
 
 
 def _add_into(total: list[int], more: list[int]) -> None:

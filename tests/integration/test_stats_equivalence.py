@@ -1,0 +1,290 @@
+"""`statistics.summary` (the bulk reader, in one process or several) gives exactly what the pure
+methodology gives for the same records: random cohorts are written to the database and the same
+records are turned into `EpisodeFacts` here, in Python, for `summarise`. Synthetic data only."""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert
+
+from app.domain.outcomes import CHANGES, WELLNESS, Answer, CheckInFacts, EpisodeFacts
+from app.domain.statistics import summarise
+from app.extensions import db
+from app.models import Area, CheckIn, Client, ContactPoint, Episode, OptEvent, Service
+from app.services import statistics
+
+# Europe/London, plus zones with half-hour offsets and a half-hour daylight-saving shift
+ZONES = ("Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "America/St_Johns")
+DESCRIPTORS = ("F32.1", "f33", "F41.1", "F41.2", " F42 ", "F45.2", "none", "Z63")
+STATUSES = ("closed", "closed", "closed", "open", "skipped", "withdrawn", "scheduled")
+REASONS = (None, "window_over", "unreachable", "opt_out", "contact_stopped", "not_sent_in_time")
+STAMP = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Cohort:
+    """Rows per table, and the EpisodeFacts the same records mean."""
+
+    rows: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
+    facts: list[tuple[str, str, EpisodeFacts]] = field(default_factory=list)  # service, area, facts
+    edges: list[date] = field(default_factory=list)  # as-of dates on which some record changes standing
+    midnight_edges: list[date] = field(default_factory=list)  # the same for instants at local midnight
+
+    def add(self, table: Any, **values: Any) -> int:
+        rows = self.rows.setdefault(table, [])
+        rows.append({"id": len(rows) + 1, **values})
+        return len(rows)
+
+
+def local(instant: datetime, zone: str) -> date:
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
+MIDNIGHT_ONLY = False  # set by a test: every instant exactly at a local midnight, on every boundary
+
+
+def instant_near(rng: random.Random, day: date, zone: str) -> datetime:
+    """An instant on or around a local day, often close to local midnight or a clock change."""
+    if MIDNIGHT_ONLY:
+        return datetime.combine(day, time(0)).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    wall = rng.choice((time(0, 0), time(0, 20), time(23, 59, 59, 999999), time(1, 30), time(2, 30), time(12)))
+    when = datetime.combine(day, wall).replace(tzinfo=ZoneInfo(zone), fold=rng.randint(0, 1))
+    return (when + timedelta(seconds=rng.choice((0, 0, 1, -1, 1800)))).astimezone(UTC)
+
+
+def build(rng: random.Random, episodes: int) -> Cohort:
+    cohort = Cohort()
+    for area in ("NE", "SW"):
+        cohort.add(Area, code=area, name=f"Area {area}", created_at=STAMP)
+    services = []
+    for number, zone in enumerate(rng.sample(ZONES, rng.randint(1, len(ZONES)))):
+        code, area = f"S{number}", rng.choice(("NE", "SW"))
+        service_id = cohort.add(Service, code=code, name=code, area_id=1 if area == "NE" else 2, short_name=code,
+                                timezone=zone, created_at=STAMP)
+        services.append((service_id, code, area, zone))
+    for _ in range(episodes):
+        add_episode(rng, cohort, rng.choice(services))
+    return cohort
+
+
+def add_episode(rng: random.Random, cohort: Cohort, service: tuple[int, str, str, str],
+                start: date = date(2025, 1, 1)) -> None:
+    service_id, code, area, zone = service
+    discharge = start + timedelta(days=rng.randint(0, 700))
+    referral = discharge - timedelta(days=rng.randint(0, 300))
+    consent = rng.random() < 0.9
+    contact = {}
+    events: list[tuple[datetime, str]] = []
+    if consent and rng.random() < 0.2:
+        contact_hash = f"{rng.getrandbits(128):032x}"
+        contact = {rng.choice(("phone_hash", "email_hash")): contact_hash}
+        point = cohort.add(ContactPoint, contact_hash=contact_hash, kind="phone", created_at=STAMP)
+        for _ in range(rng.randint(1, 3)):
+            events.append((instant_near(rng, discharge + timedelta(days=rng.randint(-30, 500)), zone),
+                           rng.choice(("opt_out", "resume"))))
+        events.sort()
+        for at, kind in events:
+            cohort.add(OptEvent, contact_point_id=point, kind=kind, source="test", at=at)
+    client = cohort.add(Client, service_id=service_id, client_ref=f"C{len(cohort.facts)}", created_at=STAMP,
+                        updated_at=STAMP, **contact)
+    scores = [rng.choice((None, rng.randint(0, 27), rng.randint(0, 27))) for _ in range(4)]
+    episode = cohort.add(
+        Episode, client_id=client, service_id=service_id, consent=consent, referral_date=referral,
+        assessment_date=referral if rng.random() < 0.8 else None, discharge_date=discharge,
+        treatment_sessions=rng.choice((0, 1, 2, 5, 7, 12)), problem_descriptor=rng.choice(DESCRIPTORS),
+        phq9_first=scores[0], phq9_last=scores[1], gad7_first=scores[2], gad7_last=scores[3], plan="4,8,18,26,52",
+        row_fingerprint="x" * 64, created_at=STAMP, updated_at=STAMP,
+    )
+    check_ins = [add_check_in(rng, cohort, episode, client, zone, discharge, weeks)
+                 for weeks in (sorted(rng.sample((2, 4, 8, 18, 26, 52), rng.randint(0, 5))) if consent else ())]
+    facts = EpisodeFacts(
+        service_code=code, area_code=area, referral_date=referral, discharge_date=discharge,
+        treatment_sessions=cohort.rows[Episode][-1]["treatment_sessions"],
+        problem_descriptor=cohort.rows[Episode][-1]["problem_descriptor"], consented=consent,
+        assessment_date=cohort.rows[Episode][-1]["assessment_date"], phq9_first=scores[0], phq9_last=scores[1],
+        gad7_first=scores[2], gad7_last=scores[3],
+        opt_events=tuple((local(at, zone), kind) for at, kind in events),  # type: ignore[misc]
+        check_ins=tuple(check_ins),
+    )
+    cohort.facts.append((code, area, facts))
+
+
+def add_check_in(rng: random.Random, cohort: Cohort, episode: int, client: int, zone: str, discharge: date,
+                 weeks: int) -> CheckInFacts:
+    due = instant_near(rng, discharge + timedelta(weeks=weeks), zone)
+    status, reason = rng.choice(STATUSES), rng.choice(REASONS)
+
+    def later(instant: datetime, *days: int) -> datetime:  # on one of these local days after an instant
+        return instant_near(rng, local(instant, zone) + timedelta(days=rng.choice(days)), zone)
+
+    sent = later(due, 0, 0, 1, 2) if rng.random() < 0.7 else None
+    closed = later(due, -3, 0, 1, 14, 20) if rng.random() < 0.7 else None
+    answers: dict[str, Any] = {}
+    if rng.random() < 0.75:
+        t = later(due, 0, 1, 2, 5, 13)
+        answers = {"change": rng.choice((*CHANGES, *CHANGES, "")), "change_at": t}
+        if rng.random() < 0.8:
+            answers |= {"usual_self": rng.choice((*WELLNESS, "unsure", "")), "usual_self_at": later(t, 0, 1, 3)}
+        if rng.random() < 0.7:
+            start = local(t, zone) - timedelta(days=rng.choice((0, 1, 55, 56, 57, 119, 120, 122, 123, 124, 300, -4)))
+            answers |= {"duration_start": start, "duration_at": later(t, 0, 1)}
+    return record_check_in(cohort, (episode, client, zone, weeks), due, (status, reason, sent, closed), answers)
+
+
+def record_check_in(cohort: Cohort, owner: tuple[int, int, str, int], due: datetime,
+                    state: tuple[str, str | None, datetime | None, datetime | None],
+                    answers: dict[str, Any]) -> CheckInFacts:
+    """Store a check-in and say what it means (the facts, as `episode_facts` would read them)."""
+    episode, client, zone, weeks = owner
+    status, reason, sent, closed = state
+    cohort.add(CheckIn, episode_id=episode, client_id=client, offset_weeks=weeks, due_at=due, status=status,
+               first_sent_at=sent, closed_at=closed, close_reason=reason, **answers)
+    for instant in (due, sent, closed, *(answers.get(key) for key in ("change_at", "usual_self_at", "duration_at"))):
+        if isinstance(instant, datetime):  # the last day before it counts, the first day it counts, 14 days on
+            day = local(instant, zone)
+            edges = [day - timedelta(days=1), day, day + timedelta(days=13), day + timedelta(days=14)]
+            midnight = instant.astimezone(ZoneInfo(zone)).time() == time(0)
+            (cohort.midnight_edges if midnight else cohort.edges).extend(edges)
+    change, usual, start = answers.get("change"), answers.get("usual_self"), answers.get("duration_start")
+    return CheckInFacts(
+        offset_weeks=weeks,
+        due_on=local(due, zone),
+        skipped=status == "skipped",
+        first_sent_on=local(sent, zone) if sent else None,
+        withdrawn_on=local(max(due, closed or due), zone) if status == "withdrawn" else None,
+        unreachable=reason == "unreachable",
+        closed_by_opt_out_on=local(closed, zone) if reason == "opt_out" and closed else None,
+        change=Answer(change, local(answers["change_at"], zone)) if change else None,
+        duration_start=Answer(start, local(answers["duration_at"], zone)) if start else None,
+        usual_self=Answer(usual, local(answers["usual_self_at"], zone)) if usual else None,
+    )
+
+
+def store(cohort: Cohort) -> None:
+    for table in (Area, Service, ContactPoint, OptEvent, Client, Episode, CheckIn):
+        rows = cohort.rows.get(table, [])
+        if rows:
+            columns = sorted({key for row in rows for key in row})
+            db.session.execute(insert(table.__table__), [{key: row.get(key) for key in columns} for row in rows])
+    db.session.commit()
+
+
+def expected(cohort: Cohort, as_of: date, service: str | None = None, area: str | None = None) -> dict[str, Any]:
+    return summarise((facts for code, area_code, facts in cohort.facts
+                      if service in (None, code) and area in (None, area_code)), as_of)
+
+
+AS_OF = (date(2025, 3, 30), date(2025, 10, 26), date(2026, 4, 5), date(2026, 6, 30), date(2027, 6, 1))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_bulk_summary_equals_the_pure_methodology(app, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(seed)
+    cohort = build(rng, 70)
+    store(cohort)
+    monkeypatch.setattr(statistics, "BULK_CHUNK", 9)  # many chunks, with episodes split at their edges
+    edges = rng.sample(cohort.edges, 6) + rng.sample(cohort.midnight_edges, min(10, len(cohort.midnight_edges)))
+    for as_of in (*AS_OF, *edges):
+        assert statistics.bulk_plan(as_of, None, None) is not None  # the bulk reader, not the fallback
+        want = expected(cohort, as_of)
+        assert statistics.summary(as_of, workers=1) == want, as_of
+    as_of = rng.choice(cohort.edges)
+    assert statistics.summary(as_of, workers=2) == expected(cohort, as_of)  # worker processes, merged
+    service = rng.choice(cohort.rows[Service])["code"]
+    assert statistics.summary(as_of, service_code=service) == expected(cohort, as_of, service=service)
+    assert statistics.summary(as_of, area_code="NE") == expected(cohort, as_of, area="NE")
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_every_instant_on_a_midnight(app, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instants exactly at local midnight, as-of dates on each side of each: "on or before A" is exact."""
+    monkeypatch.setattr(sys.modules[__name__], "MIDNIGHT_ONLY", True)
+    rng = random.Random(seed)
+    cohort = build(rng, 30)
+    store(cohort)
+    edges = sorted(set(cohort.edges + cohort.midnight_edges))
+    for as_of in rng.sample(edges, min(40, len(edges))):
+        assert statistics.summary(as_of, workers=1) == expected(cohort, as_of), as_of
+
+
+def test_each_instant_exactly_at_the_first_moment_after_a(app) -> None:
+    """One episode per boundary: an instant at local midnight starting A + 1 (or A - 13) does not count."""
+    cohort = Cohort()
+    cohort.add(Area, code="NE", name="Area NE", created_at=STAMP)
+    service = cohort.add(Service, code="TYNE", name="Tyne", area_id=1, short_name="Tyne", created_at=STAMP)
+    zone, as_of = "Europe/London", date(2026, 6, 30)
+    london = ZoneInfo(zone)
+    after = datetime(2026, 7, 1, tzinfo=london).astimezone(UTC)  # 23:00 UTC on 30 June
+    window = datetime(2026, 6, 17, tzinfo=london).astimezone(UTC)  # A - 13
+    noon, tick = datetime(2026, 6, 30, 12, tzinfo=london).astimezone(UTC), timedelta(microseconds=1)
+    due, sent = datetime(2026, 5, 1, 9, tzinfo=UTC), datetime(2026, 5, 1, 10, tzinfo=UTC)
+    well = {"change": "much_better", "change_at": noon, "usual_self": "yes", "usual_self_at": noon}
+    claim = {"duration_start": date(2025, 12, 1)}
+    cases = [
+        (due, ("closed", None, sent, None), {**well, **claim, "duration_at": after}),  # claim too late
+        (due, ("closed", None, sent, None), {**well, **claim, "duration_at": after - tick}),
+        (due, ("closed", None, sent, None), {**well, **claim, "duration_at": noon, "usual_self_at": after}),
+        (due, ("closed", None, sent, None), {"change": "same", "change_at": after}),  # not answered by A
+        (after, ("closed", "unreachable", None, None), {}),  # not due by A
+        (after - tick, ("closed", "unreachable", None, None), {}),
+        (due, ("open", None, window, None), {}),  # sent too late to be closed
+        (due, ("open", None, window - tick, None), {}),
+        (due, ("withdrawn", "contact_stopped", None, after), {}),  # withdrawn after A
+        (due, ("withdrawn", "contact_stopped", None, after - tick), {}),
+        (due, ("closed", "opt_out", None, after), {}),  # closed by an opt-out after A
+        (due, ("closed", "opt_out", None, after - tick), {}),
+    ]
+    for number, (due_at, state, answers) in enumerate(cases):
+        client = cohort.add(Client, service_id=service, client_ref=f"B{number}", created_at=STAMP, updated_at=STAMP)
+        episode = cohort.add(Episode, client_id=client, service_id=service, consent=True,
+                             referral_date=date(2025, 11, 1), discharge_date=date(2026, 1, 1), treatment_sessions=8,
+                             problem_descriptor="F41.1", plan="26", row_fingerprint="x" * 64, created_at=STAMP,
+                             updated_at=STAMP)
+        facts = record_check_in(cohort, (episode, client, zone, 26), due_at, state, answers)
+        cohort.facts.append(("TYNE", "NE", EpisodeFacts(
+            service_code="TYNE", area_code="NE", referral_date=date(2025, 11, 1), discharge_date=date(2026, 1, 1),
+            treatment_sessions=8, problem_descriptor="F41.1", consented=True, check_ins=(facts,))))
+    store(cohort)
+    result = statistics.summary(as_of)
+    assert result == expected(cohort, as_of)
+    outcomes = result["outcomes"]
+    assert (outcomes["durably_recovered"], outcomes["improved"], outcomes["unchanged"]) == (1, 2, 0)
+    assert (outcomes["unreachable"], outcomes["no_response"]) == (1, 4)
+
+
+def test_one_time_zone_and_empty_scopes(app) -> None:
+    rng = random.Random(7)
+    cohort = Cohort()
+    for area in ("NE", "SW"):
+        cohort.add(Area, code=area, name=f"Area {area}", created_at=STAMP)
+    service = cohort.add(Service, code="TYNE", name="Tyne", area_id=1, short_name="Tyne", created_at=STAMP)
+    for _ in range(40):
+        add_episode(rng, cohort, (service, "TYNE", "NE", "Europe/London"))
+    store(cohort)
+    for as_of in (date(2024, 12, 31), *AS_OF):  # the first: nothing discharged yet
+        assert statistics.summary(as_of) == expected(cohort, as_of)
+    assert statistics.summary(AS_OF[-1], area_code="SW") == expected(cohort, AS_OF[-1], area="SW")  # no services
+
+
+def test_a_zone_whose_dates_go_back_falls_back_to_the_reference_reader(app) -> None:
+    # Antarctica/Casey turned its clocks back from 02:00 on 5 March 2010 to 23:00 on the 4th.
+    assert statistics.day_start_utc(date(2025, 6, 1), ZoneInfo("Europe/London")) == datetime(2025, 5, 31, 23, 0)
+    assert statistics.day_start_utc(date(2010, 3, 5), ZoneInfo("Antarctica/Casey")) is None
+    rng = random.Random(3)
+    cohort = Cohort()
+    cohort.add(Area, code="NE", name="Area NE", created_at=STAMP)
+    service = cohort.add(Service, code="CASEY", name="Casey", area_id=1, short_name="Casey",
+                         timezone="Antarctica/Casey", created_at=STAMP)
+    for _ in range(20):
+        add_episode(rng, cohort, (service, "CASEY", "NE", "Antarctica/Casey"), start=date(2009, 1, 1))
+    store(cohort)
+    as_of = date(2010, 3, 4)
+    assert statistics.bulk_plan(as_of, None, None) is None
+    assert statistics.summary(as_of) == expected(cohort, as_of)
