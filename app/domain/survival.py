@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
-from statsmodels.duration.survfunc import SurvfuncRight
 
 #: SPEC fixes the normal quantile for every 95% interval.
 Z95: Final = 1.959964
@@ -60,6 +59,11 @@ class KaplanMeier:
         return None
 
 
+def load_survival_libraries() -> None:
+    """Import statsmodels' survival functions ahead of their first use (they take a while)."""
+    import statsmodels.duration.survfunc  # noqa: F401
+
+
 def _last_at_or_before(times: Sequence[int], time: float) -> int:
     """Index of the last event time <= time, or -1."""
     return int(np.searchsorted(np.asarray(times), time, side="right")) - 1
@@ -80,6 +84,8 @@ def kaplan_meier(entry: Sequence[int], time: Sequence[int], event: Sequence[bool
         return KaplanMeier(n, 0, int(time_a.max()) if n else None, (), (), (), (), ())
     # statsmodels counts the risk set with delayed entry; both events and censorings at u are
     # in the risk set at u, so events come before censorings.
+    from statsmodels.duration.survfunc import SurvfuncRight  # seconds to import: only when needed
+
     fit = SurvfuncRight(time_a, event_a, entry=entry_a)
     at_risk = np.asarray(fit.n_risk, dtype=np.float64)
     deaths = np.asarray(fit.n_events, dtype=np.float64)
