@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.domain.discharge_list import normalise_phone
+from app.domain.discharge_list import COLUMNS, normalise_phone
 from app.extensions import db
 from app.models import Area
 from app.services import intake, organisation, users
@@ -52,28 +52,7 @@ def synthetic_discharge_csv(rng: random.Random, clients: int, today: date, prefi
     """A discharge list of invented clients discharged over the last year."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "client_ref",
-            "phone",
-            "email",
-            "preferred_channel",
-            "consent_to_follow_up",
-            "referral_date",
-            "assessment_date",
-            "first_treatment_date",
-            "discharge_date",
-            "treatment_sessions",
-            "problem_descriptor",
-            "intensity",
-            "phq9_first",
-            "phq9_last",
-            "gad7_first",
-            "gad7_last",
-            "ending_reason",
-            "language",
-        ]
-    )
+    writer.writerow(COLUMNS)  # the values below follow the same order
     for number in range(1, clients + 1):
         discharge = today - timedelta(days=rng.randint(1, 365))
         first_treatment = discharge - timedelta(days=rng.randint(30, 120))
