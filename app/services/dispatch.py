@@ -114,28 +114,38 @@ def services_in_window(now: datetime) -> set[int]:
     return open_ids
 
 
-def close_expired(now: datetime) -> int:
-    """Open check-ins whose response window is over are closed (answered or not)."""
+def _close_where(now: datetime, status: CheckInStatus, reason: str, *conditions: Any) -> int:
+    """Close every check-in matching `conditions` with a status and reason, in one UPDATE; how many."""
     result = db.session.execute(
         update(CheckIn)
-        .where(CheckIn.status == CheckInStatus.OPEN, CheckIn.first_sent_at <= now - RESPONSE_WINDOW)
-        .values(status=CheckInStatus.CLOSED.value, closed_at=now, close_reason="window_over")
+        .where(*conditions)
+        .values(status=status.value, closed_at=now, close_reason=reason)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return int(result.rowcount or 0)
+
+
+def close_expired(now: datetime) -> int:
+    """Open check-ins whose response window is over are closed (answered or not)."""
+    return _close_where(
+        now,
+        CheckInStatus.CLOSED,
+        "window_over",
+        CheckIn.status == CheckInStatus.OPEN,
+        CheckIn.first_sent_at <= now - RESPONSE_WINDOW,
+    )
 
 
 def skip_late(now: datetime) -> int:
     """Never late: a check-in not first sent within 14 days of its due time is skipped, never sent."""
-    result = db.session.execute(
-        update(CheckIn)
-        .where(CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at <= now - LATEST_FIRST_SEND)
-        .values(status=CheckInStatus.SKIPPED.value, closed_at=now, close_reason="not_sent_in_time")
-        .execution_options(synchronize_session=False)
+    return _close_where(
+        now,
+        CheckInStatus.SKIPPED,
+        "not_sent_in_time",
+        CheckIn.status == CheckInStatus.SCHEDULED,
+        CheckIn.due_at <= now - LATEST_FIRST_SEND,
     )
-    db.session.commit()
-    return int(result.rowcount or 0)
 
 
 def _opted_out_condition() -> Any:
@@ -159,14 +169,13 @@ def withdraw_blocked(now: datetime) -> int:
             or_(Episode.contact_stopped_reason.is_not(None), Episode.consent.is_(False), _opted_out_condition()),
         )
     )
-    result = db.session.execute(
-        update(CheckIn)
-        .where(CheckIn.id.in_(blocked.scalar_subquery()), CheckIn.status == CheckInStatus.SCHEDULED)
-        .values(status=CheckInStatus.WITHDRAWN.value, closed_at=now, close_reason="contact_stopped")
-        .execution_options(synchronize_session=False)
+    return _close_where(
+        now,
+        CheckInStatus.WITHDRAWN,
+        "contact_stopped",
+        CheckIn.id.in_(blocked.scalar_subquery()),
+        CheckIn.status == CheckInStatus.SCHEDULED,
     )
-    db.session.commit()
-    return int(result.rowcount or 0)
 
 
 def claim_due(now: datetime, open_services: set[int], limit: int) -> list[int]:

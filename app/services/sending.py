@@ -10,10 +10,9 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import current_app
 from itsdangerous import URLSafeSerializer
@@ -108,6 +107,3 @@ def email_item(
 def backoff(attempts: int, base_seconds: int = 60, cap_seconds: int = 3600) -> int:
     """Seconds to wait before try number `attempts + 1`: exponential, capped."""
     return int(min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1)))
-
-
-Clock = Callable[[], datetime]
