@@ -6,10 +6,12 @@ from app.models.contact import ContactPoint, OptEvent
 from app.models.episode import Client, Episode
 from app.models.message import InboundMessage, OutboundMessage
 from app.models.organisation import Area, Service
+from app.models.publication import MonthlyReport, Release
 from app.models.submission import Submission
-from app.models.user import Role, User
+from app.models.user import ApiToken, Role, User
 
 __all__ = [
+    "ApiToken",
     "Area",
     "AuditEvent",
     "CheckIn",
@@ -18,8 +20,10 @@ __all__ = [
     "ContactPoint",
     "Episode",
     "InboundMessage",
+    "MonthlyReport",
     "OptEvent",
     "OutboundMessage",
+    "Release",
     "Role",
     "Service",
     "Submission",

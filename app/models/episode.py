@@ -70,6 +70,9 @@ class Episode(db.Model):  # type: ignore[name-defined,misc]
     # Set when all contact must stop: deceased, withdrawn by the service, consent no, wrong number.
     contact_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_stopped_reason: Mapped[str | None] = mapped_column(String(32))
+    #: the client asked that their answers leave future figures (flask privacy withdraw): the episode
+    #: then counts as not consented (cohort, attrition and service-reported figures only)
+    answers_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 of the submitted row's meaning, so a re-submission can say `unchanged` cheaply.
     row_fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -28,7 +28,13 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[str] = mapped_column(String(24))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
-    totp_secret_enc: Mapped[str | None] = mapped_column(String(200))
+    totp_secret_enc: Mapped[str | None] = mapped_column(String(200))  # Fernet, as contact details
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # enrolment finished
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a TOTP code is accepted once
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: bumped to end every session of the user (password change, lockout, sign-out everywhere)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -48,3 +54,17 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+    """A bearer token for /api/v1/, one user's; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -141,7 +141,7 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
             Episode.discharge_date,
             Episode.treatment_sessions,
             Episode.problem_descriptor,
-            Episode.consent,
+            Episode.consent & Episode.answers_withdrawn_at.is_(None),
             Episode.assessment_date,
             Episode.first_treatment_date,
             Episode.phq9_first,
@@ -274,6 +274,8 @@ def _check_in_facts(values: Any, zone: ZoneInfo) -> CheckInFacts:
 # set), 1 answered by A, 2 due by A, 3 unreachable, 4 closed by A (unanswered), 5 withdrawn by A.
 _SKIPPED, _ANSWERED, _DUE, _UNREACHABLE, _CLOSED, _WITHDRAWN = 1, 2, 4, 8, 16, 32
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+#: Consented, and the client has not withdrawn their answers from the figures (flask privacy withdraw).
+_CONSENTED: Final = "(e.consent AND e.answers_withdrawn_at IS NULL)"
 _TIMESTAMP_TEXT: Final = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores instants in SQLite
 
 
@@ -471,7 +473,7 @@ class _Sql:
         return (
             f"SELECT e.id, e.service_id, {month}, {self.day_number('e.referral_date')},"  # noqa: S608
             f" e.treatment_sessions, e.problem_descriptor,"
-            " (CASE WHEN e.consent THEN 1 ELSE 0 END) + (CASE WHEN e.assessment_date IS NULL THEN 0 ELSE 2 END),"
+            f" (CASE WHEN {_CONSENTED} THEN 1 ELSE 0 END) + (CASE WHEN e.assessment_date IS NULL THEN 0 ELSE 2 END),"
             f" CASE WHEN {usual} THEN {packed} ELSE -1 END FROM episode e{self.join}"
             f" WHERE e.id >= :low AND e.id < :high AND {self.scope} ORDER BY e.id"
         )
@@ -515,7 +517,7 @@ class _Sql:
             f" WHERE c.episode_id = e.id AND e.id >= :low AND e.id < :high"
             f" AND c.episode_id >= :low AND c.episode_id < :high"
             f" AND e.service_id IN (SELECT id FROM service WHERE timezone = :zone)"
-            f" AND e.consent AND {self.scope} ORDER BY e.id"
+            f" AND {_CONSENTED} AND {self.scope} ORDER BY e.id"
         )
 
     def opt_events(self, episodes: int) -> str:

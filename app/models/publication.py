@@ -1,0 +1,47 @@
+"""What leaves Stillwell: frozen releases of published figures and monthly commissioner reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class Release(db.Model):  # type: ignore[name-defined,misc]
+    """Published figures frozen as of a date for a scope (SPEC section 4). Never updated."""
+
+    __tablename__ = "release"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(254))  # "user:<id>" or "cli:<os user>"
+    as_of: Mapped[date] = mapped_column(Date)
+    scope_kind: Mapped[str] = mapped_column(String(8))  # all | area | service
+    scope_code: Mapped[str | None] = mapped_column(String(32))
+    methodology: Mapped[int] = mapped_column(Integer)
+    software_version: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: the canonical JSON (sorted keys, separators "," and ":", UTF-8) whose SHA-256 is `sha256`
+    payload: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(String(200))
+
+
+class MonthlyReport(db.Model):  # type: ignore[name-defined,misc]
+    """One area's report for one month (PDF and CSV, suppressed for publication); built once."""
+
+    __tablename__ = "monthly_report"
+    __table_args__ = (UniqueConstraint("area_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    csv: Mapped[str] = mapped_column(Text)
+    figures: Mapped[str] = mapped_column(Text)  # the JSON the PDF and CSV were built from
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_to: Mapped[int | None] = mapped_column(Integer)  # how many commissioners it was emailed to

@@ -1,0 +1,68 @@
+"""Who may reach which page: every view declares its audience, and the role matrix test reads it.
+
+`allow(Role.EVALUATOR, ...)` wraps a view: anonymous visitors are sent to sign in, a signed-in user
+of another role gets 403, and admins and evaluators must also have passed the second factor this
+session. `public(view)` marks a view anyone may reach. A view with neither is a bug the role
+matrix test reports (tests/web/test_role_matrix.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Final, TypeVar
+
+from flask import abort, redirect, request, session, url_for
+from flask_login import current_user
+
+from app.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The attribute a view's audience is recorded on: a frozenset of role values, or PUBLIC.
+ACCESS_ATTRIBUTE: Final = "stillwell_access"
+PUBLIC: Final = "public"
+#: Roles that must pass a TOTP second factor before reaching any of their pages (SPEC section 1).
+SECOND_FACTOR_ROLES: Final = frozenset({Role.ADMIN.value, Role.EVALUATOR.value})
+#: The session key set once the second factor has been passed in this session.
+SECOND_FACTOR_SESSION_KEY: Final = "second_factor"
+
+
+def public(view: F) -> F:
+    """Mark a view anyone may reach, signed in or not."""
+    setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def allow(*roles: Role) -> Callable[[F], F]:
+    """Let only signed-in users of these roles (with a second factor where required) reach a view."""
+    allowed = frozenset(role.value for role in roles)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            refusal = refuse(allowed)
+            if refusal is not None:
+                return refusal
+            return view(*args, **kwargs)
+
+        setattr(guarded, ACCESS_ATTRIBUTE, allowed)
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def refuse(allowed: frozenset[str]) -> Any | None:
+    """The response refusing the current visitor a view for `allowed` roles, or None to let them in."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+    if current_user.role not in allowed:
+        abort(403)
+    if current_user.role in SECOND_FACTOR_ROLES and not session.get(SECOND_FACTOR_SESSION_KEY):
+        return redirect(url_for("auth.second_factor", next=request.path))
+    return None
+
+
+def audience(view: Callable[..., Any]) -> frozenset[str] | str | None:
+    """What a view declared: PUBLIC, a set of role values, or None when it declared nothing."""
+    return getattr(view, ACCESS_ATTRIBUTE, None)
