@@ -74,17 +74,16 @@ def _migrations_dir() -> Any:
 
 def register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
-    from app.web.public import bp as public_bp
-    from app.web.survey import bp as survey_bp
-    from app.web.unsubscribe import bp as unsubscribe_bp
-    from app.web.webhooks import bp as webhooks_bp
+    from app.web import admin, api, auth, evaluate, public, published, reports, submit, survey, unsubscribe, webhooks
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(survey_bp)
-    csrf.exempt(webhooks_bp)  # Twilio signs these requests instead; it cannot send a CSRF token
-    app.register_blueprint(webhooks_bp)
-    csrf.exempt(unsubscribe_bp)  # the signed link is the proof; one-click (RFC 8058) POSTs carry no form token
-    app.register_blueprint(unsubscribe_bp)
+    for blueprint in (public.bp, auth.bp, survey.bp, admin.bp, submit.bp, evaluate.bp, published.bp, reports.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(webhooks.bp)  # Twilio signs these requests instead; it cannot send a CSRF token
+    app.register_blueprint(webhooks.bp)
+    csrf.exempt(unsubscribe.bp)  # the signed link is the proof; one-click (RFC 8058) POSTs carry no form token
+    app.register_blueprint(unsubscribe.bp)
+    csrf.exempt(api.bp)  # bearer tokens, not cookies: no cross-site request can carry one
+    app.register_blueprint(api.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

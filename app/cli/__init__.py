@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.cli import demo, dispatch, intake, organisation, stats, users
+    from app.cli import demo, dispatch, intake, organisation, privacy, releases, reports, stats, tokens, users
 
     for group in (
         organisation.areas,
@@ -16,5 +16,9 @@ def register(app: Flask) -> None:
         demo.demo,
         dispatch.dispatch,
         stats.stats,
+        releases.releases,
+        reports.reports,
+        tokens.tokens,
+        privacy.privacy,
     ):
         app.cli.add_command(group)
