@@ -59,12 +59,12 @@ def forbidden_words_in(text: str) -> list[str]:
 
 
 def is_gsm7(text: str) -> bool:
-    return all(char in _GSM7 for char in text)
+    return _GSM7.issuperset(text)
 
 
 def gsm7_septets(text: str) -> int:
     """Length in GSM-7 septets: extension characters count twice."""
-    return sum(2 if char in GSM7_EXTENDED else 1 for char in text)
+    return len(text) + sum(text.count(char) for char in GSM7_EXTENDED)
 
 
 def sms_segments(text: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -29,6 +29,15 @@ class CheckIn(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "check_in"
     __table_args__ = (
         Index("ix_check_in_status_due", "status", "due_at"),
+        # The claim walks waiting check-ins in due order and stops at its batch size: without this
+        # partial index PostgreSQL sorts the whole backlog for every batch (2 s per 1,000 at 100,000).
+        Index(
+            "ix_check_in_scheduled_due",
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
         Index("uq_check_in_episode_offset", "episode_id", "offset_weeks", unique=True),
     )
 

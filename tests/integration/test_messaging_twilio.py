@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -21,10 +22,39 @@ OTHER = "+447700900456"
 SERVICE_SID = "MG" + "a" * 32
 
 fake_twilio = fixtures.fake_twilio  # the pytest fixture, made visible to this module
+_PATH = {"mode": "one"}
+
+
+@pytest.fixture(autouse=True, params=["one", "batch"])
+def send_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here runs on both sending paths: send_sms, and send_sms_many (what dispatch uses)."""
+    _PATH["mode"] = request.param
+    yield request.param
+    _PATH["mode"] = "one"
+
+
+class _BatchOfOne:
+    """A Twilio sender whose send_sms goes through the batch path, one message per batch."""
+
+    def __init__(self, sender: TwilioSmsSender) -> None:
+        self.sender = sender
+
+    def send_sms(self, to_e164: str, body: str, *, status_callback: str | None) -> SendOutcome:
+        return self.sender.send_sms_many([(to_e164, body)], status_callback=status_callback)[0]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.sender, name)
+
+
+def on_path(sender: SmsSender) -> SmsSender:
+    if _PATH["mode"] == "batch":
+        assert isinstance(sender, TwilioSmsSender)
+        return _BatchOfOne(sender)  # type: ignore[return-value]
+    return sender
 
 
 def sender_for(fake: FakeTwilio, **overrides: object) -> SmsSender:
-    return sms_sender(fake.config(**overrides))
+    return on_path(sms_sender(fake.config(**overrides)))
 
 
 def raw_client(fake: FakeTwilio) -> Client:
@@ -202,14 +232,16 @@ def test_when_twilio_dies_mid_request_it_is_unknown_then_refused_connections_are
 
 
 def test_nothing_listening_is_transient() -> None:
-    sender = sms_sender(
-        {
-            "SMS_TRANSPORT": "twilio",
-            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-            "TWILIO_AUTH_TOKEN": "token",
-            "TWILIO_FROM_NUMBER": "+447700900000",
-            "TWILIO_API_BASE": f"http://127.0.0.1:{free_port()}",
-        }
+    sender = on_path(
+        sms_sender(
+            {
+                "SMS_TRANSPORT": "twilio",
+                "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                "TWILIO_AUTH_TOKEN": "token",
+                "TWILIO_FROM_NUMBER": "+447700900000",
+                "TWILIO_API_BASE": f"http://127.0.0.1:{free_port()}",
+            }
+        )
     )
 
     outcome = sender.send_sms(NUMBER, "Hello", status_callback=None)
@@ -298,7 +330,7 @@ def test_nothing_twilio_logs_holds_the_number(fake_twilio: FakeTwilio, caplog: p
 
 
 def test_the_twilio_sender_is_an_sms_sender(fake_twilio: FakeTwilio) -> None:
-    sender = sender_for(fake_twilio)
+    sender = sms_sender(fake_twilio.config())
 
     assert isinstance(sender, TwilioSmsSender)
     assert isinstance(sender, SmsSender)
@@ -315,3 +347,41 @@ def test_after_a_restart_the_message_sent_while_dying_can_be_reconciled(fake_twi
 
     assert lost.status == "unknown"
     assert [m.body for m in listed] == ["During"]
+
+
+def test_a_batch_keeps_its_order_mixes_outcomes_and_keeps_many_requests_in_flight(fake_twilio: FakeTwilio) -> None:
+    fake_twilio.latency = 0.2
+    fake_twilio.fail_for_number(OTHER, 21614)
+    sender = sms_sender(fake_twilio.config())
+    assert isinstance(sender, TwilioSmsSender)
+    messages = [(OTHER if n % 10 == 3 else NUMBER, f"Message {n}") for n in range(40)]
+
+    started = time.perf_counter()
+    outcomes = sender.send_sms_many(messages, status_callback="https://sw.example/cb", concurrency=40)
+    elapsed = time.perf_counter() - started
+
+    assert [o.status for o in outcomes] == ["permanent" if n % 10 == 3 else "accepted" for n in range(40)]
+    assert {o.error_code for o in outcomes if o.status == "permanent"} == {"21614"}
+    sids = {m.body: m.sid for m in fake_twilio.messages}
+    assert [o.provider_id for o in outcomes if o.status == "accepted"] == [
+        sids[body] for to, body in messages if to == NUMBER
+    ]
+    assert {m.status_callback for m in fake_twilio.messages} == {"https://sw.example/cb"}
+    assert elapsed < 40 * 0.2 / 4  # concurrent, not one after another
+
+
+def test_a_batch_starts_messages_no_faster_than_its_pace(fake_twilio: FakeTwilio) -> None:
+    sender = sms_sender(fake_twilio.config())
+    assert isinstance(sender, TwilioSmsSender)
+    paces: list[float] = []
+
+    def pace() -> float:
+        paces.append(time.perf_counter())
+        return 0.05
+
+    started = time.perf_counter()
+    outcomes = sender.send_sms_many([(NUMBER, f"M{n}") for n in range(6)], pace=pace)
+
+    assert [o.status for o in outcomes] == ["accepted"] * 6
+    assert len(paces) == 6
+    assert time.perf_counter() - started >= 6 * 0.05
