@@ -56,7 +56,18 @@ class FieldSecurity:
 
     def rotate(self, token: str) -> str:
         """Re-encrypt under the newest key (for key rotation)."""
-        return self.cipher.rotate(token.encode("ascii")).decode("ascii")
+        try:
+            return self.cipher.rotate(token.encode("ascii")).decode("ascii")
+        except InvalidToken as error:
+            raise ConfigError("a contact detail cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS") from error
+
+    def is_current(self, token: str) -> bool:
+        """Whether a token is already encrypted under the newest key (rotation skips it, so it can resume)."""
+        try:
+            self.primary.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            return False
+        return True
 
     def contact_hash(self, normalised_value: str) -> str:
         """Keyed hash of a normalised phone (E.164) or email (lower case)."""

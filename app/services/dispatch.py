@@ -506,7 +506,9 @@ def reconcile_stale(now: datetime, senders: Senders) -> None:
         .where(OutboundMessage.status == "sending", OutboundMessage.created_at <= now - RECONCILE_GRACE)
     ).all()
     for message_id, check_in_id, channel, body, created_at, phone_enc in stale:
-        if channel == "email":
+        if channel == "email" or phone_enc is None:
+            # An email's fate cannot be known; nor an SMS's once the number was erased (on request,
+            # mid-send): Twilio's list can only be searched by number. Possibly sent, never resent.
             _settle(message_id, check_in_id, "possibly_sent", None, created_at, now)
             continue
         try:

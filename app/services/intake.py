@@ -183,14 +183,21 @@ class _Writer:
                 select(Client.client_ref, Client.id).where(Client.service_id == self.service.id)
             )
         }
-        current = {
-            client_id: (phone_hash, email_hash, uk_mobile, channel)
-            for client_id, phone_hash, email_hash, uk_mobile, channel in db.session.execute(
-                select(
-                    Client.id, Client.phone_hash, Client.email_hash, Client.phone_is_uk_mobile, Client.preferred_channel
-                ).where(Client.service_id == self.service.id)
-            )
-        }
+        current: dict[int, tuple[object, ...]] = {}
+        erased: set[int] = set()
+        for client_id, phone_hash, email_hash, uk_mobile, channel, erased_at in db.session.execute(
+            select(
+                Client.id,
+                Client.phone_hash,
+                Client.email_hash,
+                Client.phone_is_uk_mobile,
+                Client.preferred_channel,
+                Client.contact_erased_at,
+            ).where(Client.service_id == self.service.id)
+        ):
+            current[client_id] = (phone_hash, email_hash, uk_mobile, channel)
+            if erased_at is not None:
+                erased.add(client_id)
         # The last consenting row of a client carries its contact details.
         contact: dict[str, DischargeRow] = {}
         for row in rows:
@@ -219,8 +226,17 @@ class _Writer:
             ids.update({ref: client_id for ref, client_id in created})
         updates = []
         created_refs = set(new_refs)
+        returning = self._returning_after_erasure(rows, ids, erased)
         for ref, row in contact.items():
             if ref in created_refs or not row.consent:
+                continue
+            if ids[ref] in erased:
+                # Erased contact details come back only with a new episode (a new referral), never
+                # from a list submitted again.
+                if ref in returning:
+                    updates.append(
+                        {"id": ids[ref], **self._contact_values(row), "contact_erased_at": None, "updated_at": self.now}
+                    )
                 continue
             # Compare keyed hashes first: encrypting is only worth it when something changed.
             wanted = (
@@ -234,6 +250,24 @@ class _Writer:
         for batch in _batches(updates, self.BATCH):
             db.session.execute(update(Client), batch)  # ORM bulk update by primary key
         return ids
+
+    def _returning_after_erasure(self, rows: Sequence[DischargeRow], ids: dict[str, int], erased: set[int]) -> set[str]:
+        """client_refs of erased clients that this list gives a new episode (a discharge not yet held)."""
+        if not erased:
+            return set()
+        held = {
+            (client_id, discharged)
+            for client_id, discharged in db.session.execute(
+                select(Episode.client_id, Episode.discharge_date)
+                .join(Client, Client.id == Episode.client_id)
+                .where(Client.service_id == self.service.id, Client.contact_erased_at.is_not(None))
+            )
+        }
+        return {
+            row.client_ref
+            for row in rows
+            if row.consent and ids[row.client_ref] in erased and (ids[row.client_ref], row.discharge_date) not in held
+        }
 
     def _contact_values(self, row: DischargeRow) -> dict[str, object]:
         if not row.consent:

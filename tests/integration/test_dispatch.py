@@ -250,3 +250,19 @@ def test_email_of_unknown_fate_is_possibly_sent_and_never_resent(app, providers)
     for minutes in (2, 10, 60):
         tick(DUE + timedelta(minutes=minutes))
     assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
+
+
+def test_an_sms_of_unknown_fate_whose_number_was_erased_is_possibly_sent_and_never_resent(app, providers):
+    twilio, _ = providers
+    import_rows(row(discharge_date=DISCHARGE), plan="4")
+    twilio.drop_next()  # Twilio may have the message; the answer is lost
+    tick(DUE)
+    assert db.session.scalars(select(OutboundMessage.status)).one() == "sending"
+    client = db.session.scalars(select(Client)).one()
+    client.phone_enc = None  # erased on request while the message was in flight
+    db.session.commit()
+    tick(DUE + timedelta(minutes=5))  # past the reconciliation grace period: nothing to search Twilio by
+    assert db.session.scalars(select(OutboundMessage.status)).one() == "possibly_sent"
+    tick(DUE + timedelta(minutes=10))
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
+    assert len(twilio.messages) == 1
