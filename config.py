@@ -79,6 +79,29 @@ class Config:
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Secure cookies everywhere but plain-HTTP development and tests (production forces them on below).
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # No "remember me" is offered; should Flask-Login ever set its cookie, it is as strict as the session's.
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = 0
+    # A signed-in session ends after this long without a request, and this long after signing in in any case.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES") or 30)
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS") or 12)
+    # Sign-in throttling (Flask-Limiter syntax) and lockout: failed passwords and codes count together.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute"
+    # Where the counters live: memory:// is per process (N web workers allow N times the limits);
+    # share them between processes and machines with e.g. redis://host:6379.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    # The API, per token and per address (docs/api.md).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or "300/minute"
+    API_ADDRESS_RATE_LIMIT = os.environ.get("API_ADDRESS_RATE_LIMIT") or "1200/minute"
+    LOGIN_LOCKOUT_ATTEMPTS = int(os.environ.get("LOGIN_LOCKOUT_ATTEMPTS") or 5)
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES") or 15)
+    # Strict-Transport-Security max-age; 0 leaves the header off (plain-HTTP development).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS") or 0)
 
     @classmethod
     def check(cls) -> None:
@@ -102,7 +125,13 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # Never the debugger or tracebacks in production: errors are logged and answered with a plain page.
+    DEBUG = False
+    TESTING = False
+    PROPAGATE_EXCEPTIONS = False
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS") or 31536000)
     REQUIRED = (
         "SECRET_KEY",
         "DATABASE_URL",
@@ -119,6 +148,8 @@ class ProductionConfig(Config):
         missing = [name for name in cls.REQUIRED if not os.environ.get(name)]
         if missing:
             raise ConfigError("production needs these settings: " + ", ".join(missing))
+        if _env_bool("FLASK_DEBUG", False):
+            raise ConfigError("FLASK_DEBUG is on: production never runs with the debugger (unset it)")
         if os.environ.get("SECRET_KEY") == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY is the public development key")
         if DEV_FIELD_ENCRYPTION_KEY in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(","):

@@ -44,11 +44,43 @@ def _ensure_instance_folder(app: Flask) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
 
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object per record, for log shippers: time, level, logger, process, message, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        from datetime import UTC, datetime
+
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "process": record.process,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def configure_logging(app: Flask) -> None:
-    """Plain structured-enough logs on stderr; never a phone number or email (callers log hashes)."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """Logs on stderr, plain or one JSON object a line (`LOG_FORMAT=json`); never a phone number or email."""
+    import os
+
+    log_format = str(app.config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT") or "text").lower()
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        if log_format == "json":
+            handler.setFormatter(JsonLineFormatter())
+        else:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
     logging.getLogger("stillwell").setLevel(logging.DEBUG if app.debug else logging.INFO)
+    # urllib3 logs each request line at DEBUG, query string included: Twilio's message list is
+    # filtered by phone number (reconciliation), so never let it log below WARNING.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask) -> None:
@@ -63,7 +95,8 @@ def register_extensions(app: Flask) -> None:
     init_field_security(app)
     # Every model registered with the metadata, and the Flask-Login user loader.
     importlib.import_module("app.models")
-    importlib.import_module("app.security.sessions")
+    importlib.import_module("app.security.sessions").init_sessions(app)
+    importlib.import_module("app.security.headers").init_security_headers(app)
 
 
 def _migrations_dir() -> Any:
@@ -87,10 +120,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from flask import render_template
+    from flask import jsonify, render_template, request
 
-    def render_error(error: Any) -> tuple[str, int]:
+    def render_error(error: Any) -> Any:
         code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):  # unknown paths and methods under the API answer in JSON too
+            return jsonify(error=getattr(error, "description", None) or "error"), code
         return render_template("errors/error.html", code=code), code
 
     for code in (400, 403, 404, 405, 429, 500):

@@ -27,4 +27,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+# Counters live where RATELIMIT_STORAGE_URI says (config.py; memory:// by default, per process).
+limiter = Limiter(key_func=get_remote_address)

@@ -42,3 +42,33 @@ def create_user(email: str, role: str, service_code: str | None, area_code: str 
         now=parse_instant(None, "now"),
     )
     click.echo(f"created {user.role} user {user.id}")
+
+
+@users.command("unlock", help="Lift a sign-in lockout before it runs out.")
+@click.option("--email", required=True, help="Sign-in email address of the user.")
+@with_appcontext
+@command_with_clear_errors
+def unlock(email: str) -> None:
+    user = user_service.find_user(email)
+    user_service.unlock_user(user, actor=cli_actor(), now=parse_instant(None, "now"))
+    click.echo(f"unlocked user {user.id}")
+
+
+@users.command("reset-totp", help="Forget a user's authenticator app (a lost phone); they set it up again at sign-in.")
+@click.option("--email", required=True, help="Sign-in email address of the user.")
+@with_appcontext
+@command_with_clear_errors
+def reset_totp(email: str) -> None:
+    user = user_service.find_user(email)
+    user_service.reset_second_factor(user, actor=cli_actor(), now=parse_instant(None, "now"))
+    click.echo(f"second factor reset for user {user.id}; their sessions have ended")
+
+
+@users.command("deactivate", help="Stop a user signing in; their sessions end at once.")
+@click.option("--email", required=True, help="Sign-in email address of the user.")
+@with_appcontext
+@command_with_clear_errors
+def deactivate(email: str) -> None:
+    user = user_service.find_user(email)
+    user_service.deactivate_user(user, actor=cli_actor(), now=parse_instant(None, "now"))
+    click.echo(f"deactivated user {user.id}")

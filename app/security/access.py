@@ -2,8 +2,9 @@
 
 `allow(Role.EVALUATOR, ...)` wraps a view: anonymous visitors are sent to sign in, a signed-in user
 of another role gets 403, and admins and evaluators must also have passed the second factor this
-session. `public(view)` marks a view anyone may reach. A view with neither is a bug the role
-matrix test reports (tests/web/test_role_matrix.py).
+session (sign-in only ever starts their session after it; a session without it is ended).
+`public(view)` marks a view anyone may reach. A view with neither is a bug the role matrix test
+reports (tests/web/test_role_matrix.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import wraps
 from typing import Any, Final, TypeVar
 
 from flask import abort, redirect, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from app.models import Role
 
@@ -55,12 +56,20 @@ def allow(*roles: Role) -> Callable[[F], F]:
 def refuse(allowed: frozenset[str]) -> Any | None:
     """The response refusing the current visitor a view for `allowed` roles, or None to let them in."""
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+        return redirect(url_for("auth.login", next=_here()))
+    if current_user.role in SECOND_FACTOR_ROLES and not session.get(SECOND_FACTOR_SESSION_KEY):
+        # Sign-in always sets the flag for these roles; a session without it is not to be trusted.
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.login", next=_here()))
     if current_user.role not in allowed:
         abort(403)
-    if current_user.role in SECOND_FACTOR_ROLES and not session.get(SECOND_FACTOR_SESSION_KEY):
-        return redirect(url_for("auth.second_factor", next=request.path))
     return None
+
+
+def _here() -> str:
+    """The path (and query) being asked for, to come back to after signing in."""
+    return request.full_path if request.query_string else request.path
 
 
 def audience(view: Callable[..., Any]) -> frozenset[str] | str | None:

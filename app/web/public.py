@@ -7,16 +7,19 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from app.extensions import db
+from app.security.access import public
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@public
 def home() -> ResponseReturnValue:
     return render_template("public/home.html")
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> ResponseReturnValue:
     """Liveness and database reachability, for load balancers and monitoring."""
     try:

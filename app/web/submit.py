@@ -1,7 +1,134 @@
-"""Service staff: submit and withdraw discharge lists, see submission metadata (never answers)."""
+"""Service staff: submit and withdraw discharge lists, see submission metadata (never answers).
+
+Uploads go through the same service function as `flask intake import` (all or nothing, every
+problem listed as "row N, column NAME: message"), and withdrawals through the same one as
+`flask intake withdraw`. Nothing here reads an answer, an outcome, a reply or a contact detail.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.domain.discharge_list import Problem
+from app.models import Role
+from app.models.types import utcnow
+from app.security.access import allow
+from app.services import intake as intake_service
+from app.services import submissions
+from app.services.errors import ServiceError
+from app.services.users import actor_of
 
 bp = Blueprint("submit", __name__, url_prefix="/submit")
+
+LONDON = ZoneInfo("Europe/London")
+#: Largest discharge list taken through the web (the command line takes any size).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class UploadForm(FlaskForm):  # type: ignore[misc]
+    discharge_list = FileField("Discharge list (CSV file)", validators=[FileRequired("Choose a CSV file to upload")])
+    dry_run = BooleanField("Only check the file: do not import anything")
+
+
+class WithdrawForm(FlaskForm):  # type: ignore[misc]
+    client_ref = StringField(
+        "Client reference", validators=[DataRequired("Enter the client reference"), Length(max=64)]
+    )
+    discharge_date = DateField(
+        "Discharge date",
+        validators=[DataRequired("Enter the discharge date as a date, for example 2026-06-01")],
+    )
+
+
+def _today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+def _home(upload: UploadForm | None = None, **context: object) -> str:
+    service = submissions.service_of(current_user)
+    return render_template(
+        "submit/home.html",
+        service=service,
+        form=upload or UploadForm(),
+        submissions=submissions.recent_submissions(service.id),
+        quality=submissions.contact_quality(service.id),
+        london=LONDON,
+        **context,
+    )
+
+
+@bp.get("")
+@allow(Role.SERVICE_SUBMITTER)
+def home() -> ResponseReturnValue:
+    """Upload form, the service's submissions and its contact-quality counts."""
+    return _home()
+
+
+@bp.post("/upload")
+@allow(Role.SERVICE_SUBMITTER)
+def upload() -> ResponseReturnValue:
+    """Take (or only check) a discharge list for the submitter's own service."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _home(form), 400
+    service = submissions.service_of(current_user)
+    storage = form.discharge_list.data
+    filename = (storage.filename or "discharge-list.csv")[:255]
+    data = storage.stream.read(MAX_UPLOAD_BYTES + 1)
+    now = utcnow()
+    actor = actor_of(current_user)
+    if len(data) > MAX_UPLOAD_BYTES:
+        problems = [Problem(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; use flask intake import")]
+        submissions.record_rejected(service, filename, len(problems), actor=actor, now=now)
+        return _home(form, problems=problems, filename=filename), 400
+    try:
+        result = intake_service.import_discharge_list(
+            service.code, data, filename=filename, actor=actor, now=now, today=_today(), dry_run=bool(form.dry_run.data)
+        )
+    except intake_service.IntakeRejected as rejected:
+        submissions.record_rejected(service, filename, len(rejected.problems), actor=actor, now=now)
+        return _home(form, problems=rejected.problems, filename=filename), 400
+    if result.dry_run:
+        submissions.record_dry_run(service, filename, actor=actor, now=now)
+        flash(f"{filename} is fine. If imported it would make these changes: {_changes(result)}. Nothing was imported.")
+    else:
+        flash(f"{filename} was imported: {_changes(result)}.")
+    return redirect(url_for("submit.home"))
+
+
+def _changes(result: intake_service.ImportResult) -> str:
+    return f"{result.created} new, {result.updated} updated, {result.unchanged} unchanged"
+
+
+@bp.route("/withdraw", methods=["GET", "POST"])
+@allow(Role.SERVICE_SUBMITTER)
+def withdraw() -> ResponseReturnValue:
+    """Withdraw one episode of the submitter's service: all contact for it stops at once."""
+    service = submissions.service_of(current_user)
+    form = WithdrawForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            count = intake_service.withdraw_episode(
+                service.code,
+                form.client_ref.data.strip(),
+                form.discharge_date.data,
+                actor=actor_of(current_user),
+                now=utcnow(),
+            )
+        except ServiceError as refused:
+            error = str(refused)
+        else:
+            flash(f"Withdrawn: contact stopped; {count} planned check-in(s) will not be sent.")
+            return redirect(url_for("submit.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("submit/withdraw.html", service=service, form=form, error=error), status

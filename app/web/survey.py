@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
 from app.models.types import utcnow
+from app.security.access import public
 from app.services import survey as surveys
 from app.services.survey import LinkState, Survey
 from app.web.survey_forms import CHANGE_CHOICES, CHOICES, USUAL_SELF_CHOICES, SurveyForm
@@ -14,25 +15,21 @@ from app.web.survey_forms import CHANGE_CHOICES, CHOICES, USUAL_SELF_CHOICES, Su
 bp = Blueprint("survey", __name__)
 
 _PROBLEM_STATUS = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.USED: 410}
-# No script at all; inline style only (the shared layout's); the form posts only to this site.
-_CSP = (
-    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 @bp.after_request
 def _private(response: Response) -> Response:
-    """The token is in the address: never cache it, never send it on as a referrer, never index it."""
+    """The token is in the address: never cache it, never send it on as a referrer, never index it.
+
+    Its content security policy (no script at all) is app.security.headers.SURVEY_POLICY."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Content-Security-Policy"] = _CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
+@public
 def answer(token: str) -> ResponseReturnValue:
     """Show the questions (never spends the link); take a valid submission once."""
     now = utcnow()

@@ -11,12 +11,14 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from app.models.types import utcnow
+from app.security.access import public
 from app.services import unsubscribe as service
 
 bp = Blueprint("unsubscribe", __name__)
 
 
 @bp.get("/u/<token>")
+@public
 def confirm(token: str) -> ResponseReturnValue:
     if service.contact_hash_for(token) is None:
         return render_template("unsubscribe/invalid.html"), 404
@@ -24,6 +26,7 @@ def confirm(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/u/<token>")
+@public
 def stop(token: str) -> ResponseReturnValue:
     if not service.unsubscribe(token, utcnow()):
         return render_template("unsubscribe/invalid.html"), 404
@@ -31,6 +34,7 @@ def stop(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/u/<token>/resume")
+@public
 def start(token: str) -> ResponseReturnValue:
     if not service.resume(token, utcnow()):
         return render_template("unsubscribe/invalid.html"), 404

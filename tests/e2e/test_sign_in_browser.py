@@ -1,0 +1,186 @@
+"""Signing in with a real browser (Debian Chromium through Playwright), under the real content security policy.
+
+An evaluator enrols an authenticator from the key shown on the page (the code computed with pyotp, as a
+phone would), signs out, and signs in again with a fresh code; a service submitter signs in with a
+password. Both land on their home pages. No page may break the policy (the browser reports violations
+on its console), and axe-core finds no serious or critical problem on the sign-in pages.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from app.models import Role
+from config import TestingConfig
+from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import make_service
+from tests.web.sign_in import LIGHT_HASHER, PASSWORD, make_user
+
+VIEWPORT = {"width": 320, "height": 640}
+
+
+@pytest.fixture
+def sign_in_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app on a SQLite file, CSRF protection on, an evaluator and a service submitter."""
+    monkeypatch.setattr("app.security.passwords._hasher", LIGHT_HASHER)
+    app = create_app(
+        TestingConfig,
+        overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}", "WTF_CSRF_ENABLED": True},
+    )
+    with app.app_context():
+        db.create_all()
+        make_service()
+        make_user(Role.EVALUATOR)
+        make_user(Role.SERVICE_SUBMITTER)
+        db.session.remove()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def base_url(sign_in_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, sign_in_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="sign-in-e2e", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (CI does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def watch_policy(page: Any) -> list[str]:
+    """Console messages about the content security policy (a blocked style or script) collect here."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return violations
+
+
+def password_step(page: Any, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def fresh_code(secret: str, used: set[str]) -> str:
+    """The phone's current code, waiting for the next one if it was used already (codes work once)."""
+    otp = pyotp.TOTP(secret)
+    while (code := otp.now()) in used:
+        time.sleep(1)
+    used.add(code)
+    return code
+
+
+def test_an_evaluator_enrols_and_signs_in_with_a_code(base_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    violations = watch_policy(page)
+    password_step(page, base_url, "evaluator@example.org")
+    assert page.url == f"{base_url}/account/totp/enrol"
+    assert page.get_by_role("img", name="QR code for your authenticator app").is_visible()
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    used: set[str] = set()
+    page.get_by_label("Code").fill(fresh_code(secret, used))
+    page.get_by_role("button", name="Confirm and sign in").click()
+    assert page.url.startswith(f"{base_url}/evaluate")
+    assert "authenticator app is set up" in page.inner_text("main")
+
+    page.get_by_role("button", name="Sign out").click()
+    assert page.url == f"{base_url}/login"
+    assert "You have signed out" in page.inner_text("main")
+    assert page.goto(f"{base_url}/evaluate").url.startswith(f"{base_url}/login?next=")  # type: ignore[union-attr]
+
+    password_step(page, base_url, "evaluator@example.org")
+    assert page.url == f"{base_url}/login/totp"
+    page.get_by_label("Code").fill(fresh_code(secret, used))
+    page.get_by_role("button", name="Continue").click()
+    assert page.url.startswith(f"{base_url}/evaluate")
+    assert not violations, violations
+    context.close()
+
+
+def test_a_service_submitter_signs_in_without_javascript(base_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    page = context.new_page()
+    violations = watch_policy(page)
+    password_step(page, base_url, "service_submitter@example.org")
+    assert page.url == f"{base_url}/submit"
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Discharge lists for")
+    assert page.locator("script").count() == 0
+    assert not violations, violations
+    context.close()
+
+
+def test_a_wrong_password_is_explained_without_saying_if_the_account_exists(base_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email address").fill("evaluator@example.org")
+    page.get_by_label("Password").fill("not the right password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.title().startswith("Error: ")
+    assert "were not right" in page.get_by_role("alert").inner_text()
+    context.close()
+
+
+def test_sign_in_pages_have_no_serious_axe_violations(base_url: str, browser: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    # axe-core runs as script: this context allows it (the pages themselves have none).
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    page = context.new_page()
+
+    def check(name: str) -> None:
+        results = axe.run(page)
+        serious = [
+            violation
+            for violation in results.response["violations"]
+            if violation.get("impact") in ("serious", "critical")
+        ]
+        assert not serious, f"{name}: {results.generate_report()}"
+
+    page.goto(f"{base_url}/login")
+    check("sign-in")
+    page.get_by_role("button", name="Sign in").click()  # nothing filled in: errors
+    assert page.title().startswith("Error: ")
+    check("sign-in with errors")
+    password_step(page, base_url, "evaluator@example.org")
+    check("authenticator enrolment")
+    page.goto(f"{base_url}/login")
+    password_step(page, base_url, "service_submitter@example.org")
+    assert page.url == f"{base_url}/submit"
+    check("submitter home")
+    page.goto(f"{base_url}/submit/withdraw")
+    check("withdraw")
+    context.close()
