@@ -20,19 +20,37 @@ def stats() -> None:
 @click.option("--as-of", help="Count discharges and answers up to this date (YYYY-MM-DD). Default: today.")
 @click.option("--service", "service_code", help="Only this service.")
 @click.option("--area", "area_code", help="Only this area.")
+@click.option("--problem-group", type=click.Choice(["depression", "anxiety", "other"]), help="Only this problem group.")
+@click.option("--discharged-from", help="Only episodes discharged on or after this date (YYYY-MM-DD).")
+@click.option("--discharged-to", help="Only episodes discharged on or before this date (YYYY-MM-DD).")
 @click.option("--published", is_flag=True, help="Apply disclosure control, as for anything published.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @with_appcontext
 @command_with_clear_errors
 def summary(
-    as_of: str | None, service_code: str | None, area_code: str | None, published: bool, output_format: str
+    as_of: str | None,
+    service_code: str | None,
+    area_code: str | None,
+    problem_group: str | None,
+    discharged_from: str | None,
+    discharged_to: str | None,
+    published: bool,
+    output_format: str,
 ) -> None:
     from app.services import statistics  # numpy/scipy load only for the commands that need them
 
     now = parse_instant(None, "now")
     day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
     result = statistics.summary(
-        day, service_code=service_code, area_code=area_code, published=published, actor=cli_actor(), now=now
+        day,
+        service_code=service_code,
+        area_code=area_code,
+        problem_group=problem_group,
+        discharged_from=parse_day(discharged_from, "--discharged-from") if discharged_from else None,
+        discharged_to=parse_day(discharged_to, "--discharged-to") if discharged_to else None,
+        published=published,
+        actor=cli_actor(),
+        now=now,
     )
     if output_format == "json":
         click.echo(json.dumps(result, indent=2))

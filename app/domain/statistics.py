@@ -26,7 +26,7 @@ from app.domain.outcomes import (
     problem_group,
     sessions_band,
 )
-from app.domain.survival import Z95, load_survival_libraries, wellness_summary
+from app.domain.survival import Z95, CurvePoint, load_survival_libraries, wellness_curve, wellness_summary
 
 METHODOLOGY_VERSION: Final = 1
 K = TypeVar("K")
@@ -312,6 +312,10 @@ class SummaryBuilder:
         self._entry.extend(other._entry)
         self._time.extend(other._time)
         self._event.extend(other._event)
+
+    def wellness_curve(self) -> list[CurvePoint]:
+        """The steps of the wellness Kaplan-Meier curve behind `result()["wellness"]`."""
+        return wellness_curve(self._entry, self._time, self._event)
 
     def result(self) -> dict[str, Any]:
         """The summary object, exactly the shape of SPEC section 5 (json.dumps-able)."""

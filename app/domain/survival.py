@@ -118,3 +118,41 @@ def wellness_summary(entry: Sequence[int], time: Sequence[int], event: Sequence[
         "median_weeks": median / 7 if median is not None else None,
         "still_well": still_well,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    """One step of the Kaplan-Meier curve: from `days` on, S is `survival` (until the next step)."""
+
+    days: int
+    survival: float
+    ci95: tuple[float, float] | None  # log-log 95% interval; None when S is 0 or 1
+    at_risk: int | None  # subjects at risk just before `days`; None for the start and the end of follow-up
+    events: int
+
+    @property
+    def weeks(self) -> float:
+        """The step's time in weeks."""
+        return self.days / 7
+
+
+def curve_points(km: KaplanMeier) -> list[CurvePoint]:
+    """The steps of a fitted curve for drawing: (0, 1), one per event time, and the end of follow-up.
+
+    Empty when there are no subjects. The last point (when follow-up outlasts the last event)
+    carries the final S forward to the largest observed time, so a step plot ends where data ends.
+    """
+    if km.max_time is None:
+        return []
+    points = [CurvePoint(0, 1.0, None, None, 0)]
+    for i, days in enumerate(km.times):
+        points.append(CurvePoint(days, km.survival[i], km.ci95_at(days), km.at_risk[i], km.deaths[i]))
+    if km.max_time > points[-1].days:
+        last = points[-1]
+        points.append(CurvePoint(km.max_time, last.survival, last.ci95, None, 0))
+    return points
+
+
+def wellness_curve(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> list[CurvePoint]:
+    """The steps of the wellness Kaplan-Meier curve (the same fit as `wellness_summary`)."""
+    return curve_points(kaplan_meier(entry, time, event))

@@ -64,6 +64,7 @@ from app.domain.statistics import (
     SummaryBuilder,
     load_libraries,
 )
+from app.domain.survival import CurvePoint
 from app.extensions import db
 from app.models import Area, CheckIn, CheckInStatus, Client, ContactPoint, Episode, OptEvent, Service
 from app.services import audit
@@ -77,11 +78,42 @@ TASK_SPAN: Final = 100_000
 PARALLEL_MIN: Final = 200_000
 
 
+@dataclass(frozen=True)
+class EpisodeFilters:
+    """Narrowing a scope beyond service and area: a problem group and a discharge period (inclusive)."""
+
+    problem_group: str | None = None  # "depression", "anxiety" or "other"
+    discharged_from: date | None = None
+    discharged_to: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.problem_group is not None and self.problem_group not in PROBLEM_GROUPS:
+            expected = ", ".join(PROBLEM_GROUPS)
+            raise ValueError(f"unknown problem group {self.problem_group!r} (expected one of {expected})")
+        if self.discharged_from and self.discharged_to and self.discharged_from > self.discharged_to:
+            raise ValueError("the discharge period starts after it ends")
+
+    def audit_detail(self) -> dict[str, str]:
+        """The filters set, for the audit log."""
+        detail = {
+            "problem_group": self.problem_group,
+            "discharged_from": self.discharged_from,
+            "discharged_to": self.discharged_to,
+        }
+        return {key: str(value) for key, value in detail.items() if value is not None}
+
+
+NO_FILTERS: Final = EpisodeFilters()
+
+
 def summary(
     as_of: date,
     *,
     service_code: str | None = None,
     area_code: str | None = None,
+    problem_group: str | None = None,
+    discharged_from: date | None = None,
+    discharged_to: date | None = None,
     published: bool = False,
     actor: str | None = None,
     now: datetime | None = None,
@@ -89,15 +121,49 @@ def summary(
 ) -> dict[str, Any]:
     """The SPEC section 5 summary for a scope as of a date; with `published`, disclosure-controlled.
 
+    `problem_group`, `discharged_from` and `discharged_to` narrow the episodes in scope further.
     `workers`: processes reading id ranges in parallel (default: the CPUs available, for scopes
     spanning PARALLEL_MIN episode ids or more in a database file or server; 1 reads in-process).
     """
-    builder = bulk_summary_builder(as_of, service_code, area_code, workers)
+    result, _ = summary_and_curve(
+        as_of,
+        service_code=service_code,
+        area_code=area_code,
+        problem_group=problem_group,
+        discharged_from=discharged_from,
+        discharged_to=discharged_to,
+        published=published,
+        actor=actor,
+        now=now,
+        workers=workers,
+        with_curve=False,
+    )
+    return result
+
+
+def summary_and_curve(
+    as_of: date,
+    *,
+    service_code: str | None = None,
+    area_code: str | None = None,
+    problem_group: str | None = None,
+    discharged_from: date | None = None,
+    discharged_to: date | None = None,
+    published: bool = False,
+    actor: str | None = None,
+    now: datetime | None = None,
+    workers: int | None = None,
+    with_curve: bool = True,
+) -> tuple[dict[str, Any], list[CurvePoint]]:
+    """`summary` and, beside it, the steps of the wellness Kaplan-Meier curve (empty without `with_curve`)."""
+    filters = EpisodeFilters(problem_group, discharged_from, discharged_to)
+    builder = bulk_summary_builder(as_of, service_code, area_code, workers, filters=filters)
     if builder is None:
         builder = SummaryBuilder(as_of)
-        for facts in episode_facts(as_of, _scope_filters(service_code, area_code)):
+        for facts in episode_facts(as_of, _scope_filters(service_code, area_code, filters)):
             builder.add(facts)
     result = builder.result()
+    curve = builder.wellness_curve() if with_curve else []
     if actor is not None and now is not None:
         audit.record(
             actor,
@@ -106,9 +172,10 @@ def summary(
             subject=_scope_name(service_code, area_code),
             as_of=as_of.isoformat(),
             published=published,
+            **filters.audit_detail(),
         )
         db.session.commit()
-    return publish(result) if published else result
+    return (publish(result) if published else result), curve
 
 
 def _scope_name(service_code: str | None, area_code: str | None) -> str:
@@ -119,13 +186,25 @@ def _scope_name(service_code: str | None, area_code: str | None) -> str:
     return "all"
 
 
-def _scope_filters(service_code: str | None, area_code: str | None) -> list[Any]:
-    filters: list[Any] = []
+def _scope_filters(service_code: str | None, area_code: str | None, filters: EpisodeFilters = NO_FILTERS) -> list[Any]:
+    scope: list[Any] = []
     if service_code:
-        filters.append(Episode.service_id == get_service(service_code).id)
+        scope.append(Episode.service_id == get_service(service_code).id)
     if area_code:
-        filters.append(Service.area_id == get_area(area_code).id)
-    return filters
+        scope.append(Service.area_id == get_area(area_code).id)
+    if filters.problem_group is not None:
+        scope.append(Episode.problem_descriptor.in_(descriptors_in_group(filters.problem_group)))
+    if filters.discharged_from is not None:
+        scope.append(Episode.discharge_date >= filters.discharged_from)
+    if filters.discharged_to is not None:
+        scope.append(Episode.discharge_date <= filters.discharged_to)
+    return scope
+
+
+def descriptors_in_group(group: str) -> tuple[str, ...]:
+    """Every problem descriptor stored (as submitted) that falls in a problem group, sorted."""
+    stored = db.session.scalars(select(Episode.problem_descriptor).distinct())
+    return tuple(sorted(d for d in stored if d is not None and problem_group(d) == group))
 
 
 def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
@@ -293,12 +372,22 @@ class BulkPlan:
     cuts: tuple[tuple[str, str], ...]
     services: dict[int, tuple[str, str, int]]  # service id -> code, area code, zone index
     shared: bool  # the database can be opened by another process
+    #: problem descriptors (as stored) of the problem group asked for; None: every descriptor
+    descriptors: tuple[str, ...] | None = None
+    discharged_from: date | None = None
+    discharged_to: date | None = None
 
 
-def bulk_summary_builder(as_of: date, service_code: str | None, area_code: str | None,
-                         workers: int | None = None) -> SummaryBuilder | None:
+def bulk_summary_builder(
+    as_of: date,
+    service_code: str | None,
+    area_code: str | None,
+    workers: int | None = None,
+    *,
+    filters: EpisodeFilters = NO_FILTERS,
+) -> SummaryBuilder | None:
     """The summary builder filled by the bulk reader, or None when a time zone needs the reference reader."""
-    plan = bulk_plan(as_of, service_code, area_code)
+    plan = bulk_plan(as_of, service_code, area_code, filters=filters)
     if plan is None:
         return None
     with _collector_paused():
@@ -340,7 +429,10 @@ def _bulk_build(plan: BulkPlan, workers: int | None) -> SummaryBuilder:
     return builder
 
 
-def bulk_plan(as_of: date, service_code: str | None, area_code: str | None) -> BulkPlan | None:
+def bulk_plan(
+    as_of: date, service_code: str | None, area_code: str | None, *, filters: EpisodeFilters = NO_FILTERS
+) -> BulkPlan | None:
+    """What the bulk reader needs for a scope, or None when a time zone needs the reference reader."""
     service_id = get_service(service_code).id if service_code else None
     area_id = get_area(area_code).id if area_code else None
     query = select(Service.id, Service.code, Area.code, Service.timezone).join(Area, Area.id == Service.area_id)
@@ -363,8 +455,21 @@ def bulk_plan(as_of: date, service_code: str | None, area_code: str | None) -> B
         cuts.append((after.strftime(_TIMESTAMP_TEXT), window.strftime(_TIMESTAMP_TEXT)))
     url = db.engine.url
     shared = url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
-    return BulkPlan(url.render_as_string(hide_password=False), db.engine.dialect.name, as_of, service_id, area_id,
-                    tuple(zones), tuple(cuts), services, shared)
+    descriptors = descriptors_in_group(filters.problem_group) if filters.problem_group is not None else None
+    return BulkPlan(
+        url.render_as_string(hide_password=False),
+        db.engine.dialect.name,
+        as_of,
+        service_id,
+        area_id,
+        tuple(zones),
+        tuple(cuts),
+        services,
+        shared,
+        descriptors,
+        filters.discharged_from,
+        filters.discharged_to,
+    )
 
 
 def day_start_utc(day: date, zone: ZoneInfo) -> datetime | None:
@@ -432,21 +537,43 @@ class _Sql:
             scope += " AND e.service_id = :service_id"
         if plan.area_id is not None:
             scope += " AND s.id = e.service_id AND s.area_id = :area_id"
+        self.params: dict[str, Any] = {
+            "as_of": self._date(plan.as_of),
+            "service_id": plan.service_id,
+            "area_id": plan.area_id,
+        }
+        if plan.descriptors is not None:
+            marks = ", ".join(f":d{i}" for i in range(len(plan.descriptors)))
+            scope += f" AND e.problem_descriptor IN ({marks})" if marks else " AND 1 = 0"
+            self.params |= {f"d{i}": descriptor for i, descriptor in enumerate(plan.descriptors)}
+        for name, operator in (("discharged_from", ">="), ("discharged_to", "<=")):
+            if getattr(plan, name) is not None:
+                scope += f" AND {self.at('e.discharge_date')} {operator} :{name}"
+                self.params[name] = self._date(getattr(plan, name))
         self.scope = f"{self.at('e.discharge_date')} <= :as_of{scope}"
         self.join = " CROSS JOIN service s" if plan.area_id is not None else ""  # for the area scope
-        self.params: dict[str, Any] = {"as_of": plan.as_of if self.postgres else plan.as_of.isoformat(),
-                                       "service_id": plan.service_id, "area_id": plan.area_id}
         # check-ins are read one time zone at a time, with its cut-offs as parameters
         self.zone_params = [
-            {"zone": zone, **{name: datetime.strptime(cut, _TIMESTAMP_TEXT) if self.postgres else cut
-                              for name, cut in zip(("after", "window"), cuts, strict=True)}}
+            {
+                "zone": zone,
+                **{
+                    name: datetime.strptime(cut, _TIMESTAMP_TEXT) if self.postgres else cut
+                    for name, cut in zip(("after", "window"), cuts, strict=True)
+                },
+            }
             for zone, cuts in zip(plan.zones, plan.cuts, strict=True)
         ]
         self.after, self.window = ":after", ":window"
         self.epoch = (
-            "CAST(floor(EXTRACT(EPOCH FROM {})) AS BIGINT)" if self.postgres
-            else "unixepoch({})" if sqlite3.sqlite_version_info >= (3, 38) else "CAST(strftime('%s', {}) AS INTEGER)"
+            "CAST(floor(EXTRACT(EPOCH FROM {})) AS BIGINT)"
+            if self.postgres
+            else "unixepoch({})"
+            if sqlite3.sqlite_version_info >= (3, 38)
+            else "CAST(strftime('%s', {}) AS INTEGER)"
         )
+
+    def _date(self, day: date) -> date | str:
+        return day if self.postgres else day.isoformat()
 
     def prepare(self, text: str, **params: Any) -> tuple[str, dict[str, Any]]:
         if self.postgres:
@@ -465,11 +592,14 @@ class _Sql:
         """Per episode: id, service, discharge month, referral day, sessions, problem descriptor,
         consent + 2 * assessed, and the four scores packed in bytes (score + 1, 0 when missing; -1
         when a score is outside 0-254 and must be read by `scores`)."""
-        month = ("CAST(EXTRACT(YEAR FROM e.discharge_date) * 100 + EXTRACT(MONTH FROM e.discharge_date) AS INTEGER)"
-                 if self.postgres else "e.discharge_date")
+        month = (
+            "CAST(EXTRACT(YEAR FROM e.discharge_date) * 100 + EXTRACT(MONTH FROM e.discharge_date) AS INTEGER)"
+            if self.postgres
+            else "e.discharge_date"
+        )
         scores = ("e.phq9_first", "e.phq9_last", "e.gad7_first", "e.gad7_last")
         usual = " AND ".join(f"({x} IS NULL OR {x} BETWEEN 0 AND 254)" for x in scores)
-        packed = " + ".join(f"{256 ** i} * COALESCE({x} + 1, 0)" for i, x in enumerate(scores))
+        packed = " + ".join(f"{256**i} * COALESCE({x} + 1, 0)" for i, x in enumerate(scores))
         return (
             f"SELECT e.id, e.service_id, {month}, {self.day_number('e.referral_date')},"  # noqa: S608
             f" e.treatment_sessions, e.problem_descriptor,"
@@ -491,11 +621,14 @@ class _Sql:
         after, window, at = self.after, self.window, self.at
         due = f"{at('c.due_at')} < {after}"
         unreachable = f"(CASE WHEN c.close_reason = 'unreachable' THEN {_UNREACHABLE} ELSE 0 END)"
-        withdrawn = (f"c.status = '{CheckInStatus.WITHDRAWN.value}'"
-                     f" AND (c.closed_at IS NULL OR {at('c.closed_at')} < {after})")
-        closed = (f"{at('c.first_sent_at')} < {window}"
-                  f" OR (({withdrawn}) OR c.close_reason = 'unreachable') AND {at('c.due_at')} < {window}"
-                  f" OR c.close_reason = 'opt_out' AND {at('c.closed_at')} < {after}")
+        withdrawn = (
+            f"c.status = '{CheckInStatus.WITHDRAWN.value}' AND (c.closed_at IS NULL OR {at('c.closed_at')} < {after})"
+        )
+        closed = (
+            f"{at('c.first_sent_at')} < {window}"
+            f" OR (({withdrawn}) OR c.close_reason = 'unreachable') AND {at('c.due_at')} < {window}"
+            f" OR c.close_reason = 'opt_out' AND {at('c.closed_at')} < {after}"
+        )
         code = (
             f"CASE WHEN c.status = '{CheckInStatus.SKIPPED.value}' THEN {_SKIPPED}"
             f" WHEN {at('c.change_at')} < {after} AND c.change <> ''"
@@ -609,7 +742,8 @@ class RangeReader:
     def _chunk(self, episodes: Sequence[Any], check_ins: Sequence[Any], part: _Partial) -> None:
         """Methodology version 1 for one chunk of episodes (ordered by id) and their check-ins."""
         ids, service_ids, discharges, referrals, sessions, descriptors, flags, scores = (
-            list(map(itemgetter(i), episodes)) for i in range(8))
+            list(map(itemgetter(i), episodes)) for i in range(8)
+        )
         size = len(ids)
         ids_a = np.fromiter(ids, np.int64, size)
         services = np.fromiter(service_ids, np.int64, size)
@@ -631,8 +765,9 @@ class RangeReader:
         treatment = np.fromiter(sessions, np.int64, size)
         if np.any(treatment < 0):
             sessions_band(int(treatment.min()))  # refuses, as the reference does
-        month = np.fromiter(discharges if self.sql.postgres else map(self.months.get, discharges, repeat(0)),
-                            np.int64, size)
+        month = np.fromiter(
+            discharges if self.sql.postgres else map(self.months.get, discharges, repeat(0)), np.int64, size
+        )
         for i in np.flatnonzero(month == 0).tolist():
             month[i] = self._month(discharges[i])
         breakdowns = (
@@ -648,11 +783,19 @@ class RangeReader:
                 value, kind = divmod(key, 16)
                 name = value if names is None else names[value]
                 table[name, kind] = table.get((name, kind), 0) + n
-        self._service_reported(ids_a, np.fromiter(scores, np.int64, size), consent_assessed >> 1, descriptor,
-                               treatment, part)
+        self._service_reported(
+            ids_a, np.fromiter(scores, np.int64, size), consent_assessed >> 1, descriptor, treatment, part
+        )
 
-    def _service_reported(self, ids: NDArray[np.int64], packed: NDArray[np.int64], assessed: NDArray[np.int64],
-                          descriptor: NDArray[np.int64], sessions: NDArray[np.int64], part: _Partial) -> None:
+    def _service_reported(
+        self,
+        ids: NDArray[np.int64],
+        packed: NDArray[np.int64],
+        assessed: NDArray[np.int64],
+        descriptor: NDArray[np.int64],
+        sessions: NDArray[np.int64],
+        part: _Partial,
+    ) -> None:
         """Assessed episodes, what services would report (simplified NHS Talking Therapies KPIs) and
         effect-size sums, per problem descriptor as submitted."""
         pf, pl, gf, gl = scores = [(packed >> (8 * i) & 255) - 1 for i in range(4)]  # -1: missing
@@ -660,8 +803,11 @@ class RangeReader:
         unusual = np.flatnonzero(packed < 0)  # a score outside 0-254: read as stored
         if len(unusual):
             wanted = ids[unusual].tolist()
-            self.cursor.execute(*self.sql.prepare(self.sql.scores(len(wanted)),
-                                                  **{f"e{i}": episode for i, episode in enumerate(wanted)}))
+            self.cursor.execute(
+                *self.sql.prepare(
+                    self.sql.scores(len(wanted)), **{f"e{i}": episode for i, episode in enumerate(wanted)}
+                )
+            )
             raw = {row[0]: row[1:] for row in self.cursor.fetchall()}
             for i, episode in zip(unusual.tolist(), wanted, strict=True):
                 values = raw[episode]
@@ -699,9 +845,16 @@ class RangeReader:
             self.descriptor_anxious = np.append(self.descriptor_anxious, PROBLEM_GROUPS[group] == "anxiety")
         return index
 
-    def _check_ins(self, ids: NDArray[np.int64], zone: NDArray[np.int64], referral: NDArray[np.int64],
-                   anxiety: NDArray[np.bool_], check_ins: Sequence[Any], category: NDArray[np.int64],
-                   part: _Partial) -> NDArray[np.int64]:
+    def _check_ins(
+        self,
+        ids: NDArray[np.int64],
+        zone: NDArray[np.int64],
+        referral: NDArray[np.int64],
+        anxiety: NDArray[np.bool_],
+        check_ins: Sequence[Any],
+        category: NDArray[np.int64],
+        part: _Partial,
+    ) -> NDArray[np.int64]:
         """Answered episodes' categories into `category`, the rest into part; the categories 7-9
         (indexes 6-8) that episodes without answers would have."""
         size = len(check_ins)
@@ -787,15 +940,19 @@ class RangeReader:
                 result[i] = self._day(text)
         return result
 
-    def _opted_out(self, ids: NDArray[np.int64], zone: NDArray[np.int64], waiting: NDArray[np.int64],
-                   category: NDArray[np.int64]) -> None:
+    def _opted_out(
+        self, ids: NDArray[np.int64], zone: NDArray[np.int64], waiting: NDArray[np.int64], category: NDArray[np.int64]
+    ) -> None:
         """Category 6 (index 5) for episodes without answers whose client's latest opt event by A is an opt-out."""
         events: dict[int, list[tuple[int, str]]] = defaultdict(list)
         wanted = ids[waiting].tolist()
         for start in range(0, len(wanted), 500):
-            batch = wanted[start:start + 500]
-            self.cursor.execute(*self.sql.prepare(self.sql.opt_events(len(batch)),
-                                                  **{f"e{i}": episode for i, episode in enumerate(batch)}))
+            batch = wanted[start : start + 500]
+            self.cursor.execute(
+                *self.sql.prepare(
+                    self.sql.opt_events(len(batch)), **{f"e{i}": episode for i, episode in enumerate(batch)}
+                )
+            )
             for episode_id, at, kind in self.cursor.fetchall():
                 events[episode_id].append((at, kind))  # at: seconds since 1970
         for index in waiting.tolist():

@@ -1,7 +1,212 @@
-"""Independent evaluators: the dashboard, pseudonymised responses, the safeguarding queue."""
+"""Independent evaluators: the dashboard, pseudonymised responses, the safeguarding queue.
+
+Evaluators see every aggregate unsuppressed, answers only under a pseudonym, and a client's contact
+details only through a safeguarding alert, one audited request at a time (SPEC section 1). Charts are
+served as separate SVG images (drawn on the server; the page's tables hold the same numbers).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.domain.outcomes import PROBLEM_GROUPS
+from app.models import Role
+from app.models.types import utcnow
+from app.security.access import allow
+from app.services import dashboard as dashboards
+from app.services import safeguarding_review as review
+from app.services.errors import NotFound, ServiceError
 
 bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
+
+LONDON: Final = ZoneInfo("Europe/London")
+CHART_NAME: Final = re.compile(r"[a-z-]{1,40}")
+
+
+def _actor() -> str:
+    return f"user:{current_user.id}"
+
+
+def _page_number() -> int:
+    text = request.args.get("page", "1")
+    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
+
+
+def _args(values: dict[str, str]) -> dict[str, Any]:
+    return dict(values)
+
+
+def _common() -> dict[str, Any]:
+    return {"london": LONDON, "open_alerts": review.open_alert_count()}
+
+
+@bp.get("")
+@allow(Role.EVALUATOR)
+def dashboard() -> ResponseReturnValue:
+    """The dashboard: filters, headline rates, breakdowns, follow-up, change and wellness, charts with tables."""
+    now = utcnow()
+    filters, problems = dashboards.parse_filters(request.args, now.astimezone(LONDON).date())
+    board = dashboards.dashboard(filters, now)
+    return render_template(
+        "evaluate/dashboard.html",
+        board=board,
+        s=board.summary,
+        filters=filters,
+        problems=problems,
+        services=dashboards.service_codes(),
+        areas=dashboards.area_codes(),
+        problem_groups=PROBLEM_GROUPS,
+        breakdowns=dashboards.BREAKDOWNS,
+        change_labels=dashboards.CHANGE_LABELS,
+        outcome_labels=dashboards.OUTCOME_LABELS,
+        funnel_labels=dashboards.FUNNEL_LABELS,
+        reported_rates=dashboards.SERVICE_REPORTED_RATES,
+        chart_url=lambda name: url_for("evaluate.chart", name=name, **_args(filters.query())),
+        **_common(),
+    )
+
+
+@bp.get("/charts/<name>.svg")
+@allow(Role.EVALUATOR)
+def chart(name: str) -> ResponseReturnValue:
+    """One chart of the dashboard as an SVG image, for the same filters as the page."""
+    if not CHART_NAME.fullmatch(name) or name not in dashboards.CHARTS:
+        abort(404)
+    now = utcnow()
+    filters, _ = dashboards.parse_filters(request.args, now.astimezone(LONDON).date())
+    svg = dashboards.chart(dashboards.dashboard(filters, now), name)
+    return current_app.response_class(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/methodology")
+@allow(Role.EVALUATOR)
+def methodology() -> ResponseReturnValue:
+    """docs/methodology.md as a page: headings, paragraphs and lists (no HTML from the file)."""
+    path = Path(current_app.root_path).parent / "docs" / "methodology.md"
+    blocks = _markdown_blocks(path.read_text(encoding="utf-8")) if path.exists() else []
+    return render_template("evaluate/methodology.html", blocks=blocks, **_common())
+
+
+def _markdown_blocks(text: str) -> list[tuple[str, Any]]:
+    """A small reading of the methodology's Markdown: ("h1"-"h3", text), ("p", text), ("ul"/"ol", items)."""
+    blocks: list[tuple[str, Any]] = []
+    for chunk in re.split(r"\n\s*\n", text.strip()):
+        lines = chunk.splitlines()
+        heading = re.match(r"(#{1,3})\s+(.*)", lines[0])
+        if heading and len(lines) == 1:
+            blocks.append((f"h{len(heading.group(1))}", heading.group(2)))
+            continue
+        marker = re.match(r"\s*([-*]|\d+\.)\s+", lines[0])
+        if marker:
+            items: list[str] = []
+            for line in lines:
+                item = re.match(r"\s*([-*]|\d+\.)\s+(.*)", line)
+                if item and not line.startswith("    "):
+                    items.append(item.group(2))
+                elif items:
+                    items[-1] += " " + line.strip()
+            blocks.append(("ol" if marker.group(1)[0].isdigit() else "ul", items))
+            continue
+        blocks.append(("p", " ".join(line.strip() for line in lines)))
+    return blocks
+
+
+@bp.get("/responses")
+@allow(Role.EVALUATOR)
+def responses() -> ResponseReturnValue:
+    """Answered check-ins under pseudonyms, 50 a page, optionally for one service (audited)."""
+    services = dashboards.service_codes()
+    service = request.args.get("service") or None
+    if service not in (None, *services):
+        service = None
+    page = review.responses(_page_number(), service_code=service, actor=_actor(), now=utcnow())
+    return render_template(
+        "evaluate/responses.html",
+        page=page,
+        services=services,
+        service=service,
+        change_labels=dashboards.CHANGE_LABELS,
+        **_common(),
+    )
+
+
+@bp.get("/alerts")
+@allow(Role.EVALUATOR)
+def alerts() -> ResponseReturnValue:
+    """The safeguarding queue: open alerts first."""
+    return render_template("evaluate/alerts.html", page=review.alert_queue(_page_number()), **_common())
+
+
+@bp.get("/alerts/<int:alert_id>")
+@allow(Role.EVALUATOR)
+def alert(alert_id: int) -> ResponseReturnValue:
+    """One alert: the message, when, which service; close it or show the contact details (audited)."""
+    try:
+        found = review.alert(alert_id, actor=_actor(), now=utcnow())
+    except NotFound:
+        abort(404)
+    return render_template("evaluate/alert.html", alert=found, contact=None, **_common())
+
+
+@bp.post("/alerts/<int:alert_id>/contact")
+@allow(Role.EVALUATOR)
+def alert_contact(alert_id: int) -> ResponseReturnValue:
+    """The alert page with the client's contact details decrypted, for this response only (audited)."""
+    now = utcnow()
+    try:
+        contact = review.reveal_contact(alert_id, actor=_actor(), now=now)
+        found = review.alert(alert_id, actor=_actor(), now=now)
+    except NotFound:
+        abort(404)
+    return render_template("evaluate/alert.html", alert=found, contact=contact, **_common())
+
+
+@bp.post("/alerts/<int:alert_id>/close")
+@allow(Role.EVALUATOR)
+def close_alert(alert_id: int) -> ResponseReturnValue:
+    """Close an alert with a note of what was done."""
+    try:
+        review.close_alert(alert_id, request.form.get("note", ""), actor=_actor(), now=utcnow())
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        found = review.alert(alert_id, actor=_actor(), now=utcnow())
+        return render_template(
+            "evaluate/alert.html",
+            alert=found,
+            contact=None,
+            note_error=str(error),
+            note=request.form.get("note", ""),
+            **_common(),
+        ), 400
+    flash(f"Alert {alert_id} closed.")
+    return redirect(url_for("evaluate.alerts"))
+
+
+@bp.get("/review")
+@allow(Role.EVALUATOR)
+def review_items() -> ResponseReturnValue:
+    """Review items (wrong number, bereavement): open ones first."""
+    return render_template("evaluate/review.html", page=review.review_queue(_page_number()), **_common())
+
+
+@bp.post("/review/<int:item_id>/close")
+@allow(Role.EVALUATOR)
+def close_review_item(item_id: int) -> ResponseReturnValue:
+    """Close a review item, with an optional note."""
+    try:
+        review.close_review_item(item_id, request.form.get("note", ""), actor=_actor(), now=utcnow())
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        flash(str(error))
+        return redirect(url_for("evaluate.review_items"))
+    flash(f"Review item {item_id} closed.")
+    return redirect(url_for("evaluate.review_items"))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from app.domain.outcomes import CHANGES, WELLNESS, Answer, CheckInFacts, EpisodeFacts
+from app.domain.outcomes import CHANGES, PROBLEM_GROUPS, WELLNESS, Answer, CheckInFacts, EpisodeFacts, problem_group
 from app.domain.statistics import summarise
 from app.extensions import db
 from app.models import Area, CheckIn, Client, ContactPoint, Episode, OptEvent, Service
@@ -176,9 +176,14 @@ def store(cohort: Cohort) -> None:
     db.session.commit()
 
 
-def expected(cohort: Cohort, as_of: date, service: str | None = None, area: str | None = None) -> dict[str, Any]:
+def expected(cohort: Cohort, as_of: date, service: str | None = None, area: str | None = None,
+             group: str | None = None, discharged: tuple[date | None, date | None] = (None, None)) -> dict[str, Any]:
+    low, high = discharged
     return summarise((facts for code, area_code, facts in cohort.facts
-                      if service in (None, code) and area in (None, area_code)), as_of)
+                      if service in (None, code) and area in (None, area_code)
+                      and group in (None, problem_group(facts.problem_descriptor))
+                      and (low is None or facts.discharge_date >= low)
+                      and (high is None or facts.discharge_date <= high)), as_of)
 
 
 AS_OF = (date(2025, 3, 30), date(2025, 10, 26), date(2026, 4, 5), date(2026, 6, 30), date(2027, 6, 1))
@@ -200,6 +205,57 @@ def test_bulk_summary_equals_the_pure_methodology(app, seed: int, monkeypatch: p
     service = rng.choice(cohort.rows[Service])["code"]
     assert statistics.summary(as_of, service_code=service) == expected(cohort, as_of, service=service)
     assert statistics.summary(as_of, area_code="NE") == expected(cohort, as_of, area="NE")
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_both_readers_agree_with_problem_group_and_discharge_filters(app, seed: int,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard's filters: the bulk reader, the reference reader and the pure methodology agree."""
+    rng = random.Random(seed)
+    cohort = build(rng, 80)
+    store(cohort)
+    monkeypatch.setattr(statistics, "BULK_CHUNK", 11)
+    as_of = date(2026, 6, 30)
+    periods = [(None, None), (date(2025, 4, 1), None), (None, date(2025, 12, 31)),
+               (date(2025, 6, 1), date(2025, 9, 30))]
+    for group in (None, *PROBLEM_GROUPS):
+        for low, high in periods:
+            filters = {"problem_group": group, "discharged_from": low, "discharged_to": high}
+            want = expected(cohort, as_of, group=group, discharged=(low, high))
+            assert statistics.summary(as_of, workers=1, **filters) == want, filters
+            scope = statistics._scope_filters(None, None, statistics.EpisodeFilters(group, low, high))
+            assert summarise(statistics.episode_facts(as_of, scope), as_of) == want, filters
+    service = rng.choice(cohort.rows[Service])["code"]
+    filters = {"problem_group": "anxiety", "discharged_from": date(2025, 3, 1)}
+    assert statistics.summary(as_of, service_code=service, **filters) == expected(
+        cohort, as_of, service=service, group="anxiety", discharged=(date(2025, 3, 1), None))
+    assert statistics.summary(as_of, area_code="NE", problem_group="depression") == expected(
+        cohort, as_of, area="NE", group="depression")
+    narrowed = statistics.summary(as_of, problem_group="anxiety")
+    assert narrowed["cohort"]["episodes"] == narrowed["by_problem_group"]["anxiety"]["episodes"] + sum(
+        1 for _, _, f in cohort.facts
+        if not f.consented and problem_group(f.problem_descriptor) == "anxiety" and f.discharge_date <= as_of)
+    assert narrowed["by_problem_group"]["depression"]["episodes"] == 0
+    with pytest.raises(ValueError, match="unknown problem group"):
+        statistics.summary(as_of, problem_group="sadness")
+
+
+def test_curve_matches_the_wellness_summary(app) -> None:
+    rng = random.Random(10)
+    cohort = build(rng, 120)
+    store(cohort)
+    as_of = date(2027, 6, 1)
+    result, curve = statistics.summary_and_curve(as_of)
+    assert result == expected(cohort, as_of)
+    wellness = result["wellness"]
+    assert (curve[0].days, curve[0].survival) == (0, 1.0)
+    assert sum(point.events for point in curve) == wellness["events"]
+    days = [point.days for point in curve]
+    assert days == sorted(days)
+    for key, weeks in (("26", 182), ("52", 364)):
+        estimate = wellness["still_well"][key]["estimate"]
+        if estimate is not None:
+            assert [p.survival for p in curve if p.days <= weeks][-1] == pytest.approx(estimate)
 
 
 @pytest.mark.parametrize("seed", [5, 6])

@@ -1,0 +1,294 @@
+"""Server-rendered charts: SVG text drawn with matplotlib's object-oriented API (no pyplot, no GUI).
+
+Every chart carries a <title> and a <desc> that state its numbers, so a screen reader (or a PDF
+reader) gets the same facts as the picture; the pages put the same numbers in a table beside it.
+Output is deterministic (fixed hash salt, no date in the metadata), contains no script, and never
+relies on colour alone: every bar is labelled with its value.
+
+Rates come as SPEC RATE dicts, either unsuppressed (`rate` a fraction 0-1, `ci95` two fractions)
+or published (`published=True`: whole percentages, or "*" when suppressed). A missing rate is drawn
+as an empty bar labelled "no data", a suppressed one as "suppressed".
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any, Final
+from xml.sax.saxutils import escape
+
+import matplotlib
+from matplotlib.figure import Figure
+
+SUPPRESSED: Final = "*"
+#: GOV.UK-like palette: dark enough for 3:1 against white for graphics (WCAG 1.4.11).
+BAR_COLOUR: Final = "#1d70b8"
+EMPTY_COLOUR: Final = "#b1b4b6"
+INK: Final = "#0b0c0c"
+BAND_COLOUR: Final = "#c5dcf0"
+WIDTH_INCHES: Final = 7.0
+_RC: Final[dict[Any, Any]] = {
+    "svg.hashsalt": "stillwell-charts",  # stable clip-path ids: same numbers, same bytes
+    "svg.fonttype": "none",  # text stays text: selectable, small, read by assistive technology
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "text.color": INK,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+# rc_context changes global settings: one chart at a time per process keeps them consistent.
+_LOCK: Final = threading.Lock()
+
+
+def rate_bars(
+    title: str, rows: Sequence[tuple[str, dict[str, Any]]], *, published: bool = False, description: str | None = None
+) -> str:
+    """Horizontal bars of RATE dicts with 95% interval whiskers, each bar labelled with its value."""
+    labels = [label for label, _ in rows]
+    values = [_rate_percent(rate, published) for _, rate in rows]
+    texts = [_rate_text(rate, published) for _, rate in rows]
+    summary = description or _describe(title, [f"{label}: {text}" for label, text in zip(labels, texts, strict=True)])
+    drawn = [_rate_text(rate, published, interval=False) for _, rate in rows]  # the whisker shows the interval
+    with _LOCK, matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_INCHES, 0.9 + 0.42 * max(len(rows), 1)))
+        ax = fig.add_subplot()
+        positions = list(range(len(rows)))
+        for y, (value, ci) in zip(positions, values, strict=True):
+            if value is None:
+                ax.barh(y, 100, color="white", edgecolor=EMPTY_COLOUR, hatch="//", height=0.6)
+                continue
+            ax.barh(y, value, color=BAR_COLOUR, height=0.6)
+            if ci is not None:
+                ax.errorbar(
+                    value, y, xerr=[[value - ci[0]], [ci[1] - value]], fmt="none", ecolor=INK, capsize=4, linewidth=1.2
+                )
+        for y, ((value, ci), text) in enumerate(zip(values, drawn, strict=True)):
+            right = ci[1] if ci is not None else (value if value is not None else 0)
+            x = 2 if value is None else min(right + 1.5, 101)
+            ax.text(x, y, text, va="center", ha="left", fontsize=9)
+        ax.set_yticks(positions, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 140)
+        ax.set_xticks([0, 20, 40, 60, 80, 100], ["0%", "20%", "40%", "60%", "80%", "100%"])
+        ax.spines["bottom"].set_bounds(0, 100)
+        ax.set_xlabel("Rate with 95% interval")
+        _finish(fig, ax, title, empty=not rows)
+        return _svg(fig, title, summary)
+
+
+def funnel(title: str, steps: Sequence[tuple[str, int | str]], *, description: str | None = None) -> str:
+    """The attrition funnel: one bar per step, labelled with its count and its share of the first step."""
+    first = steps[0][1] if steps else 0
+    texts = [_count_text(count, first) for _, count in steps]
+    summary = description or _describe(
+        title, [f"{label}: {text}" for (label, _), text in zip(steps, texts, strict=True)]
+    )
+    widths = [count if isinstance(count, int) else 0 for _, count in steps]
+    top = max(widths, default=0) or 1
+    with _LOCK, matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_INCHES, 0.9 + 0.42 * max(len(steps), 1)))
+        ax = fig.add_subplot()
+        positions = list(range(len(steps)))
+        for y, width in zip(positions, widths, strict=True):
+            ax.barh(y, width, color=BAR_COLOUR if width else EMPTY_COLOUR, height=0.6)
+        for y, (width, text) in enumerate(zip(widths, texts, strict=True)):
+            ax.text(width + top * 0.015, y, text, va="center", ha="left", fontsize=9)
+        ax.set_yticks(positions, [label for label, _ in steps])
+        ax.invert_yaxis()
+        ax.set_xlim(0, top * 1.35)
+        ax.set_xlabel("Episodes")
+        _finish(fig, ax, title, empty=not steps)
+        return _svg(fig, title, summary)
+
+
+def distribution(title: str, counts: Sequence[tuple[str, int | str]], *, description: str | None = None) -> str:
+    """Vertical bars of counts (e.g. the change distribution), each labelled with its count."""
+    total = sum(n for _, n in counts if isinstance(n, int))
+    texts = [_count_text(n, total) for _, n in counts]
+    summary = description or _describe(
+        title, [f"{label}: {text}" for (label, _), text in zip(counts, texts, strict=True)]
+    )
+    heights = [n if isinstance(n, int) else 0 for _, n in counts]
+    top = max(heights, default=0) or 1
+    with _LOCK, matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_INCHES, 3.6))
+        ax = fig.add_subplot()
+        positions = list(range(len(counts)))
+        ax.bar(positions, heights, color=BAR_COLOUR, width=0.6)
+        for x, (n, text) in enumerate(zip(heights, texts, strict=True)):
+            ax.text(x, n + top * 0.02, text, ha="center", va="bottom", fontsize=9)
+        ax.set_xticks(positions, [label for label, _ in counts])
+        ax.set_ylim(0, top * 1.2)
+        ax.set_ylabel("Episodes")
+        _finish(fig, ax, title, empty=not counts or total == 0)
+        return _svg(fig, title, summary)
+
+
+def survival_curve(
+    title: str,
+    points: Sequence[tuple[float, float]],
+    *,
+    band: Sequence[tuple[float, float, float]] | None = None,
+    marks: Sequence[tuple[float, float | None]] = (),
+    description: str | None = None,
+) -> str:
+    """A Kaplan-Meier step curve: weeks on x, the proportion still well on y, optional 95% band.
+
+    `points`: (weeks, S) steps, starting at (0, 1.0); `band`: (weeks, lower, upper) steps;
+    `marks`: (weeks, estimate) to label on the curve, e.g. still well at 26 and 52 weeks.
+    """
+    if description is None:
+        parts = [f"{len(points)} steps"]
+        parts += [f"still well at {weeks:g} weeks: {_percent(est)}" for weeks, est in marks]
+        if points:
+            parts.append(f"last step at {points[-1][0]:.1f} weeks, {_percent(points[-1][1])} still well")
+        description = _describe(title, parts)
+    with _LOCK, matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_INCHES, 3.8))
+        ax = fig.add_subplot()
+        if band:
+            ax.fill_between(
+                [b[0] for b in band],
+                [b[1] for b in band],
+                [b[2] for b in band],
+                step="post",
+                color=BAND_COLOUR,
+                linewidth=0,
+                label="95% interval",
+            )
+        if points:
+            ax.step(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                where="post",
+                color=BAR_COLOUR,
+                linewidth=2,
+                label="Still well (Kaplan-Meier)",
+            )
+            ax.legend(loc="lower left", frameon=False, fontsize=9)
+        for weeks, estimate in marks:
+            ax.axvline(weeks, color=EMPTY_COLOUR, linestyle="--", linewidth=1)
+            ax.text(weeks, 1.02, f"{weeks:g} wk: {_percent(estimate)}", ha="center", va="bottom", fontsize=8)
+        ax.set_ylim(0, 1.08)
+        ax.set_xlim(left=0)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+        ax.set_xlabel("Weeks since wellness began")
+        ax.set_ylabel("Still well")
+        _finish(fig, ax, title, empty=not points)
+        return _svg(fig, title, description)
+
+
+def _rate_percent(rate: dict[str, Any], published: bool) -> tuple[float | None, tuple[float, float] | None]:
+    """(value, interval) in percent, or (None, None) for no data or suppressed."""
+    value, ci = rate.get("rate"), rate.get("ci95")
+    if value is None or value == SUPPRESSED:
+        return None, None
+    scale = 1.0 if published else 100.0
+    interval = (float(ci[0]) * scale, float(ci[1]) * scale) if isinstance(ci, list | tuple) else None
+    return float(value) * scale, interval
+
+
+def _rate_text(rate: dict[str, Any], published: bool, *, interval: bool = True) -> str:
+    value, ci = _rate_percent(rate, published)
+    if rate.get("rate") == SUPPRESSED:
+        return "suppressed"
+    if value is None:
+        return "no data"
+    digits = 0 if published else 1
+    counts = f"{rate.get('numerator')} of {rate.get('denominator')}"
+    if not interval:
+        return f"{value:.{digits}f}% ({counts})"
+    between = f" ({ci[0]:.{digits}f}-{ci[1]:.{digits}f}%)" if ci is not None else ""
+    return f"{value:.{digits}f}%{between}, {counts}"
+
+
+def _count_text(count: int | str, whole: int | str) -> str:
+    if count == SUPPRESSED or not isinstance(count, int):
+        return "suppressed"
+    if isinstance(whole, int) and whole > 0:
+        return f"{count} ({100 * count / whole:.0f}%)"
+    return str(count)
+
+
+def _percent(value: float | None) -> str:
+    return "no estimate" if value is None else f"{100 * value:.1f}%"
+
+
+def _describe(title: str, parts: Sequence[str]) -> str:
+    return f"{title}. " + ("; ".join(parts) if parts else "No data.") + "."
+
+
+def _finish(fig: Figure, ax: Any, title: str, *, empty: bool) -> None:
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    if empty:
+        ax.text(0.5, 0.5, "No data", transform=ax.transAxes, ha="center", va="center", fontsize=11)
+    fig.tight_layout()
+
+
+_SVG_OPEN: Final = re.compile(r"<svg\b[^>]*>")
+_STYLE_ELEMENT: Final = re.compile(r"\s*<style[^>]*>.*?</style>", re.DOTALL)
+_STYLE_ATTRIBUTE: Final = re.compile(r'style="([^"]*)"')
+#: Every property matplotlib writes in style attributes is also an SVG presentation attribute.
+_PRESENTATION: Final = frozenset(
+    {
+        "fill",
+        "fill-opacity",
+        "stroke",
+        "stroke-width",
+        "stroke-linejoin",
+        "stroke-linecap",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-opacity",
+        "stroke-miterlimit",
+        "opacity",
+        "font-family",
+        "font-size",
+        "font-weight",
+        "font-style",
+        "text-anchor",
+        "clip-path",
+    }
+)
+_FONTS: Final = "'DejaVu Sans', Verdana, Arial, sans-serif"
+
+
+def _attributes(match: re.Match[str]) -> str:
+    """style="a: b; c: d" -> a="b" c="d": a strict CSP (style-src 'self') blocks style attributes,
+    never presentation attributes."""
+    pairs = []
+    for declaration in match.group(1).split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip()
+        if not name:
+            continue
+        if name not in _PRESENTATION:
+            raise ValueError(f"chart style property {name!r} has no presentation attribute")
+        if name == "font-family":
+            value = _FONTS
+        pairs.append(f'{name}="{value}"')
+    return " ".join(pairs)
+
+
+def _svg(fig: Figure, title: str, description: str) -> str:
+    """The figure as SVG text with an accessible name and description, no creation date, and no CSS
+    (presentation attributes instead), so it renders under a strict content security policy."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    text = _STYLE_ATTRIBUTE.sub(_attributes, _STYLE_ELEMENT.sub("", buffer.getvalue(), count=1))
+    opening = _SVG_OPEN.search(text)
+    if opening is None:  # pragma: no cover - matplotlib always writes one
+        raise RuntimeError("matplotlib wrote no <svg> element")
+    tag = opening.group(0)
+    # what matplotlib's <style> set for every element, inherited from the root instead
+    labelled = tag[:-1] + (
+        ' stroke-linejoin="round" stroke-linecap="butt" role="img" aria-labelledby="chart-title chart-desc">'
+    )
+    header = f'\n <title id="chart-title">{escape(title)}</title>\n <desc id="chart-desc">{escape(description)}</desc>'
+    return text[: opening.start()] + labelled + header + text[opening.end() :]

@@ -1,0 +1,344 @@
+"""The evaluators' dashboard: filters, the summary behind it, cached until the data changes, and its charts.
+
+A summary reads every episode in scope, so it is cached per (filters, data version). The data
+version is one small query of maxima (ids of messages, opt events, episodes, check-ins and
+submissions; the latest episode change): a dispatch tick writes outbound messages, a reply writes
+an inbound message and answers, an import or withdrawal changes episodes, so each moves it and
+the next page view recomputes. A few changes write no such row (a check-in skipped or withdrawn by
+a tick that sent nothing), so an entry also expires after `MAX_AGE_SECONDS`. The cache is per
+process and bounded; charts are rendered once per cached summary.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final
+
+from sqlalchemy import func, select
+
+from app.domain.outcomes import CHANGES, PROBLEM_GROUPS
+from app.domain.survival import CurvePoint
+from app.extensions import db
+from app.models import Area, CheckIn, Episode, InboundMessage, OptEvent, OutboundMessage, Service, Submission
+from app.services import statistics
+
+MAX_AGE_SECONDS: Final = 120
+MAX_ENTRIES: Final = 64
+#: Discharge periods further back than this are refused as a typing mistake.
+EARLIEST: Final = date(2000, 1, 1)
+
+CHANGE_LABELS: Final = {
+    "much_better": "Much better",
+    "a_little_better": "A little better",
+    "same": "The same",
+    "a_little_worse": "A little worse",
+    "much_worse": "Much worse",
+}
+OUTCOME_LABELS: Final = {
+    "durably_recovered": "Durably recovered",
+    "relapsed": "Relapsed",
+    "improved": "Improved",
+    "unchanged": "Unchanged",
+    "worse": "Worse",
+    "opted_out": "Opted out",
+    "unreachable": "Unreachable",
+    "no_response": "No response",
+}
+FUNNEL_LABELS: Final = {
+    "referred": "Referred",
+    "assessed": "Assessed",
+    "entered_treatment": "Entered treatment (1+ sessions)",
+    "finished_course": "Finished a course (2+ sessions)",
+    "seven_plus": "Adequate dose (7+ sessions)",
+}
+#: The breakdowns shown, in order: summary key, heading.
+BREAKDOWNS: Final = (
+    ("by_problem_group", "Problem group"),
+    ("by_sessions", "Treatment sessions"),
+    ("by_service", "Service"),
+    ("by_area", "Area"),
+    ("by_discharge_month", "Discharge month"),
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard is narrowed to; the cache key with the data version."""
+
+    as_of: date
+    service_code: str | None = None
+    area_code: str | None = None
+    problem_group: str | None = None
+    discharged_from: date | None = None
+    discharged_to: date | None = None
+
+    def query(self) -> dict[str, str]:
+        """The filters as query-string arguments (for chart links), leaving out those not set."""
+        values = {
+            "as_of": self.as_of,
+            "service": self.service_code,
+            "area": self.area_code,
+            "problem_group": self.problem_group,
+            "discharged_from": self.discharged_from,
+            "discharged_to": self.discharged_to,
+        }
+        return {key: str(value) for key, value in values.items() if value is not None}
+
+    def described(self) -> str:
+        """The filters in words, for headings and chart descriptions."""
+        parts = [f"as of {self.as_of.isoformat()}"]
+        if self.service_code:
+            parts.append(f"service {self.service_code}")
+        if self.area_code:
+            parts.append(f"area {self.area_code}")
+        if self.problem_group:
+            parts.append(f"problem group {self.problem_group}")
+        if self.discharged_from or self.discharged_to:
+            low = self.discharged_from.isoformat() if self.discharged_from else "the start"
+            high = self.discharged_to.isoformat() if self.discharged_to else "the as-of date"
+            parts.append(f"discharged from {low} to {high}")
+        return ", ".join(parts)
+
+
+def parse_filters(args: Mapping[str, str], today: date) -> tuple[Filters, list[str]]:
+    """Filters from a query string; each problem is reported and its filter left out."""
+    problems: list[str] = []
+
+    def day(name: str, label: str) -> date | None:
+        text = (args.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            problems.append(f"{label}: enter a date like 2027-01-31")
+            return None
+        if value < EARLIEST:
+            problems.append(f"{label}: {value.isoformat()} is too far back")
+            return None
+        return value
+
+    as_of = day("as_of", "As of") or today
+    discharged_from = day("discharged_from", "Discharged from")
+    discharged_to = day("discharged_to", "Discharged to")
+    if discharged_from and discharged_to and discharged_from > discharged_to:
+        problems.append("Discharged from: the period starts after it ends")
+        discharged_from = discharged_to = None
+    service = (args.get("service") or "").strip() or None
+    if service and service not in service_codes():
+        problems.append(f"Service: there is no service {service}")
+        service = None
+    area = (args.get("area") or "").strip() or None
+    if area and area not in area_codes():
+        problems.append(f"Area: there is no area {area}")
+        area = None
+    group = (args.get("problem_group") or "").strip() or None
+    if group and group not in PROBLEM_GROUPS:
+        problems.append(f"Problem group: choose one of {', '.join(PROBLEM_GROUPS)}")
+        group = None
+    return Filters(as_of, service, area, group, discharged_from, discharged_to), problems
+
+
+def service_codes() -> list[str]:
+    """Every service code, for the filter form."""
+    return list(db.session.scalars(select(Service.code).order_by(Service.code)))
+
+
+def area_codes() -> list[str]:
+    """Every area code, for the filter form."""
+    return list(db.session.scalars(select(Area.code).order_by(Area.code)))
+
+
+def data_version() -> tuple[Any, ...]:
+    """Maxima that move whenever figures may change: one small query (index look-ups but one)."""
+    columns = (
+        InboundMessage.id,
+        OutboundMessage.id,
+        OptEvent.id,
+        Episode.id,
+        CheckIn.id,
+        Submission.id,
+        Episode.updated_at,
+    )
+    row = db.session.execute(select(*(select(func.max(column)).scalar_subquery() for column in columns))).one()
+    return tuple(row)
+
+
+@dataclass
+class Dashboard:
+    """One computed summary (SPEC shape, unsuppressed) with its wellness curve and rendered charts."""
+
+    filters: Filters
+    summary: dict[str, Any]
+    curve: list[CurvePoint]
+    computed_at: datetime
+    charts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """No episode in scope."""
+        return int(self.summary["cohort"]["episodes"]) == 0
+
+
+class _Cache:
+    """Dashboards by (filters, data version), least recently used first out, each for MAX_AGE_SECONDS."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple[Filters, tuple[Any, ...]], tuple[float, Dashboard]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Filters, tuple[Any, ...]]) -> Dashboard | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None or time.monotonic() - found[0] > MAX_AGE_SECONDS:
+                return None
+            self.entries.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[Filters, tuple[Any, ...]], dashboard: Dashboard) -> None:
+        with self.lock:
+            self.entries[key] = (time.monotonic(), dashboard)
+            self.entries.move_to_end(key)
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_cache = _Cache()
+_computing = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached dashboard (tests; after a change the data version cannot see)."""
+    _cache.clear()
+
+
+def dashboard(filters: Filters, now: datetime) -> Dashboard:
+    """The dashboard for these filters: from the cache while the data version stands, else computed."""
+    key = (filters, data_version())
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    # A page and its chart images arrive together after a change: one of them computes, the others wait for it.
+    with _computing:
+        found = _cache.get(key)
+        if found is not None:
+            return found
+        summary, curve = statistics.summary_and_curve(
+            filters.as_of,
+            service_code=filters.service_code,
+            area_code=filters.area_code,
+            problem_group=filters.problem_group,
+            discharged_from=filters.discharged_from,
+            discharged_to=filters.discharged_to,
+        )
+        result = Dashboard(filters, summary, curve, now)
+        _cache.put(key, result)
+        return result
+
+
+# Charts: each name draws from the summary what the table beside it shows (matplotlib is imported
+# on first use: it takes seconds, which every process creating the app would otherwise pay).
+
+
+def _headline(d: Dashboard) -> str:
+    from app.services import charts
+
+    s = d.summary
+    rows = [
+        ("Durable recovery, intention to treat", s["durable_recovery"]["itt"]),
+        ("Durable recovery, available case", s["durable_recovery"]["available_case"]),
+        ("Response", s["response"]),
+        ("Recovery as services report it", s["service_reported"]["recovery"]),
+    ]
+    return charts.rate_bars("Durable recovery beside the services' own figure", rows)
+
+
+def _service_reported(d: Dashboard) -> str:
+    from app.services import charts
+
+    reported = d.summary["service_reported"]
+    rows = [(label, reported[key]) for key, label in SERVICE_REPORTED_RATES]
+    return charts.rate_bars("As the services report it (simplified PHQ-9/GAD-7)", rows)
+
+
+SERVICE_REPORTED_RATES: Final = (
+    ("recovery", "Recovery"),
+    ("reliable_improvement", "Reliable improvement"),
+    ("reliable_recovery", "Reliable recovery"),
+    ("reliable_deterioration", "Reliable deterioration"),
+)
+
+
+def _funnel(d: Dashboard) -> str:
+    from app.services import charts
+
+    attrition = d.summary["attrition"]
+    return charts.funnel("Attrition funnel", [(label, attrition[key]) for key, label in FUNNEL_LABELS.items()])
+
+
+def _follow_up(d: Dashboard) -> str:
+    from app.services import charts
+
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for point in d.summary["follow_up_points"]:
+        rows.append((f"{point['weeks']} weeks, ITT", point["itt"]))
+        rows.append((f"{point['weeks']} weeks, available case", point["available_case"]))
+    return charts.rate_bars("Recovered at each follow-up point", rows)
+
+
+def _change(d: Dashboard) -> str:
+    from app.services import charts
+
+    counts = d.summary["change_distribution"]
+    return charts.distribution(
+        "Change since first going (latest answer)", [(CHANGE_LABELS[key], counts[key]) for key in CHANGES]
+    )
+
+
+def _wellness(d: Dashboard) -> str:
+    from app.services import charts
+
+    wellness = d.summary["wellness"]
+    points = [(p.weeks, p.survival) for p in d.curve]
+    band = [(p.weeks, *(p.ci95 or (p.survival, p.survival))) for p in d.curve]
+    marks = [(float(key), value["estimate"]) for key, value in wellness["still_well"].items()]
+    return charts.survival_curve("How long wellness lasts (Kaplan-Meier)", points, band=band, marks=marks)
+
+
+def _breakdown(key: str, heading: str) -> Callable[[Dashboard], str]:
+    def draw(d: Dashboard) -> str:
+        from app.services import charts
+
+        rows = [(str(name), block["durable_recovery"]["itt"]) for name, block in d.summary[key].items()]
+        return charts.rate_bars(f"Durable recovery (ITT) by {heading.lower()}", rows)
+
+    return draw
+
+
+CHARTS: Final[dict[str, Callable[[Dashboard], str]]] = {
+    "headline": _headline,
+    "service-reported": _service_reported,
+    "funnel": _funnel,
+    "follow-up": _follow_up,
+    "change": _change,
+    "wellness": _wellness,
+    **{key.replace("_", "-"): _breakdown(key, heading) for key, heading in BREAKDOWNS},
+}
+
+
+def chart(d: Dashboard, name: str) -> str:
+    """The SVG of one chart of a dashboard, rendered once per cached dashboard. KeyError for unknown names."""
+    draw = CHARTS[name]
+    svg = d.charts.get(name)
+    if svg is None:
+        svg = d.charts[name] = draw(d)
+    return svg
