@@ -2,6 +2,243 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.extensions import db
+from app.models import Area, Release, Role, Service
+from app.security.access import allow, public
+from app.services import releases as release_service
+from app.services.errors import NotFound, ServiceError
 
 bp = Blueprint("published", __name__)
+
+PER_PAGE: Final = 20
+MAX_PAGE: Final = 1_000_000
+METHODOLOGY_FILE: Final = Path(__file__).resolve().parents[2] / "docs" / "methodology.md"
+
+
+def public_url(path: str) -> str:
+    """An absolute link built from PUBLIC_BASE_URL, never from the request's Host header."""
+    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + path
+
+
+def _release_or_404(release_id: int) -> Release:
+    try:
+        return release_service.get_release(release_id)
+    except NotFound:
+        abort(404)
+
+
+def release_document_response(release: Release, download_name: str | None = None) -> Response:
+    """The canonical bytes, exactly as hashed, served as JSON and cacheable forever (releases never change)."""
+    response = Response(release_service.payload_bytes(release), mimetype="application/json")
+    response.headers["ETag"] = f'"{release.sha256}"'
+    response.headers["X-Release-SHA256"] = release.sha256
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    if download_name:
+        response.headers["Content-Disposition"] = f'inline; filename="{download_name}"'
+    return response
+
+
+@bp.get("/published")
+@public
+def index() -> ResponseReturnValue:
+    """Every release, newest first, a page at a time."""
+    page = request.args.get("page", 1, type=int) or 1
+    if not 1 <= page <= MAX_PAGE:
+        abort(404)
+    items, total = release_service.list_releases(page, PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    if page > pages:
+        abort(404)
+    return render_template("published/index.html", releases=items, page=page, pages=pages, total=total)
+
+
+@bp.get("/published/<int:release_id>")
+@public
+def release(release_id: int) -> ResponseReturnValue:
+    """One release: its figures as tables, the methods statement and how to check the hash."""
+    item = _release_or_404(release_id)
+    document = release_service.document(item)
+    return render_template(
+        "published/release.html",
+        release=item,
+        document=document,
+        figures=document["figures"],
+        json_url=public_url(url_for("published.release_json", release_id=item.id)),
+        csv_url=public_url(url_for("published.release_csv", release_id=item.id)),
+    )
+
+
+@bp.get("/published/<int:release_id>.json")
+@public
+def release_json(release_id: int) -> ResponseReturnValue:
+    """The released document: sha256sum of this download is the release's hash."""
+    item = _release_or_404(release_id)
+    return release_document_response(item, f"stillwell-release-{item.id}.json")
+
+
+@bp.get("/published/<int:release_id>.csv")
+@public
+def release_csv(release_id: int) -> ResponseReturnValue:
+    """The same figures as a tidy CSV: one value per row, `section,key,value`."""
+    item = _release_or_404(release_id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "key", "value"])
+    # The id and hash tie this CSV to the checksummed JSON it was made from.
+    writer.writerows([("release", "id", str(item.id)), ("release", "sha256", item.sha256)])
+    writer.writerows(release_service.tidy_rows(release_service.document(item)))
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="stillwell-release-{item.id}.csv"'
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/published/methodology")
+@public
+def methodology() -> ResponseReturnValue:
+    """The full methodology (docs/methodology.md), for readers of releases."""
+    return render_template("published/methodology.html", body=methodology_html())
+
+
+@lru_cache(maxsize=1)
+def methodology_html() -> Markup:
+    """docs/methodology.md as HTML: the little Markdown it uses (headings, paragraphs, lists, emphasis, code)."""
+    try:
+        text = METHODOLOGY_FILE.read_text(encoding="utf-8")
+    except OSError:
+        return Markup("<p>The methodology document is not available on this server.</p>")
+    return Markup(render_markdown(text))  # noqa: S704 - render_markdown escapes every piece of text it emits
+
+
+_HEADING: Final = re.compile(r"^(#{1,6})\s+(.*)$")
+_ITEM: Final = re.compile(r"^(\s*)([-*]|\d+\.)\s+(.*)$")
+_CODE: Final = re.compile(r"`([^`]+)`")
+_STRONG: Final = re.compile(r"\*\*(.+?)\*\*")
+_EM: Final = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])")
+
+
+def _inline(text: str) -> str:
+    parts = _CODE.split(text)  # odd parts are code spans, left as they are
+    html = []
+    for index, part in enumerate(parts):
+        escaped = str(escape(part))
+        if index % 2:
+            html.append(f"<code>{escaped}</code>")
+        else:
+            html.append(_EM.sub(r"<em>\1</em>", _STRONG.sub(r"<strong>\1</strong>", escaped)))
+    return "".join(html)
+
+
+def render_markdown(text: str) -> str:
+    """A small, safe Markdown renderer (all text escaped): enough for docs/methodology.md."""
+    html: list[str] = []
+    pending: list[str] = []  # text of the open paragraph or list item
+    in_paragraph = False
+    lists: list[tuple[int, str]] = []  # open lists (indent, tag), each with an open <li>
+
+    def flush() -> None:
+        nonlocal in_paragraph
+        if pending:
+            body = _inline(" ".join(pending))
+            html.append(f"<p>{body}</p>" if in_paragraph else body)
+            pending.clear()
+        in_paragraph = False
+
+    def close_lists(deeper_than: int) -> None:
+        while lists and lists[-1][0] > deeper_than:
+            html.append(f"</li></{lists.pop()[1]}>")
+
+    for line in text.splitlines():
+        if not line.strip():
+            flush()
+            close_lists(-1)
+            continue
+        heading, item = _HEADING.match(line), _ITEM.match(line)
+        if heading and not lists:
+            flush()
+            level = len(heading.group(1))
+            html.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif item:
+            flush()
+            indent, tag = len(item.group(1)), "ol" if item.group(2)[0].isdigit() else "ul"
+            close_lists(indent)
+            if lists and lists[-1][0] == indent:
+                html.append("</li><li>")
+            else:
+                html.append(f"<{tag}><li>")
+                lists.append((indent, tag))
+            pending.append(item.group(3))
+        else:
+            if not lists and not in_paragraph:
+                in_paragraph = True
+            pending.append(line.strip())
+    flush()
+    close_lists(-1)
+    return "\n".join(html)
+
+
+class ReleaseForm(FlaskForm):  # type: ignore[misc]
+    """What an evaluator chooses for a new release."""
+
+    as_of = DateField(
+        "Figures as of",
+        format="%Y-%m-%d",
+        validators=[DataRequired(message="Enter the date the figures are as of, such as 2027-01-31")],
+    )
+    scope = SelectField("Scope", validators=[DataRequired(message="Choose what the release covers")])
+    title = StringField(
+        "Title (optional)",
+        validators=[Optional(), Length(max=release_service.TITLE_MAX, message="Use at most 200 characters")],
+    )
+
+
+def _scope_choices() -> list[tuple[str, str]]:
+    choices = [("all", "All services")]
+    for area in db.session.scalars(select(Area).order_by(Area.code)):
+        choices.append((f"area:{area.code}", f"Area {area.code}: {area.name}"))
+    for service in db.session.scalars(select(Service).order_by(Service.code)):
+        choices.append((f"service:{service.code}", f"Service {service.code}: {service.name}"))
+    return choices
+
+
+@bp.route("/published/new", methods=["GET", "POST"])
+@allow(Role.EVALUATOR)
+def new_release() -> ResponseReturnValue:
+    """Evaluators freeze the published figures for a scope as of a date."""
+    form = ReleaseForm()
+    form.scope.choices = _scope_choices()
+    error: str | None = None
+    if form.validate_on_submit():
+        kind, _, code = str(form.scope.data).partition(":")
+        try:
+            created = release_service.create_release(
+                form.as_of.data,
+                kind,
+                code or None,
+                f"user:{current_user.id}",
+                datetime.now(UTC),
+                title=form.title.data,
+            )
+        except ServiceError as refused:
+            error = str(refused)
+        else:
+            return redirect(url_for("published.release", release_id=created.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("published/new.html", form=form, error=error), status

@@ -1,0 +1,387 @@
+"""The OpenAPI 3.1 document of /api/v1/, as data (served at /api/v1/openapi.json, tested by schemathesis)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from app.domain.outcomes import CHANGES, ELIGIBLE
+
+# Figures are plain numbers for evaluators; published figures may be "*" (suppressed) instead.
+SUPPRESSED: Final[dict[str, Any]] = {"type": "string", "const": "*", "description": "suppressed: rests on 1-7 people"}
+COUNT: Final[dict[str, Any]] = {"oneOf": [{"type": "integer", "minimum": 0}, SUPPRESSED]}
+NUMBER_OR_NULL: Final[dict[str, Any]] = {"oneOf": [{"type": "number"}, {"type": "null"}, SUPPRESSED]}
+INTERVAL: Final[dict[str, Any]] = {
+    "oneOf": [
+        {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        {"type": "null"},
+        SUPPRESSED,
+    ]
+}
+OUTCOMES: Final = ELIGIBLE  # the outcome counts; pending is counted in the cohort
+BREAKDOWNS: Final = ("by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _counts(*names: str) -> dict[str, Any]:
+    return {"type": "object", "required": list(names), "properties": dict.fromkeys(names, COUNT)}
+
+
+def _map_of(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": schema}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+SCHEMAS: Final[dict[str, Any]] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "description": "what went wrong, for a person"},
+            "parameter": {"type": "string", "description": "the query parameter at fault, when there is one"},
+        },
+    },
+    "Rate": {
+        "type": "object",
+        "description": "numerator/denominator with a Wilson 95% interval. Unsuppressed: rate and ci95 are "
+        "fractions (null when the denominator is 0). Published: whole percentages, or '*'.",
+        "required": ["numerator", "denominator", "rate", "ci95"],
+        "properties": {"numerator": COUNT, "denominator": COUNT, "rate": NUMBER_OR_NULL, "ci95": INTERVAL},
+    },
+    "Block": {
+        "type": "object",
+        "description": "a breakdown entry (consented episodes only)",
+        "required": ["episodes", "eligible", "outcomes", "durable_recovery", "response"],
+        "properties": {
+            "episodes": COUNT,
+            "eligible": COUNT,
+            "outcomes": _ref("Outcomes"),
+            "durable_recovery": _ref("DurableRecovery"),
+            "response": _ref("Rate"),
+        },
+    },
+    "Outcomes": _counts(*OUTCOMES),
+    "DurableRecovery": {
+        "type": "object",
+        "required": ["itt", "available_case"],
+        "properties": {"itt": _ref("Rate"), "available_case": _ref("Rate")},
+    },
+    "FollowUpPoint": {
+        "type": "object",
+        "required": ["weeks", "closed", "answered", "recovered", "itt", "available_case"],
+        "properties": {
+            "weeks": {"type": "integer"},
+            "closed": COUNT,
+            "answered": COUNT,
+            "recovered": COUNT,
+            "itt": _ref("Rate"),
+            "available_case": _ref("Rate"),
+        },
+    },
+    "StillWell": {
+        "type": "object",
+        "required": ["estimate", "ci95"],
+        "properties": {"estimate": NUMBER_OR_NULL, "ci95": INTERVAL},
+    },
+    "Wellness": {
+        "type": "object",
+        "description": "Kaplan-Meier: how long wellness lasts",
+        "required": ["n", "events", "median_weeks", "still_well"],
+        "properties": {
+            "n": COUNT,
+            "events": COUNT,
+            "median_weeks": NUMBER_OR_NULL,
+            "still_well": _map_of(_ref("StillWell")),
+        },
+    },
+    "EffectSize": {
+        "type": "object",
+        "properties": {name: NUMBER_OR_NULL for name in ("n", "mean_first", "mean_last", "d", "u3")},
+    },
+    "Summary": {
+        "type": "object",
+        "description": "the object `flask stats summary --format json` prints (SPEC section 5)",
+        "required": [
+            "methodology",
+            "as_of",
+            "cohort",
+            "outcomes",
+            "durable_recovery",
+            "response",
+            "change_distribution",
+            "follow_up_points",
+            *BREAKDOWNS,
+            "wellness",
+            "service_reported",
+            "effect_sizes",
+            "attrition",
+        ],
+        "properties": {
+            "methodology": {"type": "integer"},
+            "as_of": {"type": "string", "format": "date"},
+            "cohort": _counts("episodes", "consented", "eligible", "pending"),
+            "outcomes": _ref("Outcomes"),
+            "durable_recovery": _ref("DurableRecovery"),
+            "response": _ref("Rate"),
+            "change_distribution": _counts(*CHANGES),
+            "follow_up_points": {"type": "array", "items": _ref("FollowUpPoint")},
+            **{name: _map_of(_ref("Block")) for name in BREAKDOWNS},
+            "wellness": _ref("Wellness"),
+            "service_reported": {
+                "type": "object",
+                "properties": {
+                    **dict.fromkeys(("finished", "missing_scores", "at_caseness"), COUNT),
+                    **dict.fromkeys(
+                        ("recovery", "reliable_improvement", "reliable_recovery", "reliable_deterioration"),
+                        _ref("Rate"),
+                    ),
+                },
+            },
+            "effect_sizes": _map_of(_map_of(_ref("EffectSize"))),
+            "attrition": _counts("referred", "assessed", "entered_treatment", "finished_course", "seven_plus"),
+        },
+    },
+    "Release": {
+        "type": "object",
+        "description": "the released document; its canonical JSON (these exact bytes) has the release's SHA-256",
+        "required": [
+            "format",
+            "title",
+            "as_of",
+            "scope",
+            "methodology",
+            "software_version",
+            "created_at",
+            "figures",
+        ],
+        "properties": {
+            "format": {"type": "string"},
+            "title": {"type": "string"},
+            "as_of": {"type": "string", "format": "date"},
+            "scope": _ref("Scope"),
+            "methodology": {"type": "integer"},
+            "software_version": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "disclosure_control": {"type": "string"},
+            "figures": _ref("Summary"),
+        },
+    },
+    "Scope": {
+        "type": "object",
+        "required": ["kind", "code"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["all", "area", "service"]},
+            "code": {"type": ["string", "null"]},
+        },
+    },
+    "ReleaseListItem": {
+        "type": "object",
+        "required": ["id", "title", "as_of", "scope", "methodology", "sha256", "created_at", "urls"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": ["string", "null"]},
+            "as_of": {"type": "string", "format": "date"},
+            "scope": _ref("Scope"),
+            "methodology": {"type": "integer"},
+            "software_version": {"type": "string"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "urls": {
+                "type": "object",
+                "required": ["page", "json", "csv", "api"],
+                "properties": {name: {"type": "string"} for name in ("page", "json", "csv", "api")},
+            },
+        },
+    },
+    "ReleaseList": {
+        "type": "object",
+        "required": ["releases", "page", "per_page", "total"],
+        "properties": {
+            "releases": {"type": "array", "items": _ref("ReleaseListItem")},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+    },
+    "SubmissionResult": {
+        "type": "object",
+        "required": ["created", "updated", "unchanged", "dry_run"],
+        "properties": {
+            "created": {"type": "integer"},
+            "updated": {"type": "integer"},
+            "unchanged": {"type": "integer"},
+            "dry_run": {"type": "boolean"},
+        },
+    },
+    "SubmissionProblems": {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["row", "column", "message"],
+                    "properties": {
+                        "row": {"type": ["integer", "null"], "description": "the header is row 1; null: the file"},
+                        "column": {"type": ["string", "null"]},
+                        "message": {"type": "string"},
+                    },
+                },
+            }
+        },
+    },
+}
+
+UNAUTHORISED: Final = _error("no valid bearer token (missing, unknown, revoked, or its user deactivated)")
+FORBIDDEN: Final = _error("the token's user may not do this")
+RATE_LIMITED: Final = _error("too many requests; try again later")
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+PATHS: Final[dict[str, Any]] = {
+    "/api/v1/stats/summary": {
+        "get": {
+            "operationId": "statsSummary",
+            "summary": "Durable-recovery statistics as of a date",
+            "description": "Evaluators get unsuppressed figures for any scope. Commissioners get published "
+            "(disclosure-controlled) figures for their own area only: `area` defaults to theirs, another "
+            "area is refused, and `service` must be a service of their area. Every call is audited.",
+            "parameters": [
+                _query("as_of", "count discharges and answers up to this date (default: today)", {"type": "string"}),
+                _query("service", "only this service (code)", {"type": "string"}),
+                _query("area", "only this area (code)", {"type": "string"}),
+            ],
+            "responses": {
+                "200": {"description": "the summary", "content": {"application/json": {"schema": _ref("Summary")}}},
+                "400": _error("a parameter is not valid (`parameter` names it)"),
+                "401": UNAUTHORISED,
+                "403": FORBIDDEN,
+                "404": _error("no such service or area"),
+                "429": RATE_LIMITED,
+            },
+        }
+    },
+    "/api/v1/releases": {
+        "get": {
+            "operationId": "listReleases",
+            "summary": "Releases, newest first",
+            "parameters": [
+                _query("page", "page number, from 1", {"type": "integer", "minimum": 1}),
+                _query("per_page", "releases per page (1-100, default 20)", {"type": "integer", "minimum": 1}),
+            ],
+            "responses": {
+                "200": {
+                    "description": "a page of releases",
+                    "content": {"application/json": {"schema": _ref("ReleaseList")}},
+                },
+                "400": _error("a parameter is not valid"),
+                "401": UNAUTHORISED,
+                "429": RATE_LIMITED,
+            },
+        }
+    },
+    "/api/v1/releases/{release_id}": {
+        "get": {
+            "operationId": "getRelease",
+            "summary": "One release: the exact bytes whose SHA-256 is the release's hash",
+            "parameters": [
+                {
+                    "name": "release_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": "the released document",
+                    "content": {"application/json": {"schema": _ref("Release")}},
+                },
+                "401": UNAUTHORISED,
+                "404": _error("no such release"),
+                "429": RATE_LIMITED,
+            },
+        }
+    },
+    "/api/v1/submissions": {
+        "post": {
+            "operationId": "submitDischargeList",
+            "summary": "Submit a discharge list (service submitters, for their own service)",
+            "description": "The same rules as `flask intake import`: all or nothing. The body is the CSV "
+            "(Content-Type text/csv) or a multipart form with the file in `file`.",
+            "parameters": [
+                _query("dry_run", "check the list and report what would change, writing nothing", {"type": "boolean"})
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    },
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "dry run: what would change",
+                    "content": {"application/json": {"schema": _ref("SubmissionResult")}},
+                },
+                "201": {
+                    "description": "the list was imported",
+                    "content": {"application/json": {"schema": _ref("SubmissionResult")}},
+                },
+                "400": _error("a parameter or the request body is not valid"),
+                "401": UNAUTHORISED,
+                "403": FORBIDDEN,
+                "413": _error("the file is too large"),
+                "415": _error("the body is neither text/csv nor multipart/form-data"),
+                "422": {
+                    "description": "the list was refused; nothing was written",
+                    "content": {"application/json": {"schema": _ref("SubmissionProblems")}},
+                },
+                "429": RATE_LIMITED,
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": {"description": "the OpenAPI document", "content": {"application/json": {}}}},
+        }
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document of the JSON API."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Stillwell API",
+            "version": "1",
+            "description": "Durable-recovery statistics, releases and discharge-list submission. "
+            "Authenticate with `Authorization: Bearer <token>`; tokens come from `flask tokens create`. "
+            "Errors are JSON objects with an `error` message.",
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearerAuth": []}],
+    }

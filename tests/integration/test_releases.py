@@ -1,0 +1,232 @@
+"""Releases freeze the published figures with a checkable SHA-256 and never change (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import AuditEvent, Release
+from app.services import releases
+from app.services.errors import NotFound, ServiceError
+from tests.factories import csv_bytes, make_service, row
+from tests.integration.test_intake import run_import
+from tests.integration.test_stats_summary import answer
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+AS_OF = date(2026, 10, 31)
+#: TYNE (area NE): 12 consented episodes, 10 durably recovered, 2 never answered.
+TYNE_RECOVERED = 10
+TYNE_EPISODES = 12
+
+
+def seed_releasable() -> None:
+    """Two areas; TYNE has enough people to publish, MERSEY (area NW) only 3 (suppressed)."""
+    make_service("TYNE", "NE")
+    make_service("MERSEY", "NW", short_name="Mersey Wellbeing")
+    refs = [f"T{i:02d}" for i in range(TYNE_EPISODES)]
+    run_import(
+        csv_bytes(row(client_ref=ref, discharge_date="2026-03-01", problem_descriptor="F32.1") for ref in refs),
+        now=NOW,
+    )
+    run_import(
+        csv_bytes(row(client_ref=f"M{i}", discharge_date="2026-03-01") for i in range(3)), service="MERSEY", now=NOW
+    )
+    answered_at = datetime(2026, 8, 30, 12, tzinfo=UTC)
+    for ref in refs[:TYNE_RECOVERED]:
+        answer(ref, 26, answered_at, "much_better", "yes", date(2026, 3, 30))
+    for ref in refs[TYNE_RECOVERED:]:
+        answer(ref, 26, answered_at, None)
+    for i in range(3):
+        answer(f"M{i}", 26, answered_at, "same", "no")
+    db.session.commit()
+
+
+def test_release_freezes_published_figures_with_a_verifiable_hash(app):
+    seed_releasable()
+    release = releases.create_release(AS_OF, "all", None, "user:7", NOW, title="Autumn figures")
+    payload = release.payload.encode("utf-8")
+    assert release.sha256 == hashlib.sha256(payload).hexdigest()
+    document = json.loads(payload)
+    # Canonical: sorted keys, "," and ":" separators, UTF-8.
+    assert payload == json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert document["as_of"] == "2026-10-31"
+    assert document["scope"] == {"kind": "all", "code": None}
+    assert document["methodology"] == release.methodology == 1
+    assert document["software_version"] == release.software_version and release.software_version
+    assert document["title"] == "Autumn figures"
+    assert document["created_at"] == "2026-11-20T12:00:00Z"
+    figures = document["figures"]
+    assert figures["cohort"]["episodes"] == 15  # 12 + 3, rounded to 5
+    assert figures["outcomes"]["durably_recovered"] == 10
+    assert figures["outcomes"]["unchanged"] == "*"  # 3 people: suppressed
+    assert figures["by_service"]["MERSEY"]["episodes"] == "*"
+    assert figures["durable_recovery"]["itt"]["rate"] == 67  # 10/15 as a whole percentage
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "release.created")).one()
+    assert audit.actor == "user:7" and audit.subject == f"release:{release.id}"
+    assert releases.verify_release(release.id).ok
+
+
+def test_release_scope_is_an_area_or_a_service(app):
+    seed_releasable()
+    area = releases.create_release(AS_OF, "area", "NW", "test", NOW)
+    figures = releases.document(area)["figures"]
+    assert set(figures["by_area"]) == {"NW"}
+    assert figures["cohort"]["episodes"] == "*"
+    assert figures["durable_recovery"]["itt"]["rate"] == "*" and figures["durable_recovery"]["itt"]["ci95"] == "*"
+    service = releases.create_release(AS_OF, "service", "TYNE", "test", NOW)
+    assert set(releases.document(service)["figures"]["by_service"]) == {"TYNE"}
+    assert releases.document(service)["title"] == releases.default_title(AS_OF, "service", "TYNE")
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "message"),
+    [
+        ("area", "NOPE", "area 'NOPE' does not exist"),
+        ("service", "NOPE", "service 'NOPE' does not exist"),
+        ("all", "TYNE", "takes no area or service code"),
+        ("area", None, "needs its code"),
+        ("region", "NE", "scope must be one of"),
+    ],
+)
+def test_bad_scopes_are_refused(app, kind, code, message):
+    seed_releasable()
+    with pytest.raises(ServiceError, match=message):
+        releases.create_release(AS_OF, kind, code, "test", NOW)
+    assert db.session.scalar(select(Release)) is None
+
+
+def test_releases_never_change(app):
+    seed_releasable()
+    release = releases.create_release(AS_OF, "all", None, "test", NOW)
+    frozen = (release.sha256, release.payload)
+    # Later answers and discharges change the statistics, never the release.
+    run_import(csv_bytes([row(client_ref="LATE", discharge_date="2026-03-02")]), now=NOW)
+    again = releases.create_release(AS_OF, "all", None, "test", NOW)
+    db.session.expire_all()
+    assert (db.session.get(Release, release.id).sha256, db.session.get(Release, release.id).payload) == frozen
+    assert again.sha256 != release.sha256
+    stored = db.session.get(Release, release.id)
+    stored.title = "changed"
+    with pytest.raises(releases.ReleaseImmutable):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(Release, release.id))
+    with pytest.raises(releases.ReleaseImmutable):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(Release, release.id).title != "changed"
+
+
+def test_verify_detects_a_tampered_payload(app):
+    seed_releasable()
+    release = releases.create_release(AS_OF, "all", None, "test", NOW)
+    tampered = release.payload.replace('"durably_recovered":10', '"durably_recovered":20')
+    assert tampered != release.payload
+    # Straight SQL, as an attacker with database access would (the ORM refuses).
+    db.session.execute(update(Release.__table__).where(Release.__table__.c.id == release.id).values(payload=tampered))
+    db.session.commit()
+    result = releases.verify_release(release.id)
+    assert not result.ok and result.stored != result.computed
+    with pytest.raises(NotFound):
+        releases.verify_release(release.id + 100)
+
+
+def test_list_is_newest_first_and_paged(app):
+    seed_releasable()
+    created = [
+        releases.create_release(AS_OF, "all", None, "test", datetime(2026, 11, day, tzinfo=UTC)) for day in (1, 3, 2)
+    ]
+    items, total = releases.list_releases(page=1, per_page=2)
+    assert total == 3
+    assert [item.id for item in items] == [created[1].id, created[2].id]
+    assert [item.id for item in releases.list_releases(page=2, per_page=2)[0]] == [created[0].id]
+
+
+def test_tidy_rows_flatten_every_figure(app):
+    seed_releasable()
+    document = releases.document(releases.create_release(AS_OF, "all", None, "test", NOW))
+    rows = {(section, key): value for section, key, value in releases.tidy_rows(document)}
+    assert rows[("release", "as_of")] == "2026-10-31"
+    assert rows[("release", "scope.kind")] == "all" and rows[("release", "scope.code")] == ""
+    assert rows[("outcomes", "durably_recovered")] == "10"
+    assert rows[("outcomes", "unchanged")] == "*"
+    assert rows[("durable_recovery", "itt.rate")] == "67"
+    assert ("durable_recovery", "itt.ci95.low") in rows and ("durable_recovery", "itt.ci95.high") in rows
+    assert rows[("follow_up_points", "26_weeks.answered")] == "15"
+
+
+def test_software_version_falls_back_without_git(monkeypatch):
+    import subprocess
+
+    def no_git(*args, **kwargs):
+        raise FileNotFoundError("git")
+
+    releases.software_version.cache_clear()
+    monkeypatch.setattr(subprocess, "run", no_git)
+    monkeypatch.setenv("STILLWELL_VERSION", "1.2.3")
+    try:
+        assert releases.software_version() == "1.2.3"
+        releases.software_version.cache_clear()
+        monkeypatch.delenv("STILLWELL_VERSION")
+        assert releases.software_version() == "unknown"
+    finally:
+        releases.software_version.cache_clear()
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_cli_create_list_verify(app, runner):
+    seed_releasable()
+    result = runner.invoke(args=["releases", "create", "--as-of", "2026-10-31", "--area", "NE", "--title", "NE"])
+    assert result.exit_code == 0, result.output
+    release = db.session.scalars(select(Release)).one()
+    assert f"release {release.id}" in result.output
+    assert f"sha256 {release.sha256}" in result.output
+    assert f"/published/{release.id}" in result.output
+    assert release.scope_kind == "area" and release.scope_code == "NE" and release.created_by.startswith("cli:")
+    listed = runner.invoke(args=["releases", "list"])
+    assert listed.exit_code == 0 and release.sha256 in listed.output and "area:NE" in listed.output
+    verified = runner.invoke(args=["releases", "verify", str(release.id)])
+    assert verified.exit_code == 0 and verified.output.startswith("OK")
+
+
+def test_cli_verify_reports_a_mismatch(app, runner):
+    seed_releasable()
+    release = releases.create_release(AS_OF, "all", None, "test", NOW)
+    db.session.execute(
+        update(Release.__table__).where(Release.__table__.c.id == release.id).values(payload=release.payload + " ")
+    )
+    db.session.commit()
+    result = runner.invoke(args=["releases", "verify", str(release.id)])
+    assert result.exit_code == 1
+    assert "MISMATCH" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "31/10/2026"], "is not a date such as"),
+        (["--as-of", "2026-10-31", "--area", "NE", "--service", "TYNE"], "not both"),
+        (["--as-of", "2026-10-31", "--area", "NOPE"], "area 'NOPE' does not exist"),
+        (["--as-of", "2026-10-31", "--service", "NOPE"], "service 'NOPE' does not exist"),
+        (["--as-of", "0001-01-01"], "between"),
+    ],
+)
+def test_cli_refuses_bad_input_clearly(app, runner, args, message):
+    seed_releasable()
+    result = runner.invoke(args=["releases", "create", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(Release)) is None
+
+
+def test_cli_verify_unknown_release(app, runner):
+    result = runner.invoke(args=["releases", "verify", "99"])
+    assert result.exit_code == 1 and "no release has id 99" in result.output

@@ -1,0 +1,151 @@
+"""The public release pages and downloads, and the evaluators' form that creates a release."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Release, Role
+from app.services import releases
+from tests.integration.test_releases import AS_OF, NOW, seed_releasable
+from tests.web.sign_in import form_post, make_user, sign_in
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def release(app):
+    seed_releasable()
+    return releases.create_release(AS_OF, "all", None, "test", NOW, title="Figures for autumn 2026")
+
+
+def test_json_download_hashes_to_the_published_sha256(client, release):
+    response = client.get(f"/published/{release.id}.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert hashlib.sha256(response.data).hexdigest() == release.sha256
+    assert response.headers["ETag"] == f'"{release.sha256}"'
+    assert json.loads(response.data)["figures"]["outcomes"]["unchanged"] == "*"
+
+
+def test_release_page_shows_figures_hash_and_how_to_verify(client, release):
+    response = client.get(f"/published/{release.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Figures for autumn 2026" in page
+    assert release.sha256 in page
+    assert f"http://127.0.0.1:5000/published/{release.id}.json | sha256sum" in page
+    assert "hashlib.sha256" in page
+    assert "methodology" in page.lower() and "/published/methodology" in page
+    assert "Durable recovery, intention to treat (primary)" in page
+    assert '<td class="numeric">67%</td>' in page  # 10 of 15
+    assert '<td class="numeric">*</td>' in page  # suppressed counts
+    assert "is shown as <strong>*</strong>" in page  # what "*" means
+    assert "<caption>" in page and 'scope="row"' in page and 'scope="col"' in page
+    assert "<script" not in page and "style=" not in page
+
+
+def test_csv_download_is_tidy(client, release):
+    response = client.get(f"/published/{release.id}.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["section", "key", "value"]
+    assert all(len(line) == 3 for line in rows)
+    values = {(section, key): value for section, key, value in rows[1:]}
+    assert values[("release", "sha256")] == release.sha256
+    assert values[("release", "id")] == str(release.id)
+    assert values[("outcomes", "durably_recovered")] == "10"
+    assert values[("outcomes", "unchanged")] == "*"
+    assert values[("release", "title")] == "Figures for autumn 2026"
+
+
+def test_index_lists_newest_first_and_pages(client, release):
+    later = releases.create_release(AS_OF, "area", "NE", "test", NOW.replace(day=21))
+    page = client.get("/published").get_data(as_text=True)
+    assert page.index(f"/published/{later.id}") < page.index(f'/published/{release.id}"')
+    assert "Area NE" in page
+    assert client.get("/published?page=2").status_code == 404
+
+
+def test_index_paginates(app, client):
+    seed_releasable()
+    for day in range(1, 23):
+        releases.create_release(AS_OF, "all", None, "test", NOW.replace(day=day))
+    first = client.get("/published").get_data(as_text=True)
+    assert "page 1 of 2" in first and 'rel="next"' in first
+    second = client.get("/published?page=2").get_data(as_text=True)
+    assert second.count('<th scope="row"><a href="/published/') == 2 and 'rel="prev"' in second
+
+
+def test_unknown_release_is_404(client, app):
+    for path in ("/published/999", "/published/999.json", "/published/999.csv"):
+        assert client.get(path).status_code == 404
+
+
+def test_methodology_page_renders_the_document(client, app):
+    page = client.get("/published/methodology").get_data(as_text=True)
+    assert "<h1>How Stillwell counts recovery (methodology version 1)</h1>" in page
+    assert "<strong>check-in</strong>" in page
+
+
+def test_evaluator_creates_a_release_through_the_form(app, client):
+    seed_releasable()
+    evaluator = make_user(Role.EVALUATOR)
+    sign_in(client, evaluator)
+    form = client.get("/published/new").get_data(as_text=True)
+    assert 'value="area:NE"' in form and 'value="service:MERSEY"' in form
+    assert '<label for="as_of">' in form
+    response = form_post(
+        client, "/published/new", {"as_of": "2026-10-31", "scope": "service:TYNE", "title": "Tyneside, October"}
+    )
+    assert response.status_code == 303
+    created = db.session.scalars(select(Release)).one()
+    assert response.headers["Location"].endswith(f"/published/{created.id}")
+    assert (created.scope_kind, created.scope_code, created.title) == ("service", "TYNE", "Tyneside, October")
+    assert created.created_by == f"user:{evaluator.id}"
+
+
+def test_form_shows_errors_and_creates_nothing(app, client):
+    seed_releasable()
+    sign_in(client, make_user(Role.EVALUATOR))
+    response = form_post(client, "/published/new", {"as_of": "yesterday", "scope": "area:NOPE"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "There is a problem" in page
+    assert db.session.scalar(select(func.count()).select_from(Release)) == 0
+
+
+@pytest.mark.parametrize("role", [Role.COMMISSIONER, Role.SERVICE_SUBMITTER, Role.ADMIN])
+def test_only_evaluators_create_releases(app, client, role):
+    seed_releasable()
+    sign_in(client, make_user(role))
+    assert client.get("/published/new").status_code == 403
+    assert form_post(client, "/published/new", {"as_of": "2026-10-31", "scope": "all"}).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Release)) == 0
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, app):
+    response = client.get("/published/new")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.post("/published/new", data={"as_of": "2026-10-31", "scope": "all"}).status_code in (302, 400)
+    assert db.session.scalar(select(func.count()).select_from(Release)) == 0
+
+
+def test_non_ascii_titles_keep_the_hash_exact(app, client):
+    seed_releasable()
+    release = releases.create_release(AS_OF, "area", "NE", "test", NOW, title="Évaluation – octobre ✓")
+    response = client.get(f"/published/{release.id}.json")
+    assert "Évaluation – octobre ✓".encode() in response.data  # UTF-8, not \u escapes
+    assert hashlib.sha256(response.data).hexdigest() == release.sha256
+    assert releases.verify_release(release.id).ok
