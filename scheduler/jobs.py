@@ -53,9 +53,48 @@ def dispatch_tick(app: Flask, now: datetime) -> None:
             db.session.remove()
 
 
+def erase_contact_details(app: Flask, now: datetime) -> None:
+    """Erase contact details 90 days after a client's last check-in closes (SPEC 7); idempotent: runs at start too."""
+    from app.extensions import db
+    from app.services import privacy
+
+    with app.app_context():
+        try:
+            privacy.erase_due(now)
+        finally:
+            db.session.remove()
+
+
+def monthly_reports(app: Flask, now: datetime) -> None:
+    """Build and email every area's report for last month, and any earlier month still missing (catch-up)."""
+    from app.extensions import db
+    from app.services import reports
+
+    with app.app_context():
+        try:
+            for line in reports.run_monthly_reports(now):
+                log.info(
+                    "monthly report %s %s built%s",
+                    line.area,
+                    line.month,
+                    f", {line.send.status} ({line.send.sent_to})" if line.send else "",
+                )
+        finally:
+            db.session.remove()
+
+
 JOBS: tuple[Job, ...] = (
     Job("dispatch-tick", dispatch_tick, "interval", {"minutes": 1}, run_at_start=True),
     Job("heartbeat", heartbeat, "interval", {"minutes": 15}),
+    # 06:00 London time on the 1st; at start too, so a scheduler that was down on the 1st catches up.
+    Job(
+        "monthly-reports",
+        monthly_reports,
+        "cron",
+        {"day": 1, "hour": 6, "minute": 0, "timezone": "Europe/London"},
+        run_at_start=True,
+    ),
+    Job("erase-contact-details", erase_contact_details, "cron", {"hour": 3, "timezone": "UTC"}, run_at_start=True),
 )
 
 

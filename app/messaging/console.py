@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -58,3 +59,16 @@ class ConsoleEmailSender:
             flush=True,
         )
         return SendOutcome.accepted(message_id, detail="printed to the console")
+
+    def send_email_with_attachments(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str,
+        headers: dict[str, str],
+        attachments: Sequence[tuple[str, str, bytes]],
+    ) -> SendOutcome:
+        """Print the email and the names and sizes of its attachments (never their content), and accept it."""
+        listed = "".join(f"\n[attachment {name} ({kind}, {len(data)} bytes)]" for name, kind, data in attachments)
+        return self.send_email(to, subject, text + listed, html, headers)

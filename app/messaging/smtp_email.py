@@ -13,6 +13,7 @@ import logging
 import smtplib
 import socket
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -23,6 +24,8 @@ from app.messaging.base import SendOutcome
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
+#: A file attached to an email: (file name, MIME type such as "application/pdf", content).
+Attachment = tuple[str, str, bytes]
 # Plain ASCII stays 7bit; anything else is quoted-printable or base64, so no relay needs 8BITMIME.
 _POLICY = email.policy.SMTP.clone(cte_type="7bit")
 # Set by build_message itself; callers may not override them through `headers`.
@@ -98,8 +101,16 @@ class SmtpEmailSender:
         self.timeout = timeout
         self.local_hostname = local_hostname or socket.getfqdn()
 
-    def build_message(self, to: str, subject: str, text: str, html: str, headers: dict[str, str]) -> EmailMessage:
-        """The multipart/alternative message send_email would send."""
+    def build_message(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str,
+        headers: dict[str, str],
+        attachments: Sequence[Attachment] = (),
+    ) -> EmailMessage:
+        """The multipart/alternative message send_email would send (multipart/mixed with attachments)."""
         clashing = sorted(name for name in headers if name.lower() in RESERVED_HEADERS)
         if clashing:
             raise ValueError(f"these headers are set by the sender and may not be passed: {', '.join(clashing)}")
@@ -113,11 +124,22 @@ class SmtpEmailSender:
             message[name] = value
         message.set_content(text)
         message.add_alternative(html, subtype="html")
+        for filename, content_type, content in attachments:
+            maintype, _, subtype = content_type.partition("/")
+            message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
         return message
 
     def send_email(self, to: str, subject: str, text: str, html: str, headers: dict[str, str]) -> SendOutcome:
         """Send one email; see the module docstring for how failures are classified."""
-        message = self.build_message(to, subject, text, html, headers)
+        return self._send(self.build_message(to, subject, text, html, headers), to)
+
+    def send_email_with_attachments(
+        self, to: str, subject: str, text: str, html: str, headers: dict[str, str], attachments: Sequence[Attachment]
+    ) -> SendOutcome:
+        """Send one email with files attached (monthly reports); failures as for send_email."""
+        return self._send(self.build_message(to, subject, text, html, headers, attachments), to)
+
+    def _send(self, message: EmailMessage, to: str) -> SendOutcome:
         smtp = _TrackingSMTP(local_hostname=self.local_hostname, timeout=self.timeout)
         outcome = SendOutcome.unknown("interrupted")
         try:

@@ -40,7 +40,8 @@ def test_a_masked_number_never_shows_more_than_six_digits(number: str) -> None:
     assert masked.endswith(number[-4:])
 
 
-@given(st.emails())
+# A mailbox made of asterisks cannot be told from the mask itself ("*@a.ac" is inside "****@a.ac").
+@given(st.emails().filter(lambda address: "*" not in address.rpartition("@")[0]))
 def test_a_masked_address_never_shows_the_mailbox(address: str) -> None:
     local = address.rpartition("@")[0]
     masked = mask_email(address)
