@@ -1,0 +1,88 @@
+"""gunicorn settings for the Stillwell web app: `gunicorn -c gunicorn.conf.py wsgi:app` (docs/operations.md).
+
+Every setting can be changed from the environment, so the Procfile, the systemd unit and a container share
+this file. The access log never holds a survey or unsubscribe token (`/s/<token>`, `/u/<token>`: a token
+is a key to someone's survey) nor a query string: `MaskingLogger` rewrites them before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+# Where to listen: GUNICORN_BIND wins, else PORT (as Heroku-like platforms set it) on every interface.
+_port = os.environ.get("PORT")
+bind = os.environ.get("GUNICORN_BIND") or (f"0.0.0.0:{_port}" if _port else "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or 3)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "sync"
+threads = int(os.environ.get("GUNICORN_THREADS") or 1)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 30)
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 5)
+# Recycling workers bounds the damage of a leak; 0 (the default) keeps them, which the soak test relies on.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 0)
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER") or 0)
+# Only a proxy on this machine may say which scheme the client used (Twilio signatures never use it).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+proc_name = "stillwell-web"
+wsgi_app = "wsgi:app"
+preload_app = False  # each worker builds its own app and database pool after the fork
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # an empty value turns the access log off
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
+# Method, path (masked), protocol, status, bytes, milliseconds, process: no query string, referrer or agent.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms %(p)s'
+
+# /s/<token> (web survey) and /u/<token>[/resume] (email unsubscribe): the token is a credential.
+TOKEN_PATH = re.compile(r"(/[su]/)[^/?#\s\"]+")
+
+
+def mask_path(text: str) -> str:
+    """The text with every survey or unsubscribe token replaced by `<token>` and any query string dropped."""
+    return TOKEN_PATH.sub(r"\1<token>", text.split("?", 1)[0])
+
+
+class MaskingLogger(Logger):  # type: ignore[misc]  (gunicorn ships no type hints)
+    """gunicorn's logger, with tokens masked in every access-log atom; JSON lines when LOG_FORMAT=json."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        """gunicorn's atoms with paths masked, the query string and referrer removed."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        masked: dict[str, Any] = {}
+        for key, value in atoms.items():
+            if key in {"q", "f", "{referer}i", "{query_string}e"}:
+                value = "-"
+            elif isinstance(value, str) and ("/s/" in value or "/u/" in value or "?" in value):
+                value = mask_path(value) if key != "r" else " ".join(mask_path(part) for part in value.split(" "))
+            masked[key] = value
+        return masked
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        """One access-log line; a JSON object when LOG_FORMAT=json, else `access_log_format`."""
+        if (os.environ.get("LOG_FORMAT") or "").lower() != "json":
+            super().access(resp, req, environ, request_time)
+            return
+        if not self.access_log_enabled:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        entry = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "INFO",
+            "logger": "gunicorn.access",
+            "process": os.getpid(),
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "status": atoms["s"],
+            "bytes": atoms["B"],
+            "duration_ms": atoms["M"],
+            "remote": atoms["h"],
+        }
+        self.access_log.info(json.dumps(entry))
+
+
+logger_class = MaskingLogger
