@@ -86,3 +86,17 @@ class MaskingLogger(Logger):  # type: ignore[misc]  (gunicorn ships no type hint
 
 
 logger_class = MaskingLogger
+
+
+def post_worker_init(worker: Any) -> None:
+    """Load the statistics and chart libraries in the background, so no evaluator waits seconds for
+    the first dashboard of a new worker (the CLI and scheduler never load them unless they need them)."""
+    import threading
+
+    def warm_up() -> None:
+        from app.domain.statistics import load_libraries
+
+        load_libraries()
+        import app.services.charts  # noqa: F401  (matplotlib)
+
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()

@@ -76,7 +76,8 @@ class Episode(db.Model):  # type: ignore[name-defined,misc]
     # SHA-256 of the submitted row's meaning, so a re-submission can say `unchanged` cheaply.
     row_fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # indexed: the dashboard's cache reads max(updated_at) on every page (app/services/dashboard.py)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     client: Mapped[Client] = relationship(back_populates="episodes")
     service: Mapped[Service] = relationship()
