@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 FLASK = $(VENV)/bin/flask --app wsgi
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test test-fast lint security bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy app/domain --follow-imports=silent
+
+security: install
+	scripts/security-check.sh
 
 bench: install
 	$(VENV)/bin/python bench/intake_import.py
