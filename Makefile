@@ -15,6 +15,7 @@ install: $(VENV)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
+	$(FLASK) demo simulate --if-demo
 	scripts/run-dev.sh
 
 test: install

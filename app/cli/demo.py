@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant, today_in_london
 from app.services import demo as demo_service
+from app.services import simulation
 from app.services.inbound import handle_inbound_sms, normalise_phone
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 @click.group(help="Synthetic demo data (never real people).")
@@ -30,8 +41,10 @@ def seed(if_empty: bool, clients_per_service: int) -> None:
     accounts = demo_service.seed(
         actor=cli_actor(), now=now, today=today_in_london(now), clients_per_service=clients_per_service
     )
-    click.echo(f"demo: seeded {len(demo_service.AREAS)} areas, {len(demo_service.SERVICES)} services, "
-               f"{clients_per_service * len(demo_service.SERVICES)} synthetic discharged clients")
+    click.echo(
+        f"demo: seeded {len(demo_service.AREAS)} areas, {len(demo_service.SERVICES)} services, "
+        f"{clients_per_service * len(demo_service.SERVICES)} synthetic discharged clients"
+    )
     click.echo("demo accounts (passwords are shown only this once):")
     for account in accounts:
         click.echo(f"  {account.role:<18} {account.email:<28} {account.password}")
@@ -50,3 +63,111 @@ def reply(phone: str, at: str | None, text: str) -> None:
     received_at = parse_instant(at, "--at")
     for line in handle_inbound_sms(f"SMdemo{secrets.token_hex(16)}", number, text, received_at):
         click.echo(line)
+
+
+@demo.command(
+    "simulate",
+    help="Play the demo's follow-up in simulated time: real dispatch ticks (console transports) and synthetic "
+    "replies by text and web survey, from the first due check-in (or where the last run stopped) until --until. "
+    "Run it after `demo seed` so the dashboards, releases and reports have figures at once.",
+)
+@click.option("--start", default=None, help="Start here (ISO 8601) instead of at the first due check-in.")
+@click.option("--until", default=None, help="Stop here (ISO 8601; no offset means UTC). Default: now.")
+@click.option("--seed", "seed_value", default=2026, show_default=True, type=int, help="Same seed, same replies.")
+@click.option("--force", is_flag=True, help="Run on a database that does not hold the demo's areas and services.")
+@click.option("--if-demo", is_flag=True, help="Do nothing (successfully) when the database is not the demo's.")
+@click.option("--show-messages", is_flag=True, help="Print every message the console transports would send.")
+@click.option("--quiet", is_flag=True, help="No progress bar; print only the summary.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@with_appcontext
+@command_with_clear_errors
+def simulate(
+    start: str | None,
+    until: str | None,
+    seed_value: int,
+    force: bool,
+    if_demo: bool,
+    show_messages: bool,
+    quiet: bool,
+    output: str,
+) -> None:
+    if if_demo and not force and not demo_service.is_demo_database():
+        click.echo("demo simulate: the database does not hold the demo data; nothing simulated")
+        return
+    now = parse_instant(None, "now")
+    begin = parse_instant(start, "--start") if start else None
+    end = parse_instant(until, "--until") if until else now
+    if begin is not None and begin >= end:
+        raise click.BadParameter("must be earlier than --until", param_hint="--start")
+    with _progress(end, enabled=not quiet and not show_messages) as progress, _quiet_logs(not show_messages):
+        report = simulation.simulate(
+            until=end,
+            actor=cli_actor(),
+            now=now,
+            start=begin,
+            seed=seed_value,
+            force=force,
+            progress=progress,
+            messages=sys.stdout if show_messages else None,
+        )
+    if output == "json":
+        click.echo(json.dumps(report.as_dict(), sort_keys=True))
+        return
+    if report.nothing_to_do:
+        where = report.start.isoformat() if report.start else "the end of the seeded data"
+        click.echo(f"demo simulate: nothing to do; already simulated up to {where}")
+        return
+    assert report.start is not None
+    click.echo(
+        f"demo simulate: {report.start:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC in "
+        f"{report.seconds:.1f} s ({report.ticks} dispatch ticks)"
+    )
+    click.echo(
+        f"  messages sent {report.messages_sent} (first sends {report.first_sends}, reminders {report.reminders}); "
+        f"replies {report.texts_received} texts and {report.web_answers} web answers"
+    )
+    click.echo(
+        f"  check-ins answered {report.check_ins_answered}, closed unanswered {report.closed_unanswered}, "
+        f"skipped {report.skipped}; opt-outs {report.opt_outs}, safeguarding alerts {report.safeguarding_alerts}, "
+        f"wrong numbers {report.wrong_numbers}"
+    )
+
+
+@contextmanager
+def _progress(until: datetime, *, enabled: bool) -> Iterator[simulation.ProgressCallback | None]:
+    """A progress bar on stderr, one step per simulated day, shown only when stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    state: dict[str, Any] = {}
+    bar: ProgressBar[int]
+    with click.progressbar(
+        length=1,
+        label="simulating",
+        file=sys.stderr,
+        show_eta=True,
+        item_show_func=lambda _: state.get("day"),
+    ) as bar:
+
+        def advance(instant: datetime) -> None:
+            first = state.setdefault("first", instant)
+            bar.length = max(1, (until - first).days)
+            state["day"] = instant.astimezone(UTC).date().isoformat()
+            done = (instant - first).days
+            if done > bar.pos:
+                bar.update(done - bar.pos)
+
+        yield advance
+
+
+@contextmanager
+def _quiet_logs(enabled: bool) -> Iterator[None]:
+    """Each tick and message logs a line at INFO: a simulated year would bury the summary."""
+    logger = logging.getLogger("stillwell")
+    level = logger.level
+    if enabled:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
