@@ -6,7 +6,9 @@ and sets REQUIRE_POSTGRES=1, so PostgreSQL cases can never be silently skipped t
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,3 +74,46 @@ def app(db_url: str) -> Iterator[Flask]:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+# Every log record written during the whole run is scanned for phone numbers and email addresses in
+# clear (SPEC section 7: never log one). Masked forms ("+44******3456", "p***@example.org") pass.
+CONTACT_IN_CLEAR = re.compile(
+    r"(?<![\d*])(?:\+?44\s?7\d{3}|07\d{3})\s?\d{3}\s?\d{3}(?!\d)"  # UK mobiles, E.164 or national
+    r"|(?<![*\w.+-])[\w.+-]*[\w+-]@[\w-]+(?:\.[\w-]+)+"  # an address whose mailbox is not masked
+)
+
+
+class ContactLeakWatch(logging.Handler):
+    """Collects log records that show a phone number or an email address in clear."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a record that cannot be formatted writes nothing either
+            return
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        if CONTACT_IN_CLEAR.search(text):
+            self.leaks.append(f"{record.name} {record.levelname}: {text[:300]}")
+
+
+_WATCH = ContactLeakWatch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(_WATCH)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _WATCH.leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"contact details in clear in {len(_WATCH.leaks)} log record(s):", red=True)
+            for leak in _WATCH.leaks[:20]:
+                reporter.write_line("  " + leak)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
