@@ -71,6 +71,18 @@ def app(db_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _light_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2id for the many accounts tests create (the production parameters cost ~0.1-1 s a hash).
+
+    Still argon2id, verified by the same code; tests marked `real_password_hashing` keep the real one."""
+    from argon2 import PasswordHasher
+
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    monkeypatch.setattr("app.security.passwords._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
