@@ -65,9 +65,9 @@ def rate_bars(
                 continue
             ax.barh(y, value, color=BAR_COLOUR, height=0.6)
             if ci is not None:
-                ax.errorbar(
-                    value, y, xerr=[[value - ci[0]], [ci[1] - value]], fmt="none", ecolor=INK, capsize=4, linewidth=1.2
-                )
+                # Wilson bounds at a rate of 0 or 1 can land a rounding error beyond the rate itself.
+                below, above = max(0.0, value - ci[0]), max(0.0, ci[1] - value)
+                ax.errorbar(value, y, xerr=[[below], [above]], fmt="none", ecolor=INK, capsize=4, linewidth=1.2)
         for y, ((value, ci), text) in enumerate(zip(values, drawn, strict=True)):
             right = ci[1] if ci is not None else (value if value is not None else 0)
             x = 2 if value is None else min(right + 1.5, 101)

@@ -108,3 +108,16 @@ def test_titles_are_escaped() -> None:
     svg = charts.distribution('Change <&> "quoted"', [("a < b", 1)])
     title, _ = title_and_desc(parse(svg))
     assert title == 'Change <&> "quoted"'
+
+
+@pytest.mark.parametrize(
+    "rate",
+    [
+        {"numerator": 0, "denominator": 9, "rate": 0.0, "ci95": [1e-17, 0.3]},  # a bound past the rate by rounding
+        {"numerator": 9, "denominator": 9, "rate": 1.0, "ci95": [0.7, 0.9999999999999999]},
+        {"numerator": 0, "denominator": 9, "rate": 0.0, "ci95": [0.0, 0.3]},
+    ],
+)
+def test_rates_at_zero_or_one_draw_whatever_rounding_did_to_their_bounds(rate: dict[str, object]) -> None:
+    svg = charts.rate_bars("Edge rates", [("edge", rate)])
+    ET.fromstring(svg)
