@@ -58,6 +58,13 @@ def classify_twilio_error(code: int | None) -> SendStatus:
     return "transient"
 
 
+def redirected(url: str, api_base: str) -> str:
+    """A URL for api.twilio.com moved to `api_base` (TWILIO_API_BASE); any other URL as it is."""
+    if url.startswith(TWILIO_API_ORIGIN):
+        return api_base + url[len(TWILIO_API_ORIGIN) :]
+    return url
+
+
 class RedirectingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints
     """Twilio's own HTTP client, sending requests for api.twilio.com to `api_base` instead.
 
@@ -79,8 +86,7 @@ class RedirectingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio s
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
-        if url.startswith(TWILIO_API_ORIGIN):
-            url = self.api_base + url[len(TWILIO_API_ORIGIN) :]
+        url = redirected(url, self.api_base)
         return super().request(method, url, params, data, headers, auth, timeout, allow_redirects)
 
     def log_request(self, kwargs: dict[str, Any]) -> None:
@@ -120,8 +126,7 @@ class AsyncRedirectingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
-        if url.startswith(TWILIO_API_ORIGIN):
-            url = self.api_base + url[len(TWILIO_API_ORIGIN) :]
+        url = redirected(url, self.api_base)
         headers = dict(headers or {})
         if auth is not None:
             headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
