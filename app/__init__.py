@@ -26,6 +26,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_template_globals(app)
     register_commands(app)
     return app
 
@@ -108,9 +109,11 @@ def _migrations_dir() -> Any:
 def register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
     from app.web import admin, api, auth, evaluate, public, published, reports, submit, survey, unsubscribe, webhooks
+    from app.web.account import bp as account_bp
 
     for blueprint in (public.bp, auth.bp, survey.bp, admin.bp, submit.bp, evaluate.bp, published.bp, reports.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(account_bp)
     csrf.exempt(webhooks.bp)  # Twilio signs these requests instead; it cannot send a CSRF token
     app.register_blueprint(webhooks.bp)
     csrf.exempt(unsubscribe.bp)  # the signed link is the proof; one-click (RFC 8058) POSTs carry no form token
@@ -130,6 +133,18 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 429, 500):
         app.errorhandler(code)(render_error)
+
+
+def register_template_globals(app: Flask) -> None:
+    """One wording for answers, outcomes and funnel steps on every page (app/domain/labels.py)."""
+    from app.domain import labels
+
+    app.jinja_env.globals.update(
+        change_labels=labels.CHANGE_LABELS,
+        usual_self_labels=labels.USUAL_SELF_LABELS,
+        outcome_labels=labels.OUTCOME_LABELS,
+        funnel_labels=labels.FUNNEL_LABELS,
+    )
 
 
 def register_commands(app: Flask) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from sqlalchemy import func, select
 
+from app.domain.labels import CHANGE_LABELS, FUNNEL_LABELS
 from app.domain.outcomes import CHANGES, PROBLEM_GROUPS
 from app.domain.survival import CurvePoint
 from app.extensions import db
@@ -32,30 +33,6 @@ MAX_ENTRIES: Final = 64
 #: Discharge periods further back than this are refused as a typing mistake.
 EARLIEST: Final = date(2000, 1, 1)
 
-CHANGE_LABELS: Final = {
-    "much_better": "Much better",
-    "a_little_better": "A little better",
-    "same": "The same",
-    "a_little_worse": "A little worse",
-    "much_worse": "Much worse",
-}
-OUTCOME_LABELS: Final = {
-    "durably_recovered": "Durably recovered",
-    "relapsed": "Relapsed",
-    "improved": "Improved",
-    "unchanged": "Unchanged",
-    "worse": "Worse",
-    "opted_out": "Opted out",
-    "unreachable": "Unreachable",
-    "no_response": "No response",
-}
-FUNNEL_LABELS: Final = {
-    "referred": "Referred",
-    "assessed": "Assessed",
-    "entered_treatment": "Entered treatment (1+ sessions)",
-    "finished_course": "Finished a course (2+ sessions)",
-    "seven_plus": "Adequate dose (7+ sessions)",
-}
 #: The breakdowns shown, in order: summary key, heading.
 BREAKDOWNS: Final = (
     ("by_problem_group", "Problem group"),

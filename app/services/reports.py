@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain.disclosure import SUPPRESSED, publish_count
 from app.domain.discretion import forbidden_words_in
+from app.domain.labels import CHANGE_LABELS
 from app.extensions import db
 from app.messaging.base import SendOutcome
 from app.messaging.registry import email_sender
@@ -278,15 +279,6 @@ def render_csv(figures: dict[str, Any]) -> str:
 
 def _svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-
-
-CHANGE_LABELS: Final = {
-    "much_better": "Much better",
-    "a_little_better": "A little better",
-    "same": "The same",
-    "a_little_worse": "A little worse",
-    "much_worse": "Much worse",
-}
 
 
 def report_charts(figures: dict[str, Any]) -> list[dict[str, str]]:

@@ -64,9 +64,6 @@ def dashboard() -> ResponseReturnValue:
         areas=dashboards.area_codes(),
         problem_groups=PROBLEM_GROUPS,
         breakdowns=dashboards.BREAKDOWNS,
-        change_labels=dashboards.CHANGE_LABELS,
-        outcome_labels=dashboards.OUTCOME_LABELS,
-        funnel_labels=dashboards.FUNNEL_LABELS,
         reported_rates=dashboards.SERVICE_REPORTED_RATES,
         chart_url=lambda name: url_for("evaluate.chart", name=name, **_args(filters.query())),
         **_common(),
@@ -132,7 +129,6 @@ def responses() -> ResponseReturnValue:
         page=page,
         services=services,
         service=service,
-        change_labels=dashboards.CHANGE_LABELS,
         **_common(),
     )
 

@@ -10,20 +10,11 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
+from app.domain.labels import CHANGE_LABELS, USUAL_SELF_LABELS
 from app.services.survey import DurationChoice, DurationKind, DurationUnit
 
-CHANGE_CHOICES = [
-    ("much_better", "Much better"),
-    ("a_little_better", "A little better"),
-    ("same", "The same"),
-    ("a_little_worse", "A little worse"),
-    ("much_worse", "Much worse"),
-]
-USUAL_SELF_CHOICES = [
-    ("yes", "Yes, completely"),
-    ("mostly", "Mostly, only mild symptoms left"),
-    ("no", "No"),
-]
+CHANGE_CHOICES = list(CHANGE_LABELS.items())
+USUAL_SELF_CHOICES = list(USUAL_SELF_LABELS.items())
 DURATION_KIND_CHOICES = [
     ("length", "For a length of time"),
     ("finished", "Since I finished"),

@@ -1,0 +1,35 @@
+"""How answers, outcomes and funnel steps are named for people: one wording for every page, report and form."""
+
+from __future__ import annotations
+
+from typing import Final
+
+CHANGE_LABELS: Final = {
+    "much_better": "Much better",
+    "a_little_better": "A little better",
+    "same": "The same",
+    "a_little_worse": "A little worse",
+    "much_worse": "Much worse",
+}
+USUAL_SELF_LABELS: Final = {
+    "yes": "Yes, completely",
+    "mostly": "Mostly, only mild symptoms left",
+    "no": "No",
+}
+OUTCOME_LABELS: Final = {
+    "durably_recovered": "Durably recovered",
+    "relapsed": "Relapsed",
+    "improved": "Improved",
+    "unchanged": "Unchanged",
+    "worse": "Worse",
+    "opted_out": "Opted out",
+    "unreachable": "Unreachable",
+    "no_response": "No response",
+}
+FUNNEL_LABELS: Final = {
+    "referred": "Referred",
+    "assessed": "Assessed",
+    "entered_treatment": "Entered treatment (1+ sessions)",
+    "finished_course": "Finished a course (2+ sessions)",
+    "seven_plus": "Adequate dose (7+ sessions)",
+}
