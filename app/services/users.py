@@ -1,8 +1,8 @@
 """User accounts: creating them (admin operation), signing in with lockout, the TOTP second factor.
 
 Every sign-in step is audited (`auth.login`, `auth.login_failed`, `auth.locked`, `auth.logout`,
-`auth.totp_enrolled`). Failures of the password and of the second factor count together towards
-the lockout, and a lockout ends every session of the user (`session_epoch`).
+`auth.totp_enrolled`, `auth.password_changed`). Failures of the password and of the second factor count
+together towards the lockout, and a lockout ends every session of the user (`session_epoch`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.domain.discharge_list import normalise_email
 from app.extensions import db
-from app.models import Role, User
+from app.models import Area, Role, Service, User
 from app.security import totp
 from app.security.passwords import WeakPassword, check_strength, hash_password, needs_rehash, verify_password
 from app.services import audit
@@ -253,3 +253,59 @@ def unlock_user(user: User, *, actor: str, now: datetime) -> None:
     user.failed_logins = 0
     audit.record(actor, "user.unlock", now, subject=actor_of(user))
     db.session.commit()
+
+
+# Self-service ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """What became of a request to change one's own password: `changed`, or the field to correct and why."""
+
+    changed: bool
+    field: str | None = None  # "current" or "new" when refused
+    message: str | None = None
+    locked: bool = False  # the account is (now) locked: every session has ended
+
+
+def change_password(user: User, current: str, new: str, now: datetime, lockout: Lockout = Lockout()) -> PasswordChange:
+    """Change a signed-in user's own password; a wrong current one counts towards the lockout like a failed sign-in.
+
+    On success every session of the user ends (`session_epoch`): the caller starts this one afresh.
+    """
+    if not user.active or is_locked(user, now):
+        verify_password(_decoy_hash(), current)
+        reason = "inactive" if not user.active else "locked"
+        audit.record(
+            actor_of(user), "auth.login_failed", now, subject=actor_of(user), step="password_change", reason=reason
+        )
+        db.session.commit()
+        return PasswordChange(False, "current", "Your account is locked for a while. Try again later.", locked=True)
+    if not verify_password(user.password_hash, current):
+        register_failure(user, "password_change", now, lockout)
+        if is_locked(user, now):
+            return PasswordChange(False, "current", "Too many wrong passwords: your account is locked.", locked=True)
+        return PasswordChange(False, "current", "Your current password is not right")
+    try:
+        check_strength(new)
+    except WeakPassword as error:
+        return PasswordChange(False, "new", f"The new password is too weak: {error}")
+    if verify_password(user.password_hash, new):
+        return PasswordChange(False, "new", "The new password must be different from your current one")
+    user.password_hash = hash_password(new)
+    user.failed_logins = 0
+    user.session_epoch = (user.session_epoch or 0) + 1
+    audit.record(actor_of(user), "auth.password_changed", now, subject=actor_of(user))
+    db.session.commit()
+    return PasswordChange(True)
+
+
+def organisation_of(user: User) -> tuple[str, str] | None:
+    """("Service" or "Area", "Name (CODE)") for a user tied to one, else None (admins and evaluators see all)."""
+    if user.service_id is not None:
+        service = db.session.get(Service, user.service_id)
+        return ("Service", f"{service.name} ({service.code})") if service else None
+    if user.area_id is not None:
+        area = db.session.get(Area, user.area_id)
+        return ("Area", f"{area.name} ({area.code})") if area else None
+    return None

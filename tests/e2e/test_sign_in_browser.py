@@ -184,3 +184,52 @@ def test_sign_in_pages_have_no_serious_axe_violations(base_url: str, browser: An
     page.goto(f"{base_url}/submit/withdraw")
     check("withdraw")
     context.close()
+
+
+def test_a_user_changes_their_password_and_the_account_pages_pass_axe(base_url: str, browser: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    new_password = "a brand new passphrase for stillwell"
+    # Without JavaScript, under the real policy: the whole change works by forms alone.
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    page = context.new_page()
+    violations = watch_policy(page)
+    password_step(page, base_url, "service_submitter@example.org")
+    page.get_by_role("link", name="Your account").click()
+    assert page.url == f"{base_url}/account"
+    assert page.get_by_role("heading", level=1).inner_text() == "Your account"
+    page.get_by_role("link", name="Change your password").click()
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("New password again").fill(new_password)
+    page.get_by_role("button", name="Change password").click()
+    assert page.url == f"{base_url}/account"
+    assert "Your password has been changed" in page.inner_text("main")
+    assert page.locator("script").count() == 0
+    assert not violations, violations
+    context.close()
+
+    axe = Axe()
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # axe-core itself is a script
+    page = context.new_page()
+
+    def check(name: str) -> None:
+        results = axe.run(page)
+        serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+        assert not serious, f"{name}: {results.generate_report()}"
+
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email address").fill("service_submitter@example.org")
+    page.get_by_label("Password").fill(new_password)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.url == f"{base_url}/submit"
+    page.goto(f"{base_url}/account")
+    check("account")
+    page.goto(f"{base_url}/account/password")
+    check("change password")
+    page.get_by_label("New password", exact=True).fill("too short")
+    page.get_by_role("button", name="Change password").click()
+    assert page.title().startswith("Error: ")
+    assert "at least 12 characters" in page.get_by_role("alert").inner_text()
+    check("change password with errors")
+    context.close()
