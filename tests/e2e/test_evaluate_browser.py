@@ -9,7 +9,6 @@ cookie of a test client that signed in through the real pages (password and TOTP
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
@@ -29,7 +27,7 @@ from app.services import dashboard
 from app.services import demo as demo_service
 from app.services.inbound import handle_inbound_sms
 from config import TestingConfig
-from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import served
 from tests.web.sign_in import make_user, sign_in
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dashboard.png"
@@ -82,14 +80,8 @@ def evaluate_app(tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def base_url(evaluate_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, evaluate_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="evaluate-e2e", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with served(evaluate_app, "evaluate-e2e") as url:
+        yield url
 
 
 @pytest.fixture
@@ -101,20 +93,6 @@ def session_cookie(evaluate_app: Flask, base_url: str) -> dict[str, str]:
         assert cookie is not None
         db.session.remove()
         return {"name": cookie.key, "value": cookie.value, "url": base_url}
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (CI does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def serious(results: Any) -> list[dict[str, Any]]:

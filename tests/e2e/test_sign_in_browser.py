@@ -8,7 +8,6 @@ on its console), and axe-core finds no serious or critical problem on the sign-i
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,14 +15,14 @@ from typing import Any
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from flask import Flask
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
 from app.models import Role
 from config import TestingConfig
-from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import served
 from tests.factories import make_service
 from tests.web.sign_in import LIGHT_HASHER, PASSWORD, make_user
 
@@ -51,28 +50,8 @@ def sign_in_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fla
 
 @pytest.fixture
 def base_url(sign_in_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, sign_in_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="sign-in-e2e", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (CI does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with served(sign_in_app, "sign-in-e2e") as url:
+        yield url
 
 
 def watch_policy(page: Any) -> list[str]:
@@ -107,7 +86,8 @@ def test_an_evaluator_enrols_and_signs_in_with_a_code(base_url: str, browser: An
     violations = watch_policy(page)
     password_step(page, base_url, "evaluator@example.org")
     assert page.url == f"{base_url}/account/totp/enrol"
-    assert page.get_by_role("img", name="QR code for your authenticator app").is_visible()
+    # to_be_visible waits (is_visible would not): on a busy machine the image may not be laid out yet
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     secret = page.locator("#secret").inner_text().replace(" ", "")
     used: set[str] = set()
     page.get_by_label("Code").fill(fresh_code(secret, used))

@@ -6,7 +6,6 @@ Chromium must be installed (`apt-get install chromium`; CI does): without it the
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
@@ -23,6 +21,7 @@ from app.models import CheckIn, Client
 from app.services import dispatch
 from app.services.sending import new_survey_token
 from config import TestingConfig
+from tests.e2e.conftest import served
 from tests.factories import csv_bytes, make_service, row
 from tests.fakes import fixtures
 from tests.integration.test_intake import run_import
@@ -30,15 +29,6 @@ from tests.integration.test_intake import run_import
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FIRST_SENT = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)  # Monday 10:00 in London
 LATER = FIRST_SENT + timedelta(days=1)
 VIEWPORT = {"width": 320, "height": 640}
@@ -75,28 +65,8 @@ def survey_app(tmp_path: Path, fake_twilio: Any, smtp_sink: Any, monkeypatch: py
 
 @pytest.fixture
 def base_url(survey_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, survey_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="survey-e2e", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (CI does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with served(survey_app, "survey-e2e") as url:
+        yield url
 
 
 def survey_token(client_ref: str) -> str:
