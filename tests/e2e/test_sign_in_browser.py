@@ -15,8 +15,8 @@ from typing import Any
 
 import pyotp
 import pytest
-from playwright.sync_api import expect
 from flask import Flask
+from playwright.sync_api import expect
 
 from app import create_app
 from app.extensions import db
