@@ -1,6 +1,7 @@
 """The evaluator dashboard in a real browser (Debian Chromium through Playwright): axe-core finds no serious or
 critical violation, the charts load as images under the strict content security policy, and a full-page
-screenshot of the dashboard is saved to docs/screenshots/dashboard.png (synthetic demo data only).
+screenshot of the dashboard is taken; with STILLWELL_SCREENSHOTS=docs/screenshots it is saved there as
+dashboard.png (synthetic demo data only), otherwise in the test's temporary folder.
 
 The app runs in a thread on 127.0.0.1 with werkzeug's server, on a SQLite file; the browser carries the session
 cookie of a test client that signed in through the real pages (password and TOTP).
@@ -8,6 +9,7 @@ cookie of a test client that signed in through the real pages (password and TOTP
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,7 +32,6 @@ from config import TestingConfig
 from tests.e2e.conftest import served
 from tests.web.sign_in import make_user, sign_in
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dashboard.png"
 VIEWPORT = {"width": 1280, "height": 900}
 CHANGES = ("much_better", "a_little_better", "same", "a_little_worse", "much_worse")
 
@@ -100,7 +101,7 @@ def serious(results: Any) -> list[dict[str, Any]]:
 
 
 def test_dashboard_charts_load_under_the_csp_and_a_screenshot_is_saved(
-    base_url: str, session_cookie: dict[str, str], browser: Any
+    base_url: str, session_cookie: dict[str, str], browser: Any, tmp_path: Path
 ) -> None:
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
     context.add_cookies([session_cookie])
@@ -119,9 +120,10 @@ def test_dashboard_charts_load_under_the_csp_and_a_screenshot_is_saved(
         assert image.get_attribute("alt")
     assert violations == []
     assert page.locator("script").count() == 0
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 50_000
+    screenshot = Path(os.environ.get("STILLWELL_SCREENSHOTS") or tmp_path) / "dashboard.png"
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 50_000
     context.close()
 
 
