@@ -10,15 +10,19 @@ What it does, for each gunicorn worker class asked for (`--worker-class sync|gth
 1. recreates the schema with `flask db upgrade` (the database at --database-url is wiped: public schema
    dropped) and writes a synthetic cohort with Core inserts: N consenting clients with UK-mobile-looking
    numbers (+4474xxxxxxxx), one episode each, one OPEN check-in (first sent an hour ago) and one scheduled;
-2. starts `gunicorn -w W -b 127.0.0.1:PORT wsgi:app` with the environment pointing at the database and
-   PUBLIC_BASE_URL=http://127.0.0.1:PORT;
+2. starts gunicorn with the production settings file (`gunicorn.conf.py`: access log, masking logger, the
+   statistics libraries warmed up in the background) and `-w W -k CLASS -b 127.0.0.1:PORT`, the environment
+   pointing at the database and PUBLIC_BASE_URL=http://127.0.0.1:PORT, and waits until every worker has loaded
+   the app and gunicorn has gone quiet (no request ever waits for a worker still importing);
 3. pre-computes signed Twilio form posts (unique MessageSid each; From a cohort number, a few unknown
    numbers; bodies a realistic mix of answers, unclear text, HELP-like questions and a few risk messages,
    never STOP), each sender's messages in order, senders interleaved;
 4. fires them open-loop with aiohttp: request i is sent at start + i/rate whatever the earlier ones are
    doing; the latency of each is measured from its *scheduled* instant (so a late generator or a queue
    in front of gunicorn counts against the server), and also from the moment it was actually sent;
-5. prints requests sent, achieved rate, p50/p95/p99/max, non-200 responses and errors; stops gunicorn.
+5. prints requests sent, achieved rate, p50/p95/p99/max, non-200 responses and errors, and the CPU per
+   request after the warm-up of gunicorn (master and workers), of the PostgreSQL backends serving the bench
+   database (a local server: read from /proc) and of the load generator itself; stops gunicorn.
 
 The first --warmup seconds of traffic are sent at the same rate but left out of the figures.
 Everything is loopback only and bounded: rate x seconds requests, each with a --timeout.
@@ -39,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections import Counter
@@ -198,6 +203,74 @@ def fill_cohort(env: dict[str, str], count: int) -> None:
     )
 
 
+IN_PROCESS_SCRIPT = r"""
+import io, json, sys, time
+from sqlalchemy import event
+from app import create_app
+from app.extensions import db
+requests_file, port, warm, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+requests = json.load(open(requests_file))
+app = create_app()
+statements = [0]
+with app.app_context():
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.__setitem__(0, statements[0] + 1))
+def call(body, signature):
+    body = body.encode()
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": str(port), "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.version": (1, 0),
+        "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+        "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(body)),
+        "HTTP_X_TWILIO_SIGNATURE": signature, "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": f"127.0.0.1:{port}",
+    }
+    status = []
+    b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+    return status[0]
+for body, signature in requests[:warm]:
+    call(body, signature)
+statements[0] = 0
+statuses = {}
+cpu, wall = time.process_time(), time.perf_counter()
+for body, signature in requests[warm:]:
+    status = call(body, signature)
+    statuses[status] = statuses.get(status, 0) + 1
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+n = len(requests) - warm
+print(json.dumps({"requests": n, "cpu_ms": 1000 * cpu / n, "wall_ms": 1000 * wall / n,
+                  "statements": statements[0] / n, "statuses": statuses}))
+"""
+
+
+def in_process(args: argparse.Namespace, database_url: str, tmp: Path) -> dict[str, object]:
+    """CPU and SQL statements per request through the WSGI app in one process, one request after another:
+    no gunicorn, no HTTP, no load generator, so the figures barely move with other work on the machine."""
+    port = free_port()
+    env = bench_env(database_url, port)
+    reset_schema(env)
+    fill_cohort(env, args.clients)
+    warm = min(200, args.in_process // 10)
+    base_url = f"http://127.0.0.1:{port}"
+    bodies, signatures, kinds = build_requests(warm + args.in_process, args.clients, base_url, args.seed)
+    requests_file = tmp / "in-process.json"
+    requests_file.write_text(json.dumps([[b.decode(), s] for b, s in zip(bodies, signatures, strict=True)]))
+    output = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS_SCRIPT, str(requests_file), str(port), str(warm), SMS_PATH],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    row: dict[str, object] = json.loads(output.strip().splitlines()[-1])
+    print(
+        f"\n== in process, one request after another: {row['requests']} requests ({dict(kinds)})\n"
+        f"CPU {row['cpu_ms']:.2f} ms/request, wall {row['wall_ms']:.2f} ms/request, "
+        f"{row['statements']:.2f} SQL statements/request; statuses {row['statuses']}"
+    )
+    return row
+
+
 # ---------------------------------------------------------------------------------------------------
 # Requests
 # ---------------------------------------------------------------------------------------------------
@@ -330,8 +403,22 @@ async def fire(
 # gunicorn
 # ---------------------------------------------------------------------------------------------------
 
+# The settings file the bench runs gunicorn with: the production one (gunicorn.conf.py: access log, masking
+# logger, the background warm-up of the statistics libraries after each worker starts), plus a marker file
+# written once a worker has loaded the app, so no request is sent to a worker still importing, and the
+# profiler hooks when asked. Command-line flags (-w, -k, --threads, -b) override the file.
+BENCH_CONFIG = r"""
+import os as _os
+_settings = _os.path.join(ROOT, "gunicorn.conf.py")
+exec(compile(open(_settings).read(), _settings, "exec"))
+_production_post_worker_init = post_worker_init
+
+def post_worker_init(worker):
+    _production_post_worker_init(worker)
+    open(_os.path.join(READY_DIR, f"worker-{_os.getpid()}"), "w").close()
+"""
 PROFILE_HOOKS = r"""
-import cProfile, os
+import cProfile
 _profile = None
 def post_fork(server, worker):
     global _profile
@@ -340,7 +427,7 @@ def post_fork(server, worker):
 def worker_exit(server, worker):
     if _profile is not None:
         _profile.disable()
-        _profile.dump_stats(os.path.join(PROFILE_DIR, f"worker-{os.getpid()}.prof"))
+        _profile.dump_stats(_os.path.join(PROFILE_DIR, f"worker-{_os.getpid()}.prof"))
 """
 
 
@@ -354,43 +441,57 @@ def start_gunicorn(
     profile_dir: Path | None,
     tmp: Path,
 ) -> subprocess.Popen[bytes]:
+    """gunicorn with the production settings file, once every worker has loaded the app and gone quiet."""
+    ready_dir = tmp / f"ready-{port}"
+    shutil.rmtree(ready_dir, ignore_errors=True)
+    ready_dir.mkdir()
+    settings = tmp / f"gunicorn_bench_{port}.py"
+    text = f"ROOT = {str(ROOT)!r}\nREADY_DIR = {str(ready_dir)!r}\n" + BENCH_CONFIG
+    if profile_dir is not None:
+        text += f"PROFILE_DIR = {str(profile_dir)!r}\n" + PROFILE_HOOKS
+    settings.write_text(text)
     command = [
         str(VENV_BIN / "gunicorn"),
+        "-c",
+        str(settings),
         "-w",
         str(workers),
         "-b",
         f"127.0.0.1:{port}",
         "-k",
         worker_class,
+        "--threads",
+        str(threads if worker_class == "gthread" else 1),
         "--backlog",
         "2048",
         "--graceful-timeout",
         "10",
+        "wsgi:app",
     ]
-    if worker_class == "gthread":
-        command += ["--threads", str(threads)]
-    if profile_dir is not None:
-        hooks = tmp / "gunicorn_profile.py"
-        hooks.write_text(f"PROFILE_DIR = {str(profile_dir)!r}\n" + PROFILE_HOOKS)
-        command += ["-c", str(hooks)]
-    command.append("wsgi:app")
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 120
+    while len(list(ready_dir.iterdir())) < workers:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        stop_gunicorn(process)
-        raise RuntimeError("gunicorn did not start listening within 30 s")
-    time.sleep(1.0 if profile_dir is None else 2.0)  # let every worker boot
+        if time.monotonic() > deadline:
+            stop_gunicorn(process)
+            raise RuntimeError(f"gunicorn's {workers} workers did not all start within 120 s; see {log}")
+        time.sleep(0.2)
+    wait_until_quiet(process.pid, deadline)
     return process
+
+
+def wait_until_quiet(master: int, deadline: float, share: float = 0.05) -> None:
+    """Until gunicorn uses under `share` of a core over half a second (the workers' background warm-up done)."""
+    before = worker_cpu_seconds(master)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = worker_cpu_seconds(master)
+        if now - before < 0.5 * share:
+            return
+        before = now
 
 
 def worker_cpu_seconds(master: int) -> float:
@@ -406,6 +507,32 @@ def worker_cpu_seconds(master: int) -> float:
         if pid == master or ppid == master:
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process, from /proc (0 when it is gone or unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends(database_url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the bench database (a local server only)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url, autocommit=True) as connection:
+            pids = [
+                int(pid)
+                for (pid,) in connection.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+    except psycopg.Error:
+        return {}
+    return {pid: process_cpu_seconds(pid) for pid in pids}
 
 
 def stop_gunicorn(process: subprocess.Popen[bytes]) -> None:
@@ -532,9 +659,26 @@ def run_one(args: argparse.Namespace, database_url: str, worker_class: str, tmp:
             f"{f' --threads {args.threads}' if worker_class == 'gthread' else ''} on port {port}; "
             f"load average before: {load_before}"
         )
-        cpu_before = worker_cpu_seconds(process.pid)
+        # CPU is read when the warm-up traffic ends and again at the end, so the figures are the measured
+        # window's (a worker's first requests compile statements and fill caches). A backend opened during the
+        # window counts from its start; one closed during it is missed (rare: connections are pooled).
+        samples: dict[str, object] = {}
+
+        def sample_after_warm_up() -> None:
+            samples.update(
+                gunicorn=worker_cpu_seconds(process.pid),
+                backends=database_backends(database_url),
+                generator=time.process_time(),
+            )
+
+        timer = threading.Timer(0.05 + args.warmup, sample_after_warm_up)
+        timer.start()
         results = asyncio.run(fire(base_url, bodies, signatures, args.rate, args.timeout, args.max_connections))
-        cpu_used = worker_cpu_seconds(process.pid) - cpu_before
+        timer.join()
+        generator_used = time.process_time() - float(samples["generator"])  # type: ignore[arg-type]
+        cpu_used = worker_cpu_seconds(process.pid) - float(samples["gunicorn"])  # type: ignore[arg-type]
+        before: dict[int, float] = samples["backends"]  # type: ignore[assignment]
+        backends_used = sum(cpu - before.get(pid, 0.0) for pid, cpu in database_backends(database_url).items())
         load_after = load_average()
     finally:
         stop_gunicorn(process)
@@ -546,10 +690,15 @@ def run_one(args: argparse.Namespace, database_url: str, worker_class: str, tmp:
     row = summarise(label, results, slice(warm, None), args.rate, args.target_ms)
     row["load_before"], row["load_after"] = load_before, load_after
     answered = sum(results.status.values())
-    row["worker_cpu_ms_per_request"] = cpu_used * 1000 / answered if answered else float("nan")
+    window = len(results.lag) - warm  # requests sent after the warm-up, when CPU was first read
+    row["worker_cpu_ms_per_request"] = cpu_used * 1000 / window if window else float("nan")
+    row["database_cpu_ms_per_request"] = backends_used * 1000 / window if window else float("nan")
+    row["generator_cpu_ms_per_request"] = generator_used * 1000 / window if window else float("nan")
     print(
-        f"gunicorn CPU: {cpu_used:.1f} s in all for {answered} answered requests "
-        f"({row['worker_cpu_ms_per_request']:.1f} ms/request, PostgreSQL and the generator not counted)"
+        f"CPU per request after the warm-up ({window} requests; {answered} answered in all): gunicorn "
+        f"{row['worker_cpu_ms_per_request']:.2f} ms, PostgreSQL backends {row['database_cpu_ms_per_request']:.2f} ms, "
+        f"load generator {row['generator_cpu_ms_per_request']:.2f} ms (2 cores at {args.rate:g}/s allow "
+        f"{2000 / args.rate:.2f} ms in all)"
     )
     print(f"load average before / after: {load_before} / {load_after}")
     errors_in_log = [
@@ -585,6 +734,13 @@ def main() -> None:
     parser.add_argument("--profile", metavar="DIR", help="run the workers under cProfile, dump and print stats")
     parser.add_argument("--profile-top", type=int, default=30)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        default=0,
+        help="instead of gunicorn: N requests through the WSGI app in one process (CPU and SQL statements each)",
+    )
     args = parser.parse_args()
     if args.rate <= 0 or args.seconds <= 0 or args.rate * (args.seconds + args.warmup) > 200_000:
         parser.error("rate x seconds must be positive and at most 200,000 requests")
@@ -608,8 +764,11 @@ def main() -> None:
             )
             print(f"temporary PostgreSQL: {database_url}")
         try:
-            classes = ["sync", "gthread"] if args.worker_class == "both" else [args.worker_class]
-            rows = [run_one(args, database_url, worker_class, tmp) for worker_class in classes]
+            if args.in_process:
+                rows = [in_process(args, database_url, tmp)]
+            else:
+                classes = ["sync", "gthread"] if args.worker_class == "both" else [args.worker_class]
+                rows = [run_one(args, database_url, worker_class, tmp) for worker_class in classes]
         finally:
             if pg_dir is not None:
                 subprocess.run([str(ROOT / "scripts" / "pg-temp.sh"), "stop", str(pg_dir)], check=False)

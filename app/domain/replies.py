@@ -352,7 +352,8 @@ def read_keyword(text: str) -> Keyword | None:
     phrase, joined = " ".join(words), "".join(words)  # "opt out", "opt-out" and "stop all" join up
     if joined in _STOP_WORDS or phrase in _STOP_PHRASES or (len(set(words)) == 1 and words[0] in _STOP_WORDS):
         return "stop"
-    if len(joined) >= 9 and _osa_distance(joined, "unsubscribe") <= _typos_allowed("unsubscribe"):
+    allowed = _typos_allowed("unsubscribe")
+    if len(joined) >= 9 and _osa_distance(joined, "unsubscribe", allowed) <= allowed:
         return "stop"  # a long word is still recognisable through a typo or two
     if joined in _START_WORDS:
         return "start"
@@ -409,12 +410,13 @@ _RISK_PATTERNS: Final = tuple(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _risk_word(word: str) -> str:
     """The risk word `word` is a typo of, if any; otherwise the word itself."""
     word = _correct(word, _RISK_WORDS)
     if word in _EVERYDAY or not 6 <= len(word) <= 11:
         return word
-    return next((target for target in _OVERDOSE_WORDS if _osa_distance(word, target) <= 1), word)
+    return next((target for target in _OVERDOSE_WORDS if _osa_distance(word, target, 1) <= 1), word)
 
 
 def mentions_risk(text: str) -> bool:

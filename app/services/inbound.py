@@ -7,6 +7,13 @@ sender's client and open check-in, let the pure conversation decide, then persis
 with a review item, and safeguarding alerts. Messages of one sender are handled one at a time: PostgreSQL
 takes a transaction-scoped advisory lock on the sender's hash; SQLite's single writer serialises anyway.
 
+The webhook has a tight budget (SPEC section 7: p95 under 25 ms at 300 requests/s on two cores), so the common
+path is a few prebuilt Core statements on the session's connection, no ORM objects: the advisory lock
+(PostgreSQL), one read that locks the open check-in (`FOR UPDATE`) and brings its episode, client and service
+with everything else the conversation needs (the stored reply of a redelivery, opt-out, next planned contact,
+last "closed" reply) as scalar subqueries, one INSERT of the message as finally stored and one UPDATE of the
+check-in. The rare events (risk, STOP, START, wrong number, bereavement) then run their own statements.
+
 Alert emails are slow work, so the request only writes the outbound row; `send_pending_alerts`, called by
 the dispatch tick, sends it. The email carries a link to the alert, never the message.
 """
@@ -15,15 +22,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
 from html import escape
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import current_app
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import Connection, bindparam, exists, func, literal, literal_column, or_, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
@@ -42,28 +50,163 @@ log = logging.getLogger("stillwell.inbound")
 
 DEFAULT_ZONE = "Europe/London"
 SOURCE = "sms_keyword"
-_ANSWER_COLUMNS = {"change": "change", "duration": "duration_start", "usual_self": "usual_self"}
+#: A UK mobile number in E.164, as Twilio sends it: `normalise_phone` gives it back unchanged when it is valid,
+#: and the hash falls back to the number as given when it is not, so either way it is hashed as it comes.
+_UK_MOBILE_E164: Final = re.compile(r"\+447[0-9]{9}")
+
+# ---------------------------------------------------------------------------------------------------
+# The statements of the common path, built once (SQLAlchemy caches their compiled form)
+# ---------------------------------------------------------------------------------------------------
+
+_client, _check_in, _episode = Client.__table__, CheckIn.__table__, Episode.__table__
+_service, _inbound, _contact = Service.__table__, InboundMessage.__table__, ContactPoint.__table__
+
+_LOCK: Final = text("SELECT pg_advisory_xact_lock(:key)")
+# The subqueries read aliases, so that none is correlated with the tables of the statement around it.
+_sender_client, _sender_check_in = _client.alias("sender_client"), _check_in.alias("sender_check_in")
+_earlier, _point = _inbound.alias("earlier_message"), _contact.alias("sender_point")
+#: A check-in's status, for filters that must not drive the search: it makes no use of ix_check_in_status_due,
+#: which SQLite without statistics would otherwise walk (every open or scheduled check-in) instead of the
+#: sender's few check-ins by client_id. The same value: the status is never NULL.
+_SENDER_STATUS: Final = _sender_check_in.c.status.concat(literal_column("''"))
+#: Every client sharing the sender's number (one per service the number was submitted to).
+_SENDER_CLIENTS: Final = select(_sender_client.c.id).where(_sender_client.c.phone_hash == bindparam("sender_hash"))
+#: A redelivery: the replies stored for this MessageSid ("" when stored without any), NULL when new.
+_STORED: Final = (
+    select(func.coalesce(_earlier.c.reply_text, ""))
+    .where(_earlier.c.provider_id == bindparam("message_sid"))
+    .scalar_subquery()
+    .label("stored")
+)
+#: Whether the number, or the email of any client sharing it, is opted out.
+_OPTED_OUT: Final = or_(
+    exists().where(_point.c.contact_hash == bindparam("sender_hash"), _point.c.opted_out_at.is_not(None)),
+    exists().where(
+        _point.c.contact_hash == _sender_client.c.email_hash,
+        _sender_client.c.phone_hash == bindparam("sender_hash"),
+        _sender_client.c.email_hash != "",
+        _point.c.opted_out_at.is_not(None),
+    ),
+).label("opted_out")
+#: When the next planned check-in of the sender's clients falls due.
+_NEXT_DUE: Final = (
+    select(func.min(_sender_check_in.c.due_at))
+    .where(
+        _sender_check_in.c.client_id.in_(_SENDER_CLIENTS),
+        _SENDER_STATUS == CheckInStatus.SCHEDULED.value,
+        _sender_check_in.c.due_at > bindparam("now", type_=CheckIn.due_at.type),
+    )
+    .scalar_subquery()
+    .label("next_due")
+)
+#: When this sender last got the "closed" (or the unknown-number) reply: each goes at most once a day.
+_LAST_CLOSED_REPLY: Final = (
+    select(_earlier.c.received_at)
+    .where(
+        _earlier.c.sender_hash == bindparam("sender_hash"),
+        or_(_earlier.c.events.like("%closed_reply%"), _earlier.c.events.like("%generic_reply%")),
+    )
+    .order_by(_earlier.c.received_at.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("last_closed")
+)
+_FACTS: Final = (_STORED, _OPTED_OUT, _NEXT_DUE, _LAST_CLOSED_REPLY)
+_SERVICE_COLUMNS: Final = (
+    _service.c.id.label("service_id"),
+    _service.c.short_name,
+    _service.c.timezone,
+    _service.c.sms_links,
+)
+#: The sender's open check-in: the latest sent, over every client sharing the number.
+_OPEN_CHECK_IN_ID: Final = (
+    select(_sender_check_in.c.id)
+    .where(
+        _sender_check_in.c.client_id.in_(_SENDER_CLIENTS),
+        _SENDER_STATUS == CheckInStatus.OPEN.value,
+    )
+    .order_by(_sender_check_in.c.first_sent_at.desc(), _sender_check_in.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+#: That check-in, locked until commit, with its episode's dates, its client's service and the facts.
+_WITH_CHECK_IN: Final = (
+    select(
+        _check_in.c.id.label("check_in_id"),
+        _check_in.c.client_id,
+        _check_in.c.conversation,
+        _check_in.c.change,
+        _check_in.c.duration_start,
+        _check_in.c.usual_self,
+        _episode.c.discharge_date,
+        _episode.c.referral_date,
+        *_SERVICE_COLUMNS,
+        *_FACTS,
+    )
+    .select_from(
+        _check_in.join(_episode, _episode.c.id == _check_in.c.episode_id)
+        .join(_client, _client.c.id == _check_in.c.client_id)
+        .join(_service, _service.c.id == _client.c.service_id)
+    )
+    .where(_check_in.c.id == _OPEN_CHECK_IN_ID, _check_in.c.status == CheckInStatus.OPEN.value)
+    .with_for_update(of=_check_in)
+)
+#: Nothing open: the latest client sharing the number (if any) and its service, and the facts, on one row.
+_LATEST_CLIENT_ID: Final = (
+    select(func.max(_sender_client.c.id)).where(_sender_client.c.phone_hash == bindparam("sender_hash"))
+).scalar_subquery()
+_ONE_ROW: Final = select(literal(1).label("one")).subquery("one_row")
+_WITHOUT_CHECK_IN: Final = select(_client.c.id.label("client_id"), *_SERVICE_COLUMNS, *_FACTS).select_from(
+    _ONE_ROW.outerjoin(_client, _client.c.id == _LATEST_CLIENT_ID).outerjoin(
+        _service, _service.c.id == _client.c.service_id
+    )
+)
+_STORED_REPLIES: Final = select(_inbound.c.reply_text).where(_inbound.c.provider_id == bindparam("message_sid"))
+_INSERT_MESSAGE: Final = _inbound.insert()
+_UPDATE_CHECK_IN: Final = _check_in.update().where(_check_in.c.id == bindparam("check_in_id"))
+_CLIENTS_OF_SENDER: Final = (
+    select(_client.c.id, _client.c.email_hash)
+    .where(_client.c.phone_hash == bindparam("sender_hash"))
+    .order_by(_client.c.id)
+)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Sender:
-    """Who sent a message, as far as we know: clients sharing the number and the open check-in, if any."""
+    """Who sent a message, as far as we know: the client (the open check-in's, else the latest sharing the
+    number), its service, the open check-in with its episode's dates, and the facts the conversation needs.
+    The fields after `contact_hash` are named as the columns of `_WITH_CHECK_IN` and `_WITHOUT_CHECK_IN`."""
 
     contact_hash: str
-    clients: list[Client] = field(default_factory=list)
-    client: Client | None = None
-    check_in: CheckIn | None = None
+    stored: str | None = None  # the replies already stored for this MessageSid (a redelivery)
+    client_id: int | None = None
+    service_id: int | None = None
+    short_name: str | None = None
+    timezone: str | None = None
+    sms_links: bool | None = False
+    check_in_id: int | None = None
+    conversation: str | None = None
+    change: str | None = None
+    duration_start: date | None = None
+    usual_self: str | None = None
+    discharge_date: date | None = None
+    referral_date: date | None = None
+    opted_out: bool | None = False
+    next_due: datetime | str | None = None
+    last_closed: datetime | None = None
 
     @property
-    def client_ids(self) -> list[int]:
-        return [client.id for client in self.clients]
+    def answered(self) -> tuple[bool, bool, bool]:
+        """Whether change, duration and usual self already have an answer (SMS or web)."""
+        return self.change is not None, self.duration_start is not None, self.usual_self is not None
 
-    @property
-    def contact_hashes(self) -> list[tuple[str, str]]:
-        """(hash, kind) of every contact point of the sender: the number, and each client's email."""
-        points = [(self.contact_hash, "phone")]
-        points += [(client.email_hash, "email") for client in self.clients if client.email_hash]
-        return points
+
+def contact_points(connection: Connection, sender_hash: str) -> tuple[list[int], list[tuple[str, str]]]:
+    """The ids of every client sharing the number, and the (hash, kind) of each contact point: the number
+    and each of those clients' emails."""
+    rows = connection.execute(_CLIENTS_OF_SENDER, {"sender_hash": sender_hash}).all()
+    points = [(sender_hash, "phone")] + [(email_hash, "email") for _, email_hash in rows if email_hash]
+    return [client_id for client_id, _ in rows], points
 
 
 def normalise_phone(number: str) -> str | None:
@@ -77,121 +220,112 @@ def normalise_phone(number: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def sender_number(number: str) -> str:
+    """What a sender's keyed hash is made from: the number in E.164, or as given (stripped) when not a number."""
+    if _UK_MOBILE_E164.fullmatch(number):
+        return number  # already its own normal form: the common case, without phonenumbers' parsing
+    return normalise_phone(number) or number.strip()
+
+
 def handle_inbound_sms(message_sid: str, from_e164: str, body: str, received_at: datetime) -> list[str]:
     """Handle one inbound SMS received at `received_at` and return the reply texts, in order."""
-    sender_hash = field_security().contact_hash(normalise_phone(from_e164) or from_e164.strip())
-    _serialise(sender_hash)
-    stored = _stored_replies(message_sid)
-    if stored is not None:
+    sender_hash = field_security().contact_hash(sender_number(from_e164))
+    connection = db.session.connection()
+    _serialise(connection, sender_hash)
+    sender = _find_sender(connection, sender_hash, message_sid, received_at)
+    if sender.stored is not None:
         db.session.rollback()
-        return stored
-    message = InboundMessage(
-        provider_id=message_sid, channel="sms", sender_hash=sender_hash, body=body, received_at=received_at
-    )
+        return _replies_of(sender.stored)
     try:
-        db.session.add(message)
-        db.session.flush()
-        replies = _handle(message, _find_sender(sender_hash), received_at)
+        replies = _handle(connection, message_sid, body, sender, received_at)
         db.session.commit()
     except IntegrityError:
         # The same MessageSid was stored by a concurrent delivery first: answer as it did, change nothing.
         db.session.rollback()
-        stored = _stored_replies(message_sid)
+        stored = db.session.connection().execute(_STORED_REPLIES, {"message_sid": message_sid}).first()
         if stored is None:
             raise
-        return stored
+        return _replies_of(stored[0])
     return replies
 
 
-def _serialise(sender_hash: str) -> None:
+def _replies_of(stored: str | None) -> list[str]:
+    return list(json.loads(stored)) if stored else []
+
+
+def _serialise(connection: Connection, sender_hash: str) -> None:
     """One message per sender at a time (PostgreSQL); released at commit or rollback."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         key = int(sender_hash[:15], 16)  # 60 bits: fits a signed bigint
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        connection.execute(_LOCK, {"key": key})
 
 
-def _stored_replies(message_sid: str) -> list[str] | None:
-    reply = db.session.execute(
-        select(InboundMessage.reply_text).where(InboundMessage.provider_id == message_sid)
-    ).first()
-    if reply is None:
-        return None
-    return list(json.loads(reply[0])) if reply[0] else []
+def _find_sender(connection: Connection, sender_hash: str, message_sid: str, now: datetime) -> _Sender:
+    """One statement when the sender has an open check-in (locked until commit), two otherwise."""
+    params = {"sender_hash": sender_hash, "message_sid": message_sid, "now": now}
+    row = connection.execute(_WITH_CHECK_IN, params).first()
+    if row is None:
+        row = connection.execute(_WITHOUT_CHECK_IN, params).one()
+    return _Sender(sender_hash, **row._asdict())
 
 
-def _find_sender(sender_hash: str) -> _Sender:
-    sender = _Sender(sender_hash)
-    clients = select(Client).where(Client.phone_hash == sender_hash).order_by(Client.id)
-    sender.clients = list(db.session.scalars(clients))
-    if not sender.clients:
-        return sender
-    sender.check_in = db.session.scalars(
-        select(CheckIn)
-        .where(CheckIn.client_id.in_(sender.client_ids), CheckIn.status == CheckInStatus.OPEN)
-        .order_by(CheckIn.first_sent_at.desc(), CheckIn.id.desc())
-        .limit(1)
-        .with_for_update()
-    ).first()
-    owner = sender.check_in.client_id if sender.check_in else sender.clients[-1].id
-    sender.client = next(client for client in sender.clients if client.id == owner)
-    return sender
-
-
-def _handle(message: InboundMessage, sender: _Sender, now: datetime) -> list[str]:
-    check_in, client = sender.check_in, sender.client
-    service = client.service if client else None
-    zone = ZoneInfo(service.timezone if service else DEFAULT_ZONE)
-    token, token_hash = new_survey_token() if check_in and service and service.sms_links else (None, None)
-    episode = check_in.episode if check_in else None
+def _handle(connection: Connection, message_sid: str, body: str, sender: _Sender, now: datetime) -> list[str]:
+    known = sender.client_id is not None
+    zone = ZoneInfo(sender.timezone if known and sender.timezone is not None else DEFAULT_ZONE)
+    check_in_id = sender.check_in_id
+    links = bool(known and sender.sms_links)
+    token, token_hash = new_survey_token() if check_in_id is not None and links else (None, None)
     context = Context(
         now=now,
         answered_on=now.astimezone(zone).date(),
-        short_name=service.short_name if service else None,
-        discharge_date=episode.discharge_date if episode else None,
-        referral_date=episode.referral_date if episode else None,
-        links_allowed=bool(service and service.sms_links),
+        short_name=sender.short_name if known else None,
+        discharge_date=sender.discharge_date,
+        referral_date=sender.referral_date,
+        links_allowed=links,
         link=survey_link(token) if token else None,
-        opted_out=_opted_out(sender),
-        has_open_check_in=check_in is not None,
-        known_sender=client is not None,
-        next_contact_month=_next_contact_month(sender, now, zone),
-        last_closed_reply_at=_last_closed_reply_at(sender.contact_hash, message.id),
+        opted_out=bool(sender.opted_out),
+        has_open_check_in=check_in_id is not None,
+        known_sender=known,
+        next_contact_month=_month_of(sender.next_due, zone),
+        last_closed_reply_at=sender.last_closed,
         help_contact=current_app.config.get("HELP_CONTACT") or None,
     )
-    state = _state(check_in)
-    turn = conversation.respond(state, message.body, context)
-    if check_in is not None:
-        _apply_to_check_in(check_in, turn, now)
+    turn = conversation.respond(_state(sender), body, context)
+    events = ",".join(turn.events)[:120] or None
+    result = connection.execute(
+        _INSERT_MESSAGE,
+        {
+            "provider_id": message_sid,
+            "channel": "sms",
+            "sender_hash": sender.contact_hash,
+            "client_id": sender.client_id,
+            "check_in_id": check_in_id,
+            "body": body,
+            "risk_flagged": conversation.RISK in turn.events,
+            "reply_text": json.dumps(turn.replies),
+            "events": events,
+            "received_at": now,
+        },
+    )
+    message_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    if check_in_id is not None:
+        values = _check_in_values(sender, turn, now)
         if context.link and any(context.link in reply for reply in turn.replies):
-            check_in.survey_token_hash = token_hash  # the link just sent is the one that works now
-    message.client_id = client.id if client else None
-    message.check_in_id = check_in.id if check_in else None
-    message.risk_flagged = conversation.RISK in turn.events
-    message.reply_text = json.dumps(turn.replies)
-    message.events = ",".join(turn.events)[:120] or None
-    _act_on_events(turn.events, message, sender, service, now)
-    log.info("inbound sms %s from sender %s: events=%s replies=%d",
-             message.id, sender.contact_hash[:12], ",".join(turn.events) or "-", len(turn.replies))
+            values["survey_token_hash"] = token_hash  # the link just sent is the one that works now
+        connection.execute(_UPDATE_CHECK_IN, {"check_in_id": check_in_id, **values})
+    _act_on_events(connection, turn.events, message_id, sender, now)
+    log.info(
+        "inbound sms %s from sender %s: events=%s replies=%d",
+        message_id,
+        sender.contact_hash[:12],
+        ",".join(turn.events) or "-",
+        len(turn.replies),
+    )
     return list(turn.replies)
 
 
-def _opted_out(sender: _Sender) -> bool:
-    hashes = [contact_hash for contact_hash, _ in sender.contact_hashes]
-    opted_out = db.session.scalar(
-        select(func.count()).select_from(ContactPoint)
-        .where(ContactPoint.contact_hash.in_(hashes), ContactPoint.opted_out_at.is_not(None))
-    )
-    return bool(opted_out)
-
-
-def _next_contact_month(sender: _Sender, now: datetime, zone: ZoneInfo) -> str | None:
-    if not sender.clients:
-        return None
-    due = db.session.scalar(
-        select(func.min(CheckIn.due_at)).where(
-            CheckIn.client_id.in_(sender.client_ids), CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at > now
-        )
-    )
+def _month_of(due: datetime | str | None, zone: ZoneInfo) -> str | None:
+    """The month name of the next planned contact, in the service's time zone."""
     if due is None:
         return None
     if isinstance(due, str):  # SQLite aggregate: the column type is not applied
@@ -200,57 +334,47 @@ def _next_contact_month(sender: _Sender, now: datetime, zone: ZoneInfo) -> str |
     return texts.MONTHS[due.astimezone(zone).month - 1]
 
 
-def _last_closed_reply_at(sender_hash: str, this_message_id: int) -> datetime | None:
-    """When this sender last got the "closed" (or the unknown-number) reply: each goes at most once a day."""
-    last = db.session.scalars(
-        select(InboundMessage.received_at)
-        .where(
-            InboundMessage.sender_hash == sender_hash,
-            InboundMessage.id != this_message_id,
-            or_(InboundMessage.events.like("%closed_reply%"), InboundMessage.events.like("%generic_reply%")),
-        )
-        .order_by(InboundMessage.received_at.desc())
-        .limit(1)
-    ).first()
-    return last
-
-
-def _state(check_in: CheckIn | None) -> ConversationState:
+def _state(sender: _Sender) -> ConversationState:
     """The stored conversation, told of items answered elsewhere (the web survey) meanwhile."""
-    if check_in is None:
+    if sender.check_in_id is None:
         return ConversationState.start()
-    answered = [q for q in QUESTIONS if getattr(check_in, _ANSWER_COLUMNS[q]) is not None]
-    if not check_in.conversation:
+    answered = [q for q, done in zip(QUESTIONS, sender.answered, strict=True) if done]
+    if not sender.conversation:
         return ConversationState.start(answered)
-    state = ConversationState.from_dict(json.loads(check_in.conversation))
+    state = ConversationState.from_dict(json.loads(sender.conversation))
     new = [q for q in answered if q not in state.answered]
     return state.with_answered(*new) if new else state
 
 
-def _apply_to_check_in(check_in: CheckIn, turn: Turn, now: datetime) -> None:
+def _check_in_values(sender: _Sender, turn: Turn, now: datetime) -> dict[str, Any]:
     """Anything received blocks the reminder; answers are taken once and never overwritten."""
-    check_in.last_inbound_at = now
-    check_in.conversation = json.dumps(turn.state.as_dict())
+    values: dict[str, Any] = {"last_inbound_at": now, "conversation": json.dumps(turn.state.as_dict())}
     answers = turn.answers
-    if answers.change is not None and check_in.change is None:
-        check_in.change, check_in.change_at = answers.change, now
-    if answers.duration_start is not None and check_in.duration_start is None:
-        check_in.duration_start, check_in.duration_at = answers.duration_start, now
-    if answers.usual_self is not None and check_in.usual_self is None:
-        check_in.usual_self, check_in.usual_self_at = answers.usual_self, now
+    had_change, had_duration, had_usual_self = sender.answered
+    if answers.change is not None and not had_change:
+        values.update(change=answers.change, change_at=now)
+    if answers.duration_start is not None and not had_duration:
+        values.update(duration_start=answers.duration_start, duration_at=now)
+    if answers.usual_self is not None and not had_usual_self:
+        values.update(usual_self=answers.usual_self, usual_self_at=now)
+    return values
 
 
-def _act_on_events(events: tuple[str, ...], message: InboundMessage, sender: _Sender, service: Service | None,
-                   now: datetime) -> None:
+def _act_on_events(
+    connection: Connection, events: tuple[str, ...], message_id: int, sender: _Sender, now: datetime
+) -> None:
     if conversation.RISK in events:
-        raise_alert(message, sender.client, service, now)
+        _raise_alert(message_id, sender.client_id, sender.service_id if sender.client_id else None, now)
+    stopping = [reason for reason in (conversation.WRONG_NUMBER, conversation.BEREAVEMENT) if reason in events]
+    if not (stopping or conversation.OPT_OUT in events or conversation.RESUME in events):
+        return
+    client_ids, points = contact_points(connection, sender.contact_hash)
     if conversation.OPT_OUT in events:
-        opt_out(sender.contact_hashes, sender.client_ids, SOURCE, now)
+        opt_out(points, client_ids, SOURCE, now)
     if conversation.RESUME in events:
-        resume(sender.contact_hashes, SOURCE, now)
-    for reason in (conversation.WRONG_NUMBER, conversation.BEREAVEMENT):
-        if reason in events:
-            stop_contact(sender.client_ids, reason, message.id, now)
+        resume(points, SOURCE, now)
+    for reason in stopping:
+        stop_contact(client_ids, reason, message_id, now)
 
 
 def opt_out(points: list[tuple[str, str]], client_ids: list[int], source: str, now: datetime) -> None:
@@ -295,8 +419,9 @@ def stop_contact(client_ids: list[int], reason: str, inbound_message_id: int, no
         .execution_options(synchronize_session="fetch")
     )
     for client_id in client_ids:
-        db.session.add(ReviewItem(kind=reason, inbound_message_id=inbound_message_id, client_id=client_id,
-                                  raised_at=now))
+        db.session.add(
+            ReviewItem(kind=reason, inbound_message_id=inbound_message_id, client_id=client_id, raised_at=now)
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -306,17 +431,28 @@ def stop_contact(client_ids: list[int], reason: str, inbound_message_id: int, no
 
 def raise_alert(message: InboundMessage, client: Client | None, service: Service | None, now: datetime) -> None:
     """Raise an alert for evaluators and queue its email (a link, never the message) for the dispatch tick."""
-    alert = SafeguardingAlert(inbound_message_id=message.id, client_id=client.id if client else None,
-                              service_id=service.id if service else None, raised_at=now, status="open")
+    _raise_alert(message.id, client.id if client else None, service.id if service else None, now)
+
+
+def _raise_alert(inbound_message_id: int, client_id: int | None, service_id: int | None, now: datetime) -> None:
+    alert = SafeguardingAlert(
+        inbound_message_id=inbound_message_id, client_id=client_id, service_id=service_id, raised_at=now, status="open"
+    )
     db.session.add(alert)
     db.session.flush()
     # No client_id: the email goes to the safeguarding contact, and dispatch's reconciliation leaves it alone.
-    email = OutboundMessage(channel="email", purpose="alert", body=alert_email_text(alert.id), status="sending",
-                            created_at=now, updated_at=now)
+    email = OutboundMessage(
+        channel="email",
+        purpose="alert",
+        body=alert_email_text(alert.id),
+        status="sending",
+        created_at=now,
+        updated_at=now,
+    )
     db.session.add(email)
     db.session.flush()
     alert.outbound_message_id = email.id
-    log.warning("safeguarding alert %s raised for inbound message %s", alert.id, message.id)
+    log.warning("safeguarding alert %s raised for inbound message %s", alert.id, inbound_message_id)
 
 
 def alert_link(alert_id: int) -> str:
@@ -352,22 +488,30 @@ def send_pending_alerts(now: datetime, sender: EmailSender | None = None) -> int
             continue
         # Claimed as possibly_sent before the call: a crash mid-send is never followed by a resend (SPEC 6).
         claim: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
-            update(OutboundMessage).where(OutboundMessage.id == message_id, OutboundMessage.status == "sending")
-            .values(status="possibly_sent", updated_at=now).execution_options(synchronize_session=False)
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending")
+            .values(status="possibly_sent", updated_at=now)
+            .execution_options(synchronize_session=False)
         )
         claimed = claim.rowcount
         db.session.commit()
         if not claimed:
             continue
         link = alert_link(alert_id)
-        html = (f"<p>A message received by Stillwell may show a risk to someone's safety and needs review today.</p>"
-                f'<p><a href="{escape(link)}">Read the alert</a> (sign-in required).</p>'
-                "<p>For privacy this email does not include the message.</p>")
+        html = (
+            f"<p>A message received by Stillwell may show a risk to someone's safety and needs review today.</p>"
+            f'<p><a href="{escape(link)}">Read the alert</a> (sign-in required).</p>'
+            "<p>For privacy this email does not include the message.</p>"
+        )
         outcome = sender.send_email(to, f"Stillwell alert {alert_id}: please review", body, html, {})
-        status = {"accepted": "accepted", "permanent": "failed", "transient": "sending"}.get(outcome.status,
-                                                                                               "possibly_sent")
-        db.session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(
-            status=status, provider_id=outcome.provider_id, error_code=outcome.error_code, updated_at=now))
+        status = {"accepted": "accepted", "permanent": "failed", "transient": "sending"}.get(
+            outcome.status, "possibly_sent"
+        )
+        db.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id)
+            .values(status=status, provider_id=outcome.provider_id, error_code=outcome.error_code, updated_at=now)
+        )
         db.session.commit()
         sent += outcome.status == "accepted"
         if outcome.status != "accepted":
