@@ -31,7 +31,7 @@ VIEWPORT = {"width": 320, "height": 640}
 
 @pytest.fixture
 def sign_in_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """The app on a SQLite file, CSRF protection on, an evaluator and a service submitter."""
+    """The app on a SQLite file, CSRF protection on, and one user of each role."""
     monkeypatch.setattr("app.security.passwords._hasher", LIGHT_HASHER)
     app = create_app(
         TestingConfig,
@@ -42,6 +42,8 @@ def sign_in_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fla
         make_service()
         make_user(Role.EVALUATOR)
         make_user(Role.SERVICE_SUBMITTER)
+        make_user(Role.COMMISSIONER)
+        make_user(Role.ADMIN)
         db.session.remove()
         yield app
         db.session.remove()
@@ -117,6 +119,38 @@ def test_a_service_submitter_signs_in_without_javascript(base_url: str, browser:
     assert page.url == f"{base_url}/submit"
     assert page.get_by_role("heading", level=1).inner_text().startswith("Discharge lists for")
     assert page.locator("script").count() == 0
+    assert not violations, violations
+    context.close()
+
+
+def test_a_commissioner_signs_in_to_their_own_areas_reports(base_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    page = context.new_page()
+    violations = watch_policy(page)
+    password_step(page, base_url, "commissioner@example.org")
+    assert page.url == f"{base_url}/reports/"
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading.startswith("Monthly reports: ")  # their area, named
+    assert "no report" in page.inner_text("main").lower()  # none built yet: the empty state says so
+    assert page.goto(f"{base_url}/evaluate").status == 403  # type: ignore[union-attr]
+    assert not violations, violations
+    context.close()
+
+
+def test_an_admin_enrols_a_second_factor_and_manages_users_but_sees_no_answers(base_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    violations = watch_policy(page)
+    password_step(page, base_url, "admin@example.org")
+    assert page.url == f"{base_url}/account/totp/enrol"
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    page.get_by_label("Code").fill(fresh_code(secret, set()))
+    page.get_by_role("button", name="Confirm and sign in").click()
+    assert page.url.startswith(f"{base_url}/admin")
+    assert page.get_by_role("heading", level=1).inner_text() == "Areas and services"
+    page.goto(f"{base_url}/admin/users")
+    assert "evaluator@example.org" in page.inner_text("main")
+    assert page.goto(f"{base_url}/evaluate/responses").status == 403  # type: ignore[union-attr]
     assert not violations, violations
     context.close()
 
