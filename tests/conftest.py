@@ -118,7 +118,15 @@ _WATCH = ContactLeakWatch()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    logging.getLogger().addHandler(_WATCH)
+    # Hooked into every logger's dispatch, not added as a root handler: `flask db upgrade` in a test
+    # runs Alembic's fileConfig, which replaces the root handlers.
+    call_handlers = logging.Logger.callHandlers
+
+    def call_handlers_and_watch(self: logging.Logger, record: logging.LogRecord) -> None:
+        _WATCH.handle(record)
+        call_handlers(self, record)
+
+    logging.Logger.callHandlers = call_handlers_and_watch  # type: ignore[method-assign]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
