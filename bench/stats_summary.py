@@ -5,7 +5,8 @@ on the 2-core machine with the database on it too. For each database URL this pr
 floor (a plain `SELECT count(*) FROM check_in`), then wall time, CPU time and peak memory (the sum
 of the resident sets of the process and its worker processes, sampled every 50 ms; the database
 server's own memory is not counted) of `app.services.statistics.summary(as_of)` in a fresh
-process, and of `flask --app wsgi stats summary --format json` with DATABASE_URL set, and checks
+process, and of `flask --app wsgi stats summary --format json` with DATABASE_URL set (with the CPU
+seconds of the command and its workers, which move less with other load), and checks
 that both printed the same figures. The load average is printed too: other processes sharing the
 cores slow every figure down.
 
@@ -37,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -89,17 +91,30 @@ def tree_rss_kb(root: int) -> int:
     return total
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children and their reaped descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Run a command: (wall seconds, peak MB of its process tree, stdout)."""
-    started = time.perf_counter()
+    global last_cpu
+    started, cpu = time.perf_counter(), children_cpu()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     memory = PeakMemory(process.pid)
     out, err = process.communicate()
     wall = time.perf_counter() - started
     peak = memory.stop()
+    last_cpu = children_cpu() - cpu
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:4])} failed:\n{err[-3000:]}")
     return wall, peak, out
+
+
+#: CPU seconds of the last `timed` command and its worker processes (not the database server's): it moves
+#: less than wall time with other work on the machine, for comparing changes.
+last_cpu = 0.0
 
 
 def measure(url: str, as_of: date, workers: int | None, reference: bool) -> None:
@@ -179,8 +194,9 @@ def bench(url: str, args: argparse.Namespace) -> None:
             load = os.getloadavg()[0]
             wall, peak, out = timed(cli, env)
             same = json.loads(out) == figures
-            print(f"[{backend}] flask stats summary --format json: {wall:.1f} s, peak {peak:.0f} MB"
-                  f" (load average before: {load:.2f}); same figures as summary(): {same}", flush=True)
+            print(f"[{backend}] flask stats summary --format json: {wall:.1f} s, {last_cpu:.1f} s CPU,"
+                  f" peak {peak:.0f} MB (load average before: {load:.2f}); same figures as summary(): {same}",
+                  flush=True)
 
 
 def main() -> None:

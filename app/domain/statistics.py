@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from types import SimpleNamespace
 from typing import Any, Final, TypeVar
 
 from app.domain.outcomes import (
@@ -26,7 +25,7 @@ from app.domain.outcomes import (
     problem_group,
     sessions_band,
 )
-from app.domain.survival import Z95, CurvePoint, load_survival_libraries, wellness_curve, wellness_summary
+from app.domain.survival import CurvePoint, wellness_curve, wellness_summary
 
 METHODOLOGY_VERSION: Final = 1
 K = TypeVar("K")
@@ -38,26 +37,35 @@ PHQ9_RELIABLE_CHANGE: Final = 6
 GAD7_RELIABLE_CHANGE: Final = 4
 
 
-@cache
-def _libraries() -> Any:
-    """scipy.stats and statsmodels, imported on first use: they take seconds to load, which a
-    process can spend while its workers read the database (see `load_libraries`)."""
-    from scipy.stats import norm
-    from statsmodels.stats.proportion import proportion_confint
-
-    return SimpleNamespace(norm=norm, proportion_confint=proportion_confint)
+#: The normal quantile statsmodels' Wilson interval uses for SPEC's z = 1.959964: it takes alpha
+#: (2 * sf(z)) and turns it back into isf(alpha / 2), one unit in the last place below z.
+#: tests/unit/test_statistics_speed_paths.py checks both against scipy and statsmodels.
+WILSON_Z: Final = 1.9599639999999998
+_WILSON_Z2: Final = WILSON_Z**2
 
 
 @cache
-def _alpha() -> float:
-    """statsmodels takes alpha; this alpha gives back exactly SPEC's z = 1.959964."""
-    return float(2 * _libraries().norm.sf(Z95))
+def _ndtr() -> Any:
+    """scipy's standard normal distribution function (scipy.stats' norm.cdf), imported on first use."""
+    from scipy.special import ndtr
+
+    return ndtr
 
 
 def load_libraries() -> None:
-    """Import what rates, effect sizes and Kaplan-Meier need, ahead of their first use."""
-    _libraries()
-    load_survival_libraries()
+    """Import what effect sizes need (scipy.special, well under a second), ahead of their first use."""
+    _ndtr()
+
+
+def wilson_interval(numerator: int, denominator: int) -> tuple[float, float]:
+    """The Wilson 95% interval of numerator/denominator (denominator > 0), float for float what
+    statsmodels' `proportion_confint(method="wilson")` gives for alpha = 2 * sf(1.959964)."""
+    q = numerator / denominator
+    denom = 1 + _WILSON_Z2 / denominator
+    center = (q + _WILSON_Z2 / (2 * denominator)) / denom
+    dist = WILSON_Z * math.sqrt(q * (1.0 - q) / denominator + _WILSON_Z2 / (4.0 * (denominator * denominator)))
+    dist /= denom
+    return min(max(center - dist, 0.0), 1.0), min(max(center + dist, 0.0), 1.0)
 
 
 def wilson_rate(numerator: int, denominator: int) -> dict[str, Any]:
@@ -66,12 +74,12 @@ def wilson_rate(numerator: int, denominator: int) -> dict[str, Any]:
         raise ValueError(f"not a proportion: {numerator}/{denominator}")
     if denominator == 0:
         return {"numerator": numerator, "denominator": 0, "rate": None, "ci95": None}
-    low, high = _libraries().proportion_confint(numerator, denominator, alpha=_alpha(), method="wilson")
+    low, high = wilson_interval(numerator, denominator)
     return {
         "numerator": numerator,
         "denominator": denominator,
         "rate": numerator / denominator,
-        "ci95": [float(low), float(high)],
+        "ci95": [low, high],
     }
 
 
@@ -125,7 +133,7 @@ def effect_size_from_sums(n: int, sum_first: int, sumsq_first: int, sum_last: in
         pooled = math.sqrt((var_first + var_last) / 2)
         if pooled > 0:
             d = (mean_first - mean_last) / pooled
-            u3 = float(_libraries().norm.cdf(d))
+            u3 = float(_ndtr()(d))
     return {"n": n, "mean_first": mean_first, "mean_last": mean_last, "d": d, "u3": u3}
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 
 #: SPEC fixes the normal quantile for every 95% interval.
 Z95: Final = 1.959964
@@ -59,11 +60,6 @@ class KaplanMeier:
         return None
 
 
-def load_survival_libraries() -> None:
-    """Import statsmodels' survival functions ahead of their first use (they take a while)."""
-    import statsmodels.duration.survfunc  # noqa: F401
-
-
 def _last_at_or_before(times: Sequence[int], time: float) -> int:
     """Index of the last event time <= time, or -1."""
     return int(np.searchsorted(np.asarray(times), time, side="right")) - 1
@@ -82,13 +78,7 @@ def kaplan_meier(entry: Sequence[int], time: Sequence[int], event: Sequence[bool
     events = int(event_a.sum())
     if events == 0:
         return KaplanMeier(n, 0, int(time_a.max()) if n else None, (), (), (), (), ())
-    # statsmodels counts the risk set with delayed entry; both events and censorings at u are
-    # in the risk set at u, so events come before censorings.
-    from statsmodels.duration.survfunc import SurvfuncRight  # seconds to import: only when needed
-
-    fit = SurvfuncRight(time_a, event_a, entry=entry_a)
-    at_risk = np.asarray(fit.n_risk, dtype=np.float64)
-    deaths = np.asarray(fit.n_events, dtype=np.float64)
+    surv_times, at_risk, deaths = risk_table(entry_a, time_a, event_a)
     survival = np.cumprod(1.0 - deaths / at_risk)
     with np.errstate(divide="ignore"):
         terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), np.inf)
@@ -96,12 +86,32 @@ def kaplan_meier(entry: Sequence[int], time: Sequence[int], event: Sequence[bool
         n=n,
         events=events,
         max_time=int(time_a.max()),
-        times=tuple(int(t) for t in fit.surv_times),
+        times=tuple(surv_times.tolist()),
         at_risk=tuple(int(x) for x in at_risk),
         deaths=tuple(int(x) for x in deaths),
         survival=tuple(float(s) for s in survival),
         greenwood=tuple(float(v) for v in np.cumsum(terms)),
     )
+
+
+def risk_table(
+    entry: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Distinct event times, subjects at risk just before each (entry < u <= time) and events at each.
+
+    The counts statsmodels' `SurvfuncRight(time, event, entry=entry)` gives as surv_times, n_risk and
+    n_events (its `_calc_survfunc_right`, without the standard errors it also computes): both events
+    and censorings at u are in the risk set at u, so events come before censorings.
+    """
+    unique, ranks = np.unique(np.concatenate((time, entry)), return_inverse=True)
+    ranks = ranks[: len(time)]
+    size = len(unique)
+    deaths = np.bincount(ranks, weights=event, minlength=size)
+    leaving = np.bincount(ranks, minlength=size)
+    entered = np.bincount(np.searchsorted(unique, entry, side="left"), minlength=size)
+    at_risk = (np.cumsum(entered) - entered) - (np.cumsum(leaving) - leaving)
+    kept = np.flatnonzero(deaths > 0)
+    return unique[kept], at_risk[kept].astype(np.float64), np.asarray(deaths[kept], dtype=np.float64)
 
 
 def wellness_summary(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> dict[str, Any]:

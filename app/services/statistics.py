@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, Final
+from typing import Any, Final, Literal, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -70,10 +70,11 @@ from app.models import Area, CheckIn, CheckInStatus, Client, ContactPoint, Episo
 from app.services import audit
 from app.services.organisation import get_area, get_service
 
+OptKind = Literal["opt_out", "resume"]
 CHUNK = 20_000
 #: Episodes per query of the bulk reader, and per task of a worker process.
 BULK_CHUNK: Final = 25_000
-TASK_SPAN: Final = 100_000
+TASK_SPAN: Final = 50_000  # small enough that the workers finish together
 #: Scopes spanning fewer episode ids than this are read in this process.
 PARALLEL_MIN: Final = 200_000
 
@@ -263,7 +264,7 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
                 phq9_last=row[13],
                 gad7_first=row[14],
                 gad7_last=row[15],
-                opt_events=tuple((_local(at, zone), kind) for at, kind in opt_events.get(row[1], ())),
+                opt_events=tuple((_local(at, zone), cast(OptKind, kind)) for at, kind in opt_events.get(row[1], ())),
                 check_ins=tuple(_check_in_facts(values, zone) for values in check_ins.get(row[0], ())),
             )
 
@@ -353,6 +354,7 @@ def _check_in_facts(values: Any, zone: ZoneInfo) -> CheckInFacts:
 # set), 1 answered by A, 2 due by A, 3 unreachable, 4 closed by A (unanswered), 5 withdrawn by A.
 _SKIPPED, _ANSWERED, _DUE, _UNREACHABLE, _CLOSED, _WITHDRAWN = 1, 2, 4, 8, 16, 32
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_DAY: Final = _EPOCH.date().toordinal()
 #: Consented, and the client has not withdrawn their answers from the figures (flask privacy withdraw).
 _CONSENTED: Final = "(e.consent AND e.answers_withdrawn_at IS NULL)"
 _TIMESTAMP_TEXT: Final = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores instants in SQLite
@@ -409,7 +411,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _bulk_build(plan: BulkPlan, workers: int | None) -> SummaryBuilder:
     builder = SummaryBuilder(plan.as_of)
-    cursor: Any = db.session.connection().connection.cursor()
+    cursor = _cursor(db.session.connection().connection, plan)
     cursor.execute(*_bounds_sql(plan))
     low, high = cursor.fetchone()
     if low is None:
@@ -419,7 +421,7 @@ def _bulk_build(plan: BulkPlan, workers: int | None) -> SummaryBuilder:
     if count > 1:
         with multiprocessing.get_context("fork").Pool(count, initializer=_start_worker, initargs=(plan,)) as pool:
             parts = pool.imap_unordered(_worker_task, ranges)
-            load_libraries()  # scipy and statsmodels for `result`, while the workers read
+            load_libraries()  # scipy.special for `result`, while the workers read
             for part in parts:
                 builder.merge(part)
     else:
@@ -513,7 +515,13 @@ def _start_worker(plan: BulkPlan) -> None:
     global _reader, _connection
     gc.disable()  # see _collector_paused
     _connection = create_engine(plan.url, poolclass=NullPool).raw_connection()
-    _reader = RangeReader(plan, _connection.cursor())
+    _reader = RangeReader(plan, _cursor(_connection, plan))
+
+
+def _cursor(connection: Any, plan: BulkPlan) -> Any:
+    """A DBAPI cursor for the bulk reader: on PostgreSQL in binary format, so that the integers
+    (most of what it reads) are neither written nor parsed as text."""
+    return connection.cursor(binary=True) if plan.dialect == "postgresql" else connection.cursor()
 
 
 def _worker_task(bounds: tuple[int, int]) -> SummaryBuilder:
@@ -552,7 +560,7 @@ class _Sql:
                 self.params[name] = self._date(getattr(plan, name))
         self.scope = f"{self.at('e.discharge_date')} <= :as_of{scope}"
         self.join = " CROSS JOIN service s" if plan.area_id is not None else ""  # for the area scope
-        # check-ins are read one time zone at a time, with its cut-offs as parameters
+        # SQLite reads check-ins one time zone at a time, with its cut-offs as parameters
         self.zone_params = [
             {
                 "zone": zone,
@@ -564,6 +572,18 @@ class _Sql:
             for zone, cuts in zip(plan.zones, plan.cuts, strict=True)
         ]
         self.after, self.window = ":after", ":window"
+        self.zones = len(plan.zones)
+        # per zone: whether it has fewer than half the services in scope (read through their services)
+        in_zone = [sum(1 for *_, zone in plan.services.values() if zone == i) for i in range(self.zones)]
+        self.zone_few = [2 * count < len(plan.services) for count in in_zone]
+        if self.postgres:
+            # PostgreSQL reads every time zone's check-ins in one query: each episode's cut-offs come
+            # from a join of its service's time zone with the list of (zone, after, window) parameters.
+            self.zone_params = [
+                {f"{name}{i}": value for i, zone in enumerate(self.zone_params) for name, value in zone.items()}
+            ]
+            self.after, self.window = "z.after_at", "z.window_at"
+            self.zone_few = [False]
         self.epoch = (
             "CAST(floor(EXTRACT(EPOCH FROM {})) AS BIGINT)"
             if self.postgres
@@ -599,7 +619,9 @@ class _Sql:
         )
         scores = ("e.phq9_first", "e.phq9_last", "e.gad7_first", "e.gad7_last")
         usual = " AND ".join(f"({x} IS NULL OR {x} BETWEEN 0 AND 254)" for x in scores)
-        packed = " + ".join(f"{256**i} * COALESCE({x} + 1, 0)" for i, x in enumerate(scores))
+        # PostgreSQL: in bigint, or a last score from 127 up would overflow integer
+        weight = "CAST({} AS BIGINT)" if self.postgres else "{}"
+        packed = " + ".join(f"{weight.format(256**i)} * COALESCE({x} + 1, 0)" for i, x in enumerate(scores))
         return (
             f"SELECT e.id, e.service_id, {month}, {self.day_number('e.referral_date')},"  # noqa: S608
             f" e.treatment_sessions, e.problem_descriptor,"
@@ -612,12 +634,16 @@ class _Sql:
         marks = ", ".join(f":e{i}" for i in range(episodes))
         return f"SELECT id, phq9_first, phq9_last, gad7_first, gad7_last FROM episode WHERE id IN ({marks})"  # noqa: S608
 
-    def check_ins(self) -> str:
+    def check_ins(self, few: bool = False) -> str:
         """Per check-in: episode id, offset * 64 + code, then the answers (used when answered by A):
         the change answer's instant, the change, usual self as of A, the claimed start as of A.
 
+        With `few` (SQLite: a time zone with few of the services), episodes are found through the
+        service index rather than by scanning the id range.
+
         SQLite spends most of this query's time on expressions: text columns come back as they are
-        and Python maps them."""
+        and Python maps them. Rows need no order (`evaluate_answered` sorts): SQLite gives them in
+        id order anyway, PostgreSQL is spared a sort (and the query's rows of one chunk come per time zone)."""
         after, window, at = self.after, self.window, self.at
         due = f"{at('c.due_at')} < {after}"
         unreachable = f"(CASE WHEN c.close_reason = 'unreachable' THEN {_UNREACHABLE} ELSE 0 END)"
@@ -641,16 +667,27 @@ class _Sql:
         claimed = f"CASE WHEN {at('c.duration_at')} < {after} THEN {self.day_number('c.duration_start')} END"
         if self.postgres:
             claimed = f"COALESCE({claimed}, -1)"
+        if self.postgres:
+            values = ", ".join(f"(:zone{i}, :after{i}, :window{i})" for i in range(self.zones)) or "(NULL, NULL, NULL)"
+            zone = (  # OFFSET 0: a table of 200-odd services, hashed, rather than a join per check-in
+                f" JOIN (SELECT sz.id, v.after_at, v.window_at FROM service sz JOIN (VALUES {values})"  # noqa: S608
+                f" AS v(zone, after_at, window_at) ON v.zone = sz.timezone OFFSET 0) AS z ON z.id = e.service_id"
+            )
+            in_zone = ""
+        else:
+            zone, in_zone = "", " AND e.service_id IN (SELECT id FROM service WHERE timezone = :zone)"
+        first = "episode e"
+        if few and not self.postgres:
+            first, in_zone = "service sz CROSS JOIN episode e", " AND sz.timezone = :zone AND e.service_id = sz.id"
         return (
             f"SELECT e.id, c.offset_weeks * 64 + {code}, {instant}, c.change,"  # noqa: S608
             f" CASE WHEN {at('c.usual_self_at')} < {after} THEN c.usual_self END,"
             f" {claimed}"
             # CROSS JOIN: SQLite keeps this order (episodes by id, then their check-ins by index)
-            f" FROM episode e CROSS JOIN check_in c{self.join}"
+            f" FROM {first} CROSS JOIN check_in c{self.join}{zone}"
             f" WHERE c.episode_id = e.id AND e.id >= :low AND e.id < :high"
-            f" AND c.episode_id >= :low AND c.episode_id < :high"
-            f" AND e.service_id IN (SELECT id FROM service WHERE timezone = :zone)"
-            f" AND {_CONSENTED} AND {self.scope} ORDER BY e.id"
+            f" AND c.episode_id >= :low AND c.episode_id < :high{in_zone}"
+            f" AND {_CONSENTED} AND {self.scope}{'' if self.postgres or few else ' ORDER BY e.id'}"
         )
 
     def opt_events(self, episodes: int) -> str:
@@ -696,13 +733,17 @@ class RangeReader:
 
     def __init__(self, plan: BulkPlan, cursor: Any, *, transaction: bool = False) -> None:
         self.plan, self.cursor, self.sql = plan, cursor, _Sql(plan)
-        self.episode_sql, self.check_in_sql = self.sql.episodes(), self.sql.check_ins()
+        self.episode_sql = self.sql.episodes()
+        self.check_in_sql = [self.sql.check_ins(few) for few in self.sql.zone_few]
         if self.sql.postgres:
             # Many small range queries: compiling each (JIT) or starting parallel workers costs more
             # than it saves, and the cores are busy with our own workers already.
             scope = "LOCAL " if transaction else ""
             cursor.execute(f"SET {scope}jit = off")
             cursor.execute(f"SET {scope}max_parallel_workers_per_gather = 0")
+            # Planned for each chunk's values: a generic plan of the check-ins query (psycopg prepares
+            # statements run often) can join the cut-offs per check-in, ten times slower.
+            cursor.execute(f"SET {scope}plan_cache_mode = force_custom_plan")
         self.zones = [ZoneInfo(name) for name in plan.zones]
         # per zone: UTC hour (since 1970) -> local day number, or -1 when the hour spans two local dates
         self.hours: list[dict[int, int]] = [{} for _ in plan.zones]
@@ -733,8 +774,8 @@ class RangeReader:
             episodes = self.cursor.fetchall()
             if episodes:
                 check_ins: list[Any] = []
-                for zone in self.sql.zone_params:
-                    self.cursor.execute(*self.sql.prepare(self.check_in_sql, **bounds, **zone))
+                for zone, statement in zip(self.sql.zone_params, self.check_in_sql, strict=True):
+                    self.cursor.execute(*self.sql.prepare(statement, **bounds, **zone))
                     check_ins += self.cursor.fetchall()
                 self._chunk(episodes, check_ins, part)
         return part.builder(self.plan.as_of)
@@ -924,7 +965,8 @@ class RangeReader:
 
     def _stamp_hour(self, text: str) -> int:
         """The UTC hour (since 1970) of an instant stored as text, cached by its first 13 characters."""
-        hour = self.stamps[text[:13]] = _epoch_seconds(text[:13] + ":00:00") // 3600
+        day = self.days.get(text[:10]) or self._day(text[:10])
+        hour = self.stamps[text[:13]] = (day - _EPOCH_DAY) * 24 + int(text[11:13])
         return hour
 
     def _day_numbers(self, values: list[Any], rows: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
@@ -972,15 +1014,17 @@ class RangeReader:
         start = datetime.fromtimestamp(first * 3600, UTC)
         number = start.date().toordinal()
         offsets = {(start + timedelta(hours=h)).astimezone(tz).utcoffset() for h in (0, 12, 24)}
-        for h in range(24):
-            if len(offsets) == 1:  # no clock change that day: arithmetic
-                local = h * 3600 + int(next(iter(offsets)).total_seconds())  # type: ignore[union-attr]
+        if len(offsets) == 1:  # no clock change that day: arithmetic
+            shift = int(next(iter(offsets)).total_seconds())  # type: ignore[union-attr]
+            for h in range(24):
+                local = h * 3600 + shift
                 same = local // 86400 == (local + 3599) // 86400
                 cache[first + h] = number + local // 86400 if same else -1
-            else:
-                probes = [(start + timedelta(hours=h, seconds=s)).astimezone(tz) for s in (0, 1800, 3599)]
-                same = len({p.date() for p in probes}) == 1 and len({p.utcoffset() for p in probes}) == 1
-                cache[first + h] = probes[0].date().toordinal() if same else -1
+            return cache[hour]
+        for h in range(24):
+            probes = [(start + timedelta(hours=h, seconds=s)).astimezone(tz) for s in (0, 1800, 3599)]
+            same = len({p.date() for p in probes}) == 1 and len({p.utcoffset() for p in probes}) == 1
+            cache[first + h] = probes[0].date().toordinal() if same else -1
         return cache[hour]
 
     def _day(self, text: str) -> int:
