@@ -31,7 +31,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import CheckIn, CheckInStatus, Client, Episode, OutboundMessage  # noqa: E402
 from app.security.fields import field_security  # noqa: E402
-from app.services import dispatch, organisation  # noqa: E402
+from app.services import dispatch, intake, organisation  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from tests.fakes.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN  # noqa: E402
 
@@ -115,6 +115,7 @@ def fill(count: int) -> None:
             ],
         )
         db.session.commit()
+    intake.refresh_planner_statistics()  # what an import of this size does (app/services/intake.py)
 
 
 def main() -> None:

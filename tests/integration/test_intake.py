@@ -174,3 +174,19 @@ def test_today_is_the_limit_for_discharges(app):
     with pytest.raises(IntakeRejected):
         run_import(csv_bytes([row(discharge_date=(TODAY + timedelta(days=1)).isoformat())]))
     assert run_import(csv_bytes([row(discharge_date=TODAY.isoformat())])).created == 1
+
+
+def test_a_bulk_import_refreshes_postgresqls_planner_statistics(app, monkeypatch):
+    """So the first dispatch tick after a big list plans its claim on real row counts (PostgreSQL only)."""
+    from sqlalchemy import text
+
+    make_service()
+    monkeypatch.setattr("app.services.intake.BULK_ANALYZE_ROWS", 2)
+    analysed = "SELECT reltuples >= 0 FROM pg_class WHERE relname = 'check_in'"  # -1: never analysed
+    if db.engine.dialect.name != "postgresql":
+        assert run_import(csv_bytes([row(), row(client_ref="C0002")])).created == 2  # nothing to refresh
+        return
+    run_import(csv_bytes([row()]))  # one row: below the bulk size
+    assert db.session.scalar(text(analysed)) is False
+    run_import(csv_bytes([row(client_ref="C0002"), row(client_ref="C0003")]))
+    assert db.session.scalar(text(analysed)) is True
