@@ -131,12 +131,11 @@ def test_a_refused_signature_touches_no_table(app, providers):
     assert sent == []
 
 
+@pytest.mark.parametrize("backend", ["postgres"])  # concurrent web processes need PostgreSQL (SPEC 6)
 def test_messages_of_one_sender_are_handled_one_at_a_time(app, providers, monkeypatch, backend):
     """Two unclear answers arriving together: the second sees the first's state (a hint, then the link or
     the options again), never the same re-ask twice. SQLite has one writer but reads outside it, so this is
     PostgreSQL's advisory lock at work."""
-    if backend != "postgres":
-        pytest.skip("concurrent requests need PostgreSQL's row and advisory locks")
     check_in = open_check_in()
     monkeypatch.setattr(webhooks, "utcnow", lambda: DUE + timedelta(hours=1))
     token = app.config["TWILIO_AUTH_TOKEN"]
