@@ -47,7 +47,9 @@ def test_killed_dispatch_never_sends_twice_or_loses_a_check_in(app, fake_twilio,
     app.config.update(settings)
     db_url = db.engine.url.render_as_string(hide_password=False)
     make_service(plan="4")
-    fake_twilio.latency = 0.01
+    # Long enough that a random kill usually lands while a tick is still sending: the batch path sends
+    # a round's 8 texts at once, so at 10 ms a tick could finish before most kills.
+    fake_twilio.latency = 0.05
     context = multiprocessing.get_context("fork")
     kills_that_interrupted = 0
     for round_number in range(ROUNDS):
@@ -66,7 +68,7 @@ def test_killed_dispatch_never_sends_twice_or_loses_a_check_in(app, fake_twilio,
         for _ in range(KILLS_PER_ROUND):
             child = context.Process(target=_tick_in_child, args=(db_url, settings, DUE.isoformat()))
             child.start()
-            time.sleep(rng.uniform(0.0, 0.25))
+            time.sleep(rng.uniform(0.0, 0.15))  # the later children of a round find little left to send
             if child.is_alive():
                 os.kill(child.pid, signal.SIGKILL)
                 kills_that_interrupted += 1
