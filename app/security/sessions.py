@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from flask import Flask, current_app, g, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 
 from app.extensions import db, login_manager
@@ -130,8 +131,28 @@ def check_session_age() -> None:
         session[SEEN_AT_KEY] = _timestamp(now)
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the cookie's signer built once per set of keys rather than on every
+    request (itsdangerous checks its serializer by serialising `{}` each time one is made): most requests
+    (webhooks, survey pages, health checks) carry no session at all, and the signer holds no request state."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        """The signer for the app's current secret key and fallbacks, made once for each set of keys."""
+        if not app.secret_key:
+            return None
+        keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
+
+
 def init_sessions(app: Flask) -> None:
     """Session checks on every request, and `role_home` for templates."""
+    app.session_interface = CookieSessions()
     login_manager.session_protection = "basic"
     app.before_request(check_session_age)
     app.jinja_env.globals["role_home"] = home_for

@@ -228,6 +228,19 @@ def test_a_recent_session_stays_signed_in(app: Flask, people: dict[str, User]) -
     assert signed_in(client)
 
 
+def test_a_new_secret_key_keeps_sessions_only_through_its_fallbacks(app: Flask, people: dict[str, User]) -> None:
+    """Sessions are signed with SECRET_KEY (the signer is made once per set of keys): after a rotation, a
+    session signed with the old key stays valid while the old key is in SECRET_KEY_FALLBACKS, and not after."""
+    client = app.test_client()
+    sign_in(client, people["submitter"])
+    old_key = app.secret_key
+    app.secret_key = app.config["SECRET_KEY"] = "a-rotated-secret-key-for-this-test"
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert not signed_in(client)  # a signature it cannot check: no session (the cookie is left as it was)
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert signed_in(client)
+
+
 def test_signing_out_ends_every_copy_of_the_session(app: Flask, people: dict[str, User]) -> None:
     client = app.test_client()
     sign_in(client, people["submitter"])
