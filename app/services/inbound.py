@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import current_app
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, bindparam, exists, func, literal, literal_column, or_, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +45,7 @@ from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, In
 from app.models.message import ReviewItem, SafeguardingAlert
 from app.models.organisation import Service
 from app.security.fields import field_security
+from app.services.pg_pipeline import can_pipeline, driver_connection, pipelined
 from app.services.sending import new_survey_token, survey_link
 
 log = logging.getLogger("stillwell.inbound")
@@ -163,7 +165,12 @@ _WITHOUT_CHECK_IN: Final = select(_client.c.id.label("client_id"), *_SERVICE_COL
 )
 _STORED_REPLIES: Final = select(_inbound.c.reply_text).where(_inbound.c.provider_id == bindparam("message_sid"))
 _INSERT_MESSAGE: Final = _inbound.insert()
+_INSERT_MESSAGE_RETURNING_ID: Final = _inbound.insert().returning(_inbound.c.id)
 _UPDATE_CHECK_IN: Final = _check_in.update().where(_check_in.c.id == bindparam("check_in_id"))
+#: Events that write more than the message and the check-in.
+_ACTING_EVENTS: Final = frozenset(
+    {conversation.RISK, conversation.OPT_OUT, conversation.RESUME, conversation.WRONG_NUMBER, conversation.BEREAVEMENT}
+)
 _CLIENTS_OF_SENDER: Final = (
     select(_client.c.id, _client.c.email_hash)
     .where(_client.c.phone_hash == bindparam("sender_hash"))
@@ -231,15 +238,15 @@ def handle_inbound_sms(message_sid: str, from_e164: str, body: str, received_at:
     """Handle one inbound SMS received at `received_at` and return the reply texts, in order."""
     sender_hash = field_security().contact_hash(sender_number(from_e164))
     connection = db.session.connection()
-    _serialise(connection, sender_hash)
-    sender = _find_sender(connection, sender_hash, message_sid, received_at)
+    pipeline = can_pipeline(connection)
+    sender = (_find_sender_pipelined if pipeline else _find_sender)(connection, sender_hash, message_sid, received_at)
     if sender.stored is not None:
         db.session.rollback()
         return _replies_of(sender.stored)
     try:
-        replies = _handle(connection, message_sid, body, sender, received_at)
-        db.session.commit()
-    except IntegrityError:
+        replies = _handle(connection, message_sid, body, sender, received_at, pipeline)
+        db.session.commit()  # nothing left to send when the pipeline committed already
+    except (IntegrityError, UniqueViolation):
         # The same MessageSid was stored by a concurrent delivery first: answer as it did, change nothing.
         db.session.rollback()
         stored = db.session.connection().execute(_STORED_REPLIES, {"message_sid": message_sid}).first()
@@ -256,12 +263,18 @@ def _replies_of(stored: str | None) -> list[str]:
 def _serialise(connection: Connection, sender_hash: str) -> None:
     """One message per sender at a time (PostgreSQL); released at commit or rollback."""
     if connection.dialect.name == "postgresql":
-        key = int(sender_hash[:15], 16)  # 60 bits: fits a signed bigint
-        connection.execute(_LOCK, {"key": key})
+        connection.execute(_LOCK, {"key": _lock_key(sender_hash)})
+
+
+def _lock_key(sender_hash: str) -> int:
+    """The sender's advisory-lock key: 60 bits of the hash, which fit a signed bigint."""
+    return int(sender_hash[:15], 16)
 
 
 def _find_sender(connection: Connection, sender_hash: str, message_sid: str, now: datetime) -> _Sender:
-    """One statement when the sender has an open check-in (locked until commit), two otherwise."""
+    """The sender's lock, then one statement when the sender has an open check-in (locked until commit), two
+    otherwise."""
+    _serialise(connection, sender_hash)
     params = {"sender_hash": sender_hash, "message_sid": message_sid, "now": now}
     row = connection.execute(_WITH_CHECK_IN, params).first()
     if row is None:
@@ -269,7 +282,27 @@ def _find_sender(connection: Connection, sender_hash: str, message_sid: str, now
     return _Sender(sender_hash, **row._asdict())
 
 
-def _handle(connection: Connection, message_sid: str, body: str, sender: _Sender, now: datetime) -> list[str]:
+def _find_sender_pipelined(connection: Connection, sender_hash: str, message_sid: str, now: datetime) -> _Sender:
+    """`_find_sender` on PostgreSQL: the advisory lock and the read in one round trip (two when nothing is open).
+    The read runs after the lock is granted, with a snapshot taken then, so it sees every earlier message."""
+    params = {"sender_hash": sender_hash, "message_sid": message_sid, "now": now}
+    lock, read = pipelined(_LOCK, connection.dialect), pipelined(_WITH_CHECK_IN, connection.dialect)
+    driver = driver_connection(connection)
+    with driver.pipeline():
+        driver.execute(lock.sql, lock.params({"key": _lock_key(sender_hash)}))
+        cursor = driver.execute(read.sql, read.params(params))
+    row = read.row(cursor.fetchone())
+    if row is None:
+        without = pipelined(_WITHOUT_CHECK_IN, connection.dialect)
+        row = without.row(driver.execute(without.sql, without.params(params)).fetchone())
+    if row is None:
+        raise RuntimeError("the sender query returned no row")  # it reads one row whatever the sender
+    return _Sender(sender_hash, **row)
+
+
+def _handle(
+    connection: Connection, message_sid: str, body: str, sender: _Sender, now: datetime, pipeline: bool = False
+) -> list[str]:
     known = sender.client_id is not None
     zone = ZoneInfo(sender.timezone if known and sender.timezone is not None else DEFAULT_ZONE)
     check_in_id = sender.check_in_id
@@ -291,28 +324,31 @@ def _handle(connection: Connection, message_sid: str, body: str, sender: _Sender
         help_contact=current_app.config.get("HELP_CONTACT") or None,
     )
     turn = conversation.respond(_state(sender), body, context)
-    events = ",".join(turn.events)[:120] or None
-    result = connection.execute(
-        _INSERT_MESSAGE,
-        {
-            "provider_id": message_sid,
-            "channel": "sms",
-            "sender_hash": sender.contact_hash,
-            "client_id": sender.client_id,
-            "check_in_id": check_in_id,
-            "body": body,
-            "risk_flagged": conversation.RISK in turn.events,
-            "reply_text": json.dumps(turn.replies),
-            "events": events,
-            "received_at": now,
-        },
-    )
-    message_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    message = {
+        "provider_id": message_sid,
+        "channel": "sms",
+        "sender_hash": sender.contact_hash,
+        "client_id": sender.client_id,
+        "check_in_id": check_in_id,
+        "body": body,
+        "risk_flagged": conversation.RISK in turn.events,
+        "reply_text": json.dumps(turn.replies),
+        "events": ",".join(turn.events)[:120] or None,
+        "received_at": now,
+    }
+    check_in: dict[str, Any] | None = None
     if check_in_id is not None:
-        values = _check_in_values(sender, turn, now)
+        check_in = _check_in_values(sender, turn, now)
         if context.link and any(context.link in reply for reply in turn.replies):
-            values["survey_token_hash"] = token_hash  # the link just sent is the one that works now
-        connection.execute(_UPDATE_CHECK_IN, {"check_in_id": check_in_id, **values})
+            check_in["survey_token_hash"] = token_hash  # the link just sent is the one that works now
+    if pipeline:
+        # Nothing else to write (the common case): the message, the check-in and the commit in one round trip.
+        message_id = _write_pipelined(connection, message, check_in_id, check_in, commit=not _acts(turn.events))
+    else:
+        result = connection.execute(_INSERT_MESSAGE, message)
+        message_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if check_in is not None:
+            connection.execute(_UPDATE_CHECK_IN, {"check_in_id": check_in_id, **check_in})
     _act_on_events(connection, turn.events, message_id, sender, now)
     log.info(
         "inbound sms %s from sender %s: events=%s replies=%d",
@@ -322,6 +358,35 @@ def _handle(connection: Connection, message_sid: str, body: str, sender: _Sender
         len(turn.replies),
     )
     return list(turn.replies)
+
+
+def _write_pipelined(
+    connection: Connection,
+    message: dict[str, Any],
+    check_in_id: int | None,
+    check_in: dict[str, Any] | None,
+    commit: bool,
+) -> int:
+    """Store the message and update the check-in in one round trip (PostgreSQL), committing too when asked;
+    returns the message's id. A MessageSid stored meanwhile raises psycopg's UniqueViolation."""
+    insert = pipelined(_INSERT_MESSAGE_RETURNING_ID, connection.dialect, tuple(message))
+    driver = driver_connection(connection)
+    with driver.pipeline():
+        cursor = driver.execute(insert.sql, insert.params(message))
+        if check_in is not None:
+            update = pipelined(_UPDATE_CHECK_IN, connection.dialect, tuple(check_in))
+            driver.execute(update.sql, update.params({"check_in_id": check_in_id, **check_in}))
+        if commit:
+            driver.commit()
+    row = insert.row(cursor.fetchone())
+    if row is None:
+        raise RuntimeError("INSERT ... RETURNING returned no row")
+    return int(row["id"])
+
+
+def _acts(events: tuple[str, ...]) -> bool:
+    """Whether the events need writes beyond the message and the check-in (an alert, opt-out, resume, stop)."""
+    return any(event in _ACTING_EVENTS for event in events)
 
 
 def _month_of(due: datetime | str | None, zone: ZoneInfo) -> str | None:
@@ -363,6 +428,8 @@ def _check_in_values(sender: _Sender, turn: Turn, now: datetime) -> dict[str, An
 def _act_on_events(
     connection: Connection, events: tuple[str, ...], message_id: int, sender: _Sender, now: datetime
 ) -> None:
+    if not _acts(events):
+        return
     if conversation.RISK in events:
         _raise_alert(message_id, sender.client_id, sender.service_id if sender.client_id else None, now)
     stopping = [reason for reason in (conversation.WRONG_NUMBER, conversation.BEREAVEMENT) if reason in events]

@@ -29,6 +29,12 @@ log = logging.getLogger("stillwell.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 
 
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    """Twilio's webhooks are exempt from rate limits (below): spare them the limiter's per-request work too."""
+    return request.blueprint == bp.name
+
+
 def signed_url() -> str:
     """The URL Twilio signed: our public base URL, the path and the query string as received."""
     query = request.query_string.decode("latin-1")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -52,8 +53,13 @@ BOUND = {"postgresql": 4, "sqlite": 3}
 
 @contextmanager
 def statements() -> Iterator[list[str]]:
-    """Every SQL statement sent through the engine inside the block."""
+    """Every SQL statement sent to the database inside the block: through the engine on SQLite; on PostgreSQL
+    at psycopg's cursor, which also sees what the webhook sends in pipelines outside SQLAlchemy."""
     sent: list[str] = []
+    if db.engine.dialect.name == "postgresql":
+        with _psycopg_statements(sent):
+            yield sent
+        return
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         sent.append(statement)
@@ -63,6 +69,27 @@ def statements() -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def _psycopg_statements(sent: list[str], pipelines: list[int] | None = None) -> Iterator[None]:
+    """Record psycopg's statements (and, when asked, count its pipelines) inside the block."""
+    original_execute, original_pipeline = psycopg.Cursor.execute, psycopg.Connection.pipeline
+
+    def execute(self, query, params=None, **kwargs):
+        sent.append(query if isinstance(query, str) else str(query))
+        return original_execute(self, query, params, **kwargs)
+
+    def pipeline(self):
+        if pipelines is not None:
+            pipelines.append(1)
+        return original_pipeline(self)
+
+    psycopg.Cursor.execute, psycopg.Connection.pipeline = execute, pipeline
+    try:
+        yield
+    finally:
+        psycopg.Cursor.execute, psycopg.Connection.pipeline = original_execute, original_pipeline
 
 
 def send_counted(phone: Phone, body: str, at, *, sid: str | None = None) -> tuple[list[str], list[str]]:
@@ -109,6 +136,30 @@ def test_a_redelivery_only_locks_and_reads(app, providers, monkeypatch):
     assert first == again == [texts.duration_question()]
     assert len(sent) == bound() - 2, sent  # lock (PostgreSQL) and the one read; nothing written
     assert not any(statement.lstrip().upper().startswith(("INSERT", "UPDATE")) for statement in sent)
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # pipelines are PostgreSQL's (psycopg)
+def test_postgresql_sends_each_message_in_at_most_two_round_trips(app, providers, monkeypatch, backend):
+    """The lock and the read go in one pipeline, the message, the check-in and the commit in another: two
+    round trips for a message that answers an open check-in; three when nothing is open (the second read)."""
+    open_check_in()
+    phone = Phone(app, monkeypatch)
+    at = DUE + timedelta(hours=1)
+    for n, body in enumerate(["2", "3 weeks", "mostly"]):
+        sent: list[str] = []
+        pipelines: list[int] = []
+        with _psycopg_statements(sent, pipelines):
+            replies = phone.send(body, at + timedelta(minutes=n))
+        assert replies
+        assert len(pipelines) == 2, sent
+        assert len(sent) == BOUND["postgresql"], sent  # every statement inside the two pipelines
+    dispatch.tick(DUE + timedelta(days=14))  # closes the window
+    sent, pipelines = [], []
+    with _psycopg_statements(sent, pipelines):
+        assert Phone(app, monkeypatch).send("hello", DUE + timedelta(days=15)) == [texts.closed("November")]
+    assert len(pipelines) == 2 and len(sent) == BOUND["postgresql"], sent  # lock, read, read again, insert
+    db.session.expire_all()
+    assert db.session.scalar(select(InboundMessage.reply_text).where(InboundMessage.body == "hello")) is not None
 
 
 def test_no_open_check_in_and_unknown_senders_stay_within_the_bound(app, providers, monkeypatch):
