@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask.cli import with_appcontext
@@ -44,31 +45,32 @@ def create_user(email: str, role: str, service_code: str | None, area_code: str 
     click.echo(f"created {user.role} user {user.id}")
 
 
-@users.command("unlock", help="Lift a sign-in lockout before it runs out.")
-@click.option("--email", required=True, help="Sign-in email address of the user.")
-@with_appcontext
-@command_with_clear_errors
-def unlock(email: str) -> None:
-    user = user_service.find_user(email)
-    user_service.unlock_user(user, actor=cli_actor(), now=parse_instant(None, "now"))
-    click.echo(f"unlocked user {user.id}")
+def _user_command(name: str, help_text: str, action: Callable[..., None], done: str) -> None:
+    """Add `flask users NAME --email ...`: find the user, act on them (the service audits it), say what was done.
+
+    `done` is the message printed, with `{id}` for the user's id.
+    """
+
+    @users.command(name, help=help_text)
+    @click.option("--email", required=True, help="Sign-in email address of the user.")
+    @with_appcontext
+    @command_with_clear_errors
+    def command(email: str) -> None:
+        user = user_service.find_user(email)
+        action(user, actor=cli_actor(), now=parse_instant(None, "now"))
+        click.echo(done.format(id=user.id))
 
 
-@users.command("reset-totp", help="Forget a user's authenticator app (a lost phone); they set it up again at sign-in.")
-@click.option("--email", required=True, help="Sign-in email address of the user.")
-@with_appcontext
-@command_with_clear_errors
-def reset_totp(email: str) -> None:
-    user = user_service.find_user(email)
-    user_service.reset_second_factor(user, actor=cli_actor(), now=parse_instant(None, "now"))
-    click.echo(f"second factor reset for user {user.id}; their sessions have ended")
-
-
-@users.command("deactivate", help="Stop a user signing in; their sessions end at once.")
-@click.option("--email", required=True, help="Sign-in email address of the user.")
-@with_appcontext
-@command_with_clear_errors
-def deactivate(email: str) -> None:
-    user = user_service.find_user(email)
-    user_service.deactivate_user(user, actor=cli_actor(), now=parse_instant(None, "now"))
-    click.echo(f"deactivated user {user.id}")
+_user_command("unlock", "Lift a sign-in lockout before it runs out.", user_service.unlock_user, "unlocked user {id}")
+_user_command(
+    "reset-totp",
+    "Forget a user's authenticator app (a lost phone); they set it up again at sign-in.",
+    user_service.reset_second_factor,
+    "second factor reset for user {id}; their sessions have ended",
+)
+_user_command(
+    "deactivate",
+    "Stop a user signing in; their sessions end at once.",
+    user_service.deactivate_user,
+    "deactivated user {id}",
+)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal, TypedDict, Unpack, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -107,57 +107,46 @@ class EpisodeFilters:
 NO_FILTERS: Final = EpisodeFilters()
 
 
-def summary(
-    as_of: date,
-    *,
-    service_code: str | None = None,
-    area_code: str | None = None,
-    problem_group: str | None = None,
-    discharged_from: date | None = None,
-    discharged_to: date | None = None,
-    published: bool = False,
-    actor: str | None = None,
-    now: datetime | None = None,
-    workers: int | None = None,
-) -> dict[str, Any]:
+class SummaryOptions(TypedDict, total=False):
+    """What `summary` and `summary_and_curve` take beside the date, each optional (None, or False, by default).
+
+    `service_code` or `area_code` narrow the scope (default: every service); `problem_group`, `discharged_from`
+    and `discharged_to` narrow the episodes in it further (`EpisodeFilters`). `published`: disclosure-controlled
+    figures. `actor` and `now`, both given: the request is audited. `workers`: processes reading id ranges in
+    parallel (default: the CPUs available, for scopes spanning PARALLEL_MIN episode ids or more in a database
+    file or server; 1 reads in-process).
+    """
+
+    service_code: str | None
+    area_code: str | None
+    problem_group: str | None
+    discharged_from: date | None
+    discharged_to: date | None
+    published: bool
+    actor: str | None
+    now: datetime | None
+    workers: int | None
+
+
+def summary(as_of: date, **options: Unpack[SummaryOptions]) -> dict[str, Any]:
     """The SPEC section 5 summary for a scope as of a date; with `published`, disclosure-controlled.
 
-    `problem_group`, `discharged_from` and `discharged_to` narrow the episodes in scope further.
-    `workers`: processes reading id ranges in parallel (default: the CPUs available, for scopes
-    spanning PARALLEL_MIN episode ids or more in a database file or server; 1 reads in-process).
+    The options (scope, filters, auditing, workers) are those of `SummaryOptions`.
     """
-    result, _ = summary_and_curve(
-        as_of,
-        service_code=service_code,
-        area_code=area_code,
-        problem_group=problem_group,
-        discharged_from=discharged_from,
-        discharged_to=discharged_to,
-        published=published,
-        actor=actor,
-        now=now,
-        workers=workers,
-        with_curve=False,
-    )
+    result, _ = summary_and_curve(as_of, with_curve=False, **options)
     return result
 
 
 def summary_and_curve(
-    as_of: date,
-    *,
-    service_code: str | None = None,
-    area_code: str | None = None,
-    problem_group: str | None = None,
-    discharged_from: date | None = None,
-    discharged_to: date | None = None,
-    published: bool = False,
-    actor: str | None = None,
-    now: datetime | None = None,
-    workers: int | None = None,
-    with_curve: bool = True,
+    as_of: date, *, with_curve: bool = True, **options: Unpack[SummaryOptions]
 ) -> tuple[dict[str, Any], list[CurvePoint]]:
     """`summary` and, beside it, the steps of the wellness Kaplan-Meier curve (empty without `with_curve`)."""
-    filters = EpisodeFilters(problem_group, discharged_from, discharged_to)
+    unknown = sorted(options.keys() - SummaryOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(f"summary_and_curve() got an unexpected keyword argument {unknown[0]!r}")
+    service_code, area_code, workers = options.get("service_code"), options.get("area_code"), options.get("workers")
+    filters = EpisodeFilters(options.get("problem_group"), options.get("discharged_from"), options.get("discharged_to"))
+    published, actor, now = options.get("published", False), options.get("actor"), options.get("now")
     builder = bulk_summary_builder(as_of, service_code, area_code, workers, filters=filters)
     if builder is None:
         builder = SummaryBuilder(as_of)

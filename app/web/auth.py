@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -29,6 +30,8 @@ from app.services import users as user_service
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
+#: A view of a step after the password: called with the pending user and the time now.
+SecondStep = Callable[[User, datetime], ResponseReturnValue]
 
 FAILED = (
     "Those details were not right, or the account is locked for a while after too many attempts. "
@@ -133,19 +136,37 @@ def _start_again(message: str = "Please sign in again.") -> ResponseReturnValue:
     return redirect(url_for("auth.login"))
 
 
+def _second_step(*, enrolled: bool) -> Callable[[SecondStep], Callable[[], ResponseReturnValue]]:
+    """A step after the password, for a user who has (`enrolled`) or has not yet set up their authenticator app.
+
+    Signed-in users go home; without a password step still pending, back to the password; a user at the
+    other step is sent to it. Otherwise the view is called with the pending user and the time now.
+    """
+
+    def decorate(view: SecondStep) -> Callable[[], ResponseReturnValue]:
+        @wraps(view)
+        def step() -> ResponseReturnValue:
+            if current_user.is_authenticated:
+                return redirect(sessions.home_for(current_user))
+            now = utcnow()
+            user = sessions.pending_user(now)
+            if user is None:
+                return _start_again()
+            if (user.totp_confirmed_at is not None) != enrolled:
+                return redirect(url_for("auth.enrol_totp" if enrolled else "auth.second_factor"))
+            return view(user, now)
+
+        return step
+
+    return decorate
+
+
 @bp.route("/login/totp", methods=["GET", "POST"])
 @public
 @_throttled
-def second_factor() -> ResponseReturnValue:
+@_second_step(enrolled=True)
+def second_factor(user: User, now: datetime) -> ResponseReturnValue:
     """The 6-digit code from the authenticator app, after the password."""
-    if current_user.is_authenticated:
-        return redirect(sessions.home_for(current_user))
-    now = utcnow()
-    user = sessions.pending_user(now)
-    if user is None:
-        return _start_again()
-    if user.totp_confirmed_at is None:
-        return redirect(url_for("auth.enrol_totp"))
     form = CodeForm()
     failed = False
     if form.validate_on_submit():
@@ -160,16 +181,9 @@ def second_factor() -> ResponseReturnValue:
 @bp.route("/account/totp/enrol", methods=["GET", "POST"])
 @public
 @_throttled
-def enrol_totp() -> ResponseReturnValue:
+@_second_step(enrolled=False)
+def enrol_totp(user: User, now: datetime) -> ResponseReturnValue:
     """First sign-in of an admin or evaluator: scan the QR code, then confirm with a first code."""
-    if current_user.is_authenticated:
-        return redirect(sessions.home_for(current_user))
-    now = utcnow()
-    user = sessions.pending_user(now)
-    if user is None:
-        return _start_again()
-    if user.totp_confirmed_at is not None:
-        return redirect(url_for("auth.second_factor"))
     secret = user_service.enrolment_secret(user)
     form = CodeForm()
     failed = False
