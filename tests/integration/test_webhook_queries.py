@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -26,7 +26,7 @@ from app.domain import texts
 from app.domain.conversation import ConversationState
 from app.extensions import db
 from app.models import CheckIn, InboundMessage
-from app.services import dispatch
+from app.services import dispatch, inbound
 from app.services.inbound import normalise_phone, sender_number
 from app.web import webhooks
 from tests.fakes import fixtures
@@ -160,6 +160,44 @@ def test_postgresql_sends_each_message_in_at_most_two_round_trips(app, providers
     assert len(pipelines) == 2 and len(sent) == BOUND["postgresql"], sent  # lock, read, read again, insert
     db.session.expire_all()
     assert db.session.scalar(select(InboundMessage.reply_text).where(InboundMessage.body == "hello")) is not None
+
+
+def test_a_message_stored_meanwhile_by_another_process_is_answered_as_stored(app, providers, monkeypatch):
+    """The MessageSid's unique index is the last guard: if another process stores the same message after this
+    one read (the lock makes that nearly impossible), the insert fails, nothing of this attempt is kept, and
+    the reply is the one stored. Exercised on both paths: pipelined on PostgreSQL, SQLAlchemy on SQLite."""
+    check_in = open_check_in()
+    phone = Phone(app, monkeypatch)
+    sid = test_webhook_sms.new_sid()
+    stored_replies = ["stored by the other process"]
+    finders = {name: getattr(inbound, name) for name in ("_find_sender", "_find_sender_pipelined")}
+
+    def store_meanwhile(name):
+        def find(connection, sender_hash, message_sid, now):
+            sender = finders[name](connection, sender_hash, message_sid, now)
+            with db.engine.connect() as other:  # another connection, committed at once
+                other.execute(
+                    InboundMessage.__table__.insert().values(
+                        provider_id=message_sid,
+                        channel="sms",
+                        body="2",
+                        risk_flagged=False,
+                        reply_text=json.dumps(stored_replies),
+                        received_at=now,
+                    )
+                )
+                other.commit()
+            return sender
+
+        return find
+
+    for name in finders:
+        monkeypatch.setattr(inbound, name, store_meanwhile(name))
+    assert phone.send("2", DUE + timedelta(hours=1), sid=sid) == stored_replies
+    monkeypatch.undo()
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+    db.session.refresh(check_in)
+    assert check_in.change is None and check_in.last_inbound_at is None  # this attempt wrote nothing
 
 
 def test_no_open_check_in_and_unknown_senders_stay_within_the_bound(app, providers, monkeypatch):
