@@ -8,12 +8,13 @@ state and answers, acts on the events and sends the replies in order.
 
 Splitting a message that answers several questions (SPEC: on commas, semicolons, new lines and " and ").
 The message is cut into pieces at hard breaks (comma, semicolon, new line) and soft breaks (" and ", " but ",
-" & ", and the end of a sentence: ". ", "! ", "? "). An answer is a run of consecutive pieces, and the runs
-are read in order against the questions still open, from the current one. A hard break may end an answer
-anywhere; a soft break may end one only when what follows it reads clearly as the next answer. Of the
-readings allowed, the one that explains the most of the message wins, then the one with more answers. So
-"a year and a half" stays one duration, "1 year, 2 months" one duration, "a little better and 3 weeks" is
-two answers, "3 weeks, yes" two, and "a little better and worse" is unclear rather than guessed as better.
+" & ", the end of a sentence: ". ", "! ", "? ", and just before " for " or " since "). An answer is a run of
+consecutive pieces, and the runs are read in order against the questions still open, from the current one. A
+hard break may end an answer anywhere; a soft break may end one only when what follows it reads clearly as the
+next answer. Of the readings allowed, the one that explains the most of the message wins, then the one with
+more answers. So "a year and a half" stays one duration, "1 year, 2 months" one duration, "a little better and
+3 weeks" is two answers, "3 weeks, yes" two, "much better for about 2 months" two, "ever since I finished" one,
+and "a little better and worse" is unclear rather than guessed as better.
 Reading stops at the first unclear item; only that first item can be an unclear answer to the question the
 client was asked: an unclear item after an answer in the same message is not held against the next question.
 
@@ -67,10 +68,14 @@ _MAX_RUN: Final = 6  # pieces in one answer ("1 year, 2 months and 3 days" is th
 
 _JOINING_WORD: Final = r"(?:(?:and|but|&)\s+)?"  # ", and 3 weeks": the "and" belongs to the break
 _HARD_BREAK: Final = rf"\s*(?:[,;]|\r\n|\r|\n)[\s,;]*{_JOINING_WORD}"
-_SOFT_BREAK: Final = rf"\s+(?:and|but|&)\s+|(?<=\S)[.!?]+\s+{_JOINING_WORD}"
+# Before "for" and "since" too, which keep their word: "much better for about 2 months", "the same since I finished".
+_SOFT_BREAK: Final = rf"\s+(?:and|but|&)\s+|(?<=\S)[.!?]+\s+{_JOINING_WORD}|\s+(?=(?:for|since)\s)"
 _BREAKS: Final = re.compile(rf"({_HARD_BREAK}|{_SOFT_BREAK})", re.IGNORECASE)
 _WEEKS: Final = frozenset("w wk wks week weeks weeek wek weks".split())
 _MONTHS: Final = frozenset("m mo mos mth mths mnth mnths mon mons month months".split())
+_CLARIFICATION_FILLERS: Final = frozenset(
+    "x xx xxx thanks thank you ty thx ta cheers please pls ok okay its it is sorry oh oops i meant mean".split()
+)
 
 _WRONG_NUMBER: Final = re.compile(
     r"\b(?:wrong (?:number|numbr|nmber|num|person|phone|mobile|contact|details)"
@@ -178,7 +183,8 @@ class Context:
     `short_name` is None for an unknown sender. `link` (`<PUBLIC_BASE_URL>/s/<token>`) is only sent when
     `links_allowed`. `next_contact_month` is the English month name of the next planned contact (None: none
     planned). `last_closed_reply_at` is when this sender last got the "closed" reply (for an unknown sender:
-    the generic reply, when the caller keeps it); either is sent at most once a day. `help_contact` is the
+    the generic reply, when the caller keeps it): the "closed" reply goes at most once a day, the generic reply
+    only once (SPEC: "one discreet generic reply"). `help_contact` is the
     contact given in the HELP reply (an email address, phone number or short web address).
     """
 
@@ -264,7 +270,7 @@ def respond(state: ConversationState, text: str, context: Context) -> Turn:
         replies.append(_help(context))
         return turn()
     if not context.known_sender or not context.has_open_check_in:
-        if not risk and _once_a_day(context):  # after a risk message the signposting is the reply
+        if not risk and _may_reply_unprompted(context):  # after a risk message the signposting is the reply
             if context.known_sender:
                 events.append(CLOSED_REPLY)
                 replies.append(texts.closed(context.next_contact_month))
@@ -406,7 +412,7 @@ def _read_one(question: Question, run: str, pending: str | None, context: Contex
     if re.search(r"[0-9]", run):
         whole = duration(run)
         return whole if isinstance(whole, date) else None
-    letters = re.sub(r"[^a-z]", "", _plain(run))
+    letters = "".join(w for w in _plain(run).split() if w not in _CLARIFICATION_FILLERS)  # "M please", "weeks x"
     if letters in _WEEKS or letters in _MONTHS:
         return duration(f"{pending} {'weeks' if letters in _WEEKS else 'months'}")
     answer = duration(run)  # "since I finished", "a month"
@@ -485,8 +491,11 @@ def _help(context: Context) -> str:
     return texts.help_reply(context.short_name if context.known_sender else None, context.help_contact)
 
 
-def _once_a_day(context: Context) -> bool:
+def _may_reply_unprompted(context: Context) -> bool:
+    """The "closed" reply goes at most once a day; an unknown number gets its one generic reply only once."""
     last = context.last_closed_reply_at
+    if not context.known_sender:
+        return last is None
     return last is None or context.now - last >= CLOSED_REPLY_GAP
 
 

@@ -39,19 +39,23 @@ def _set(words: str) -> frozenset[str]:
 # Normalisation shared by every reader
 # ---------------------------------------------------------------------------------------------------
 
-_QUOTES: Final = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc`\u00b4\u2032", "'") | {"%": " percent "})
+_QUOTES: Final = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201b\u02bc`\u00b4\u2032", "'") | {"%": " percent ", "\u2044": "/"}
+)
 # Emoji, pictographs, variation selectors, joiners and keycap marks carry no answer ("1️⃣" is "1").
 _DROPPED: Final = _set("So Sk Cs Co Cn Cf Mn Me")
 _EMOTICON: Final = re.compile(r"(?<!\S)(?:[:;=]['^o-]?[()\[\]dpo/\\|3*$@x]+|[()]+-?[:;=]|<3+|\^_*\^|xd+)(?!\S)")
 _PLEASANTRY: Final = (
     r"(?:and |but |many )?(?:(?:thanks?|thank (?:you|u|ya)|thankyou|thanku)"
     r"(?: (?:again|so much|very much|a lot|loads|lots))?(?: for (?:asking|checking(?: in| up)?))?"
-    r"|thanx|thnx|thx|tnx|ty|tysm|cheers|ta|please|pls|plz|x+|xo+|lol|haha+|ha|mate|love|luv|hun|bye|god bless)"
+    r"|thanx|thnx|thx|tnx|ty|tysm|cheers|ta|please|pls|plz|x+|xo+|lol|haha+|ha|mate|love|luv|hun|bye|god bless"
+    r"|ok|okay)"
 )
-_TRAILING_PLEASANTRY: Final = re.compile(rf"(?:^|[\s,.;:!-]+){_PLEASANTRY}$")
+# Also the kisses on a number: "2x", "1xx".
+_TRAILING_PLEASANTRY: Final = re.compile(rf"(?:(?:^|[\s,.;:!-]+){_PLEASANTRY}|(?<=[0-9])x+)$")
 _LEADING_GREETING: Final = re.compile(
     r"^(?:hi+|hello|hey+|hiya|morning|good (?:morning|afternoon|evening)|um+|erm+|er|uh+|hmm+|ok|okay|oh|well"
-    r"|please|pls)(?:$|[\s,.;:!-]+)"
+    r"|please|pls)(?:$|(?:[\s,.;:!]|-(?![0-9]))+)"  # but "hi, -1" keeps its minus
 )
 # Keep a leading minus on a number so "-1" stays out of range instead of becoming "1".
 _EDGES: Final = re.compile(r"^(?:(?!-\d)[\W_])+|[\W_]+$")
@@ -74,7 +78,7 @@ _EVERYDAY: Final = _set(
 
 def _fold(text: str) -> str:
     """Lower-case text with compatibility forms (NFKC), straight apostrophes and no emoji."""
-    folded = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    folded = unicodedata.normalize("NFKC", text.replace("\u00bd", " 1/2 ")).translate(_QUOTES).lower()
     return "".join(" " if unicodedata.category(ch) in _DROPPED else ch for ch in folded)
 
 
@@ -116,14 +120,40 @@ def _typos_allowed(target: str) -> int:
     return 0 if len(target) < 4 else 1 if len(target) <= 7 else 2
 
 
+def _deletions(word: str, depth: int) -> set[str]:
+    """`word` with up to `depth` letters left out, anywhere (`word` itself included)."""
+    found, layer = {word}, {word}
+    for _ in range(depth):
+        layer = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
+        found |= layer
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _deletion_index(vocabulary: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Every vocabulary word by the strings its allowed typos can shrink to (built once per vocabulary).
+
+    Two words within k edits (insertions, deletions, substitutions, swaps of neighbours) both shrink to a common
+    string with at most k deletions each, so looking up the deletions of a typed word finds every word it may be
+    a typo of; the exact distance is then checked on those few. This keeps a reply's unknown words cheap.
+    """
+    index: dict[str, list[str]] = {}
+    for target in vocabulary:
+        for shrunk in _deletions(target, _typos_allowed(target)):
+            index.setdefault(shrunk, []).append(target)
+    return {shrunk: tuple(targets) for shrunk, targets in index.items()}
+
+
 @functools.lru_cache(maxsize=4096)
 def _correct(word: str, vocabulary: frozenset[str]) -> str:
     """The vocabulary word `word` is a typo of, or `word` itself when none (or several) fit."""
-    if word in vocabulary or word in _EVERYDAY or not word.isalpha():
+    if word in vocabulary or word in _EVERYDAY or not word.isalpha() or len(word) < 3 or len(word) > 24:
         return word
+    index = _deletion_index(vocabulary)
+    candidates = {target for shrunk in _deletions(word, 2) for target in index.get(shrunk, ())}
     best: list[str] = []
     best_distance = 99
-    for target in vocabulary:
+    for target in sorted(candidates):
         allowed = _typos_allowed(target)
         if abs(len(target) - len(word)) > allowed or (distance := _osa_distance(word, target, allowed)) > allowed:
             continue
@@ -159,24 +189,79 @@ def _understood(words: Iterable[str], vocabulary: frozenset[str], rules: _Rules)
 # ---------------------------------------------------------------------------------------------------
 
 _OPTION_PREFIX: Final = re.compile(r"^(?:option|opt|number|num|no\.|nr|choice|answer|reply)\s*[:#.-]?\s*(?=\d|[a-z])")
+_ORDINAL_WORDS: Final = ("first", "second", "third", "fourth", "fifth")
+_ORDINALS: Final = {word: n for n, word in enumerate(_ORDINAL_WORDS, 1)}
+_ORDINAL_DIGITS: Final = re.compile(r"\b([1-5])(?:st|nd|rd|th)\b")  # "2nd" reads as "second"
+# Words around a number that say nothing else: "I'd say 2", "it's 3", "the second one", "2 please".
+_OPTION_FILLERS: Final = _set(
+    "its it is s thats that i ill id im am think say would go with for definitely def deffo defo answer number "
+    "option choice reply the my please ok okay sure well so um erm hmm hi hello hey hiya unfortunately sadly afraid "
+    "honestly actually really guess suppose reckon"
+)
+# One typo of a number word of four or more letters ("thre", "fuor", "fivee"), except real words ("there").
+_NUMBER_TYPO_TARGETS: Final = ("three", "four", "five")
+_NOT_NUMBER_TYPOS: Final = _set(
+    "there threw tree thee three for fur our your pour tour hour sour foul flour fours fine fire hive dive give live "
+    "jive file fife fie fiver fives fiv fave"
+)
+
+
+def _typos_of(word: str) -> set[str]:
+    """Every string one insertion, deletion, substitution or swap of neighbours away from `word`."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in letters}
+        | {a + c + b for a, b in splits for c in letters}
+    )
+
+
+_NUMBER_TYPOS: Final = {
+    typo: _NUMBER_WORDS[target]
+    for target in _NUMBER_TYPO_TARGETS
+    for typo in _typos_of(target)
+    if typo not in _NOT_NUMBER_TYPOS and typo not in _NUMBER_WORDS
+}
 
 
 def _option_number(word: str) -> int | None:
-    return int(word) if re.fullmatch(r"[0-9]{1,2}", word) else _NUMBER_WORDS.get(word)
+    if word.isascii() and word.isdigit():  # not "\u1369", an Ethiopic digit
+        return int(word) if len(word) <= 2 else None
+    return _NUMBER_WORDS.get(word, _NUMBER_TYPOS.get(word))
 
 
-def _read_option(text: str, options: Sequence[_T], read_label: Callable[[list[str]], _T | None]) -> _T | None:
+def _option(options: Sequence[_T], number: int) -> _T | None:
+    return options[number - 1] if 1 <= number <= len(options) else None
+
+
+def _read_option(
+    text: str, options: Sequence[_T], read_label: Callable[[list[str]], _T | None], fillers: frozenset[str]
+) -> _T | None:
     """A numbered option, a label, or both when they agree ("2 mostly"); never a guess between two."""
     if re.search(r"\d[.,/-]\d|^-\d", text):  # "1.5", "1-2", "1/2", "-1": not one option
         return None
+    if "st" in text or "nd" in text or "rd" in text or "th" in text:  # "1st", "2nd", "3rd", "4th"
+        text = _ORDINAL_DIGITS.sub(lambda m: _ORDINAL_WORDS[int(m[1]) - 1], text)
     words = _words(_OPTION_PREFIX.sub("", text))
     if not words:
         return None
+    # One number or ordinal among words that say nothing else: "I'd say 2", "the second one", "3 I think".
+    marks = [(i, _ORDINALS[w]) for i, w in enumerate(words) if w in _ORDINALS]
+    marks = marks or [(i, n) for i, w in enumerate(words) if (n := _option_number(w)) is not None]
+    if len(marks) == 1:
+        at, marked = marks[0]
+        rest = [
+            w for i, w in enumerate(words) if i != at and not (w == "one" and i == at + 1 and words[at] in _ORDINALS)
+        ]
+        if all(w in fillers for w in rest):
+            return _option(options, marked)
     first, last = _option_number(words[0]), _option_number(words[-1])
     number = first if first is not None else last
     if number is None:
         return read_label(words)
-    label = options[number - 1] if 1 <= number <= len(options) else None
+    label = _option(options, number)
     if len(words) > 1 and read_label(words[1:] if first is not None else words[:-1]) != label:
         return None  # "1 a little better": the number and the words disagree
     return label
@@ -202,19 +287,22 @@ _NEGATIONS: Final = _set("not no nt isnt arent aint never hardly barely nothing 
 _CHANGE_FILLERS: Final = _set(
     "i im am feel feeling feels felt ive been getting got its it is things are now overall honestly actually "
     "generally currently today than before was last time then previously yes yeah think id say would at the moment "
-    "all in also still by a an lately recently since ever when we spoke"
+    "all in also still by a an lately recently since ever when we spoke first went go started start starting began "
+    "beginning came come therapy treatment sessions session counselling course finished ended stopped my you asked "
+    "referred seeing saw originally compared with to unfortunately sadly afraid guess suppose reckon"
 )
 _SAME_WORDS: Final = _set("same similar unchanged")
 _SAME_FILLERS: Final = _CHANGE_FILLERS | _set(
     "as about much pretty roughly just exactly basically very really kind kinda sort sorta of old largely mostly "
-    "broadly near enough usual nearly almost fairly"
+    "broadly near enough usual nearly almost fairly stayed stay stays staying remained remain remains ish"
 )
 _CHANGED_WORDS: Final = _set("change changes changed different difference")
 _CHANGED_FILLERS: Final = _set("no not nothing has have hasnt havent s real really at all any i im feel its it is been")
 _CHANGE_RULES: Final = _rules(
-    (r"a lot|a load|a long way", "lot"),
+    (r"(?:quite )?a lot|a load|a long way", "lot"),
     (r"a (?:little|lil|tiny|wee|teeny)(?: bit)?|a bit|a touch|a tad|a smidge|little bit", "little"),
     (r"more or less|pretty much|much the|very much the", "about"),
+    (r"to be (?:honest|fair)|tbh|tbf|if (?:im|i am) honest", "honestly"),
 )
 _CHANGE_VOCABULARY: Final = (
     frozenset(_DIRECTIONS) | _BIG | _AMPLIFIERS | _SMALL | _NEGATIONS | _SAME_FILLERS | _SAME_WORDS | _CHANGED_WORDS
@@ -256,6 +344,10 @@ def _neither_better_nor_worse(words: list[str]) -> bool:
     return all(w in _set("no not neither nor or any really better worse than before im i") for w in words)
 
 
+# For change, "no" before a number is "No. 3" (a "no" answers nothing here); for usual self "no 2" stays unclear.
+_CHANGE_OPTION_FILLERS: Final = _OPTION_FILLERS | _set("no nr num")
+
+
 def _change_label(words: list[str]) -> Change | None:
     words = _understood(words, _CHANGE_VOCABULARY, _CHANGE_RULES)
     directions = {_DIRECTIONS[w] for w in words if w in _DIRECTIONS}
@@ -266,9 +358,14 @@ def _change_label(words: list[str]) -> Change | None:
     return "same" if _means_same(words) else None
 
 
+_GLUED: Final = re.compile(
+    r"\b(much|alittle|abit|alot|little|bit|slightly|lots|loads|way|far|no|the)(better|worse|same|change|different)\b"
+)
+
+
 def read_change(text: str) -> Change | None:
     """How the client is compared with the end of treatment (options 1-5); None when unclear."""
-    return _read_option(_clean(text), CHANGES, _change_label)
+    return _read_option(_GLUED.sub(r"\1 \2", _clean(text)), CHANGES, _change_label, _CHANGE_OPTION_FILLERS)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -283,11 +380,12 @@ _MOSTLY: Final = _set("mostly mainly largely almost nearly")
 _NO: Final = _set("no n nope nah na naw nay nae not never noo nop")
 _USUAL_FILLERS: Final = _set(
     "i im am do feel feeling think really yet at all the moment now still just very much it its id say would well "
-    "though right be so me myself back to my usual self normal there thanks and quite honestly sure again slowly"
+    "though right be so me myself back to my usual self normal there thanks and quite honestly sure again slowly "
+    "unfortunately sadly afraid guess suppose reckon have got ive"
 )
 _USUAL_RULES: Final = _rules(
     (r"(?:definitely|absolutely|certainly|totally|completely|really|deffo|defo|def) not", "no"),
-    (r"(?:i )?(?:dont|do not) think so|not (?:back to (?:my )?(?:normal|usual)(?: self)?|myself)", "no"),
+    (r"(?:i )?(?:dont|do not) think so|not (?:back to (?:my )?(?:normal|usual|old)(?: self)?|myself)", "no"),
     (r"not (?:completely|totally|fully|entirely|quite|100 percent|100|all the way|sure|certain)", "unsure"),
     (
         r"(?:dont|do not|dont really) know|dunno|idk|not sure|(?:sort|kind) of|kinda|sorta|partly|partially"
@@ -297,12 +395,13 @@ _USUAL_RULES: Final = _rules(
     (r"not really|not at all|not yet|not even close|nowhere near|far from it|no way", "no"),
     (
         r"pretty much|more or less|getting there|almost there|nearly there|on the whole|for the most part"
-        r"|mostly there|(?:only |just |still )?(?:some |a few )?mild symptoms?(?: left)?|some symptoms(?: left)?",
+        r"|mostly there|(?:only |just |still )?(?:some |a few )?mild symptoms?(?: left)?|some symptoms(?: left)?"
+        r"|most of the time|most days",
         "mostly",
     ),
     (
-        r"(?:i )?think so|of course|very much so|100 percent|back to (?:my )?(?:normal|usual)(?: self)?"
-        r"|feel (?:like )?myself",
+        r"(?:i )?think so|of course|very much so|100 percent|back to (?:my )?(?:normal|usual|old)(?: self)?"
+        r"|feel (?:like )?(?:myself|my (?:old|usual|normal) self)|(?:feel )?like me again|back to me",
         "yes",
     ),
 )
@@ -323,7 +422,7 @@ def _usual_self_label(words: list[str]) -> UsualSelf | None:
 
 def read_usual_self(text: str) -> UsualSelf | None:
     """Whether the client feels back to their usual self: "yes", "mostly" or "no"; None when unclear."""
-    return _read_option(_clean(text), USUAL_SELF, _usual_self_label)
+    return _read_option(_clean(text), USUAL_SELF, _usual_self_label, _OPTION_FILLERS)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -333,28 +432,62 @@ def read_usual_self(text: str) -> UsualSelf | None:
 _STOP_WORDS: Final = _set("stop stopall unsubscribe cancel end quit revoke optout")
 # START and UNSTOP only, as Twilio honours them; YES never resumes (it answers "usual self").
 _START_WORDS: Final = _set("start unstop")
-_HELP_WORDS: Final = _set("help info")
+_HELP_WORDS: Final = _set("help info information moreinfo")
 _CONTACTING: Final = (
-    "texting messaging contacting emailing texts messages the_texts the_messages sending_messages sending_texts "
-    "sending_me_messages sending_me_texts sending_these"
+    "texting messaging contacting emailing texts messages msgs txts text_messages the_texts the_messages "
+    "these_texts these_messages your_texts your_messages all_texts all_messages all_the_texts all_the_messages "
+    "sending_messages sending_texts sending_me_messages sending_me_texts sending_these sending_me_these "
+    "sending_these_texts sending_these_messages sending_me_these_texts sending_me_these_messages text"
 ).split()
 _STOP_PHRASES: Final = frozenset(
     {f"stop {what.replace('_', ' ')}{me}" for what in _CONTACTING for me in ("", " me")}
     | {f"{dont} {verb} me" for dont in ("dont", "do not") for verb in ("text", "message", "contact", "email")}
     | {"unsubscribe me", "opt me out", "no more texts", "no more messages", "remove me", "remove me from your list"}
-    | {"remove me from the list", "take me off your list", "take me off the list"}
+    | {"remove me from the list", "take me off your list", "take me off the list", "leave me alone"}
+    | {"no more text messages", "no more contact", "i dont want any more texts", "i dont want any more messages"}
+    | {"i dont want these texts", "i dont want these messages", "i dont want your texts", "i dont want your messages"}
 )
+# Said before an opt-out ("please can you stop texting me", "I'd like to unsubscribe", "I want to stop"). Not
+# before END, QUIT, CANCEL or REVOKE: "I want to end" is no clear opt-out.
+_STOP_LEAD_IN: Final = re.compile(
+    r"^(?:(?:please|pls|plz|kindly|just|can you|could you|will you|would you|can u|could u|i want to|i wanna"
+    r"|i would like to|id like to|i wish to|i need to|i want you to|i would like you to|id like you to|how do i"
+    r"|how can i|how to|can i|could i|i want|i would like|id like|i wish) )+"
+)
+_LEAD_IN_STOP_WORDS: Final = _set("stop stopall unsubscribe optout")
+# An unmistakable opt-out phrase anywhere in a longer message ("Stop texting me, I'm fine"), unless negated
+# just before it ("please don't stop messaging me"). The phrases are a closed list: "I can't stop crying" has none.
+_STOP_INSIDE: Final = re.compile(
+    r"\b(?:stop (?:texting|messaging|contacting|emailing) me|stop sending me|stop (?:sending )?(?:me )?"
+    r"(?:these|the|your|all|all the|all these) (?:texts|messages|text messages)|unsubscribe me|opt me out"
+    r"|no more (?:texts|messages|text messages)|(?:dont|do not) (?:text|message|contact) me"
+    r"|(?:take|remove) me (?:off|from) (?:your|the) (?:list|system|records|database))\b"
+)
+_NEGATED_BEFORE: Final = re.compile(r"\b(?:dont|do not|never|not|didnt|did not|no need to)\W*(?:\w+\W+){0,3}$")
+
+
+def _stop_typo(word: str) -> bool:
+    """ "stopp", "stpo", "sotp": one typo of STOP using its letters only ("step" and "shop" are no opt-out)."""
+    return 4 <= len(word) <= 5 and set(word) == {"s", "t", "o", "p"} and _osa_distance(word, "stop", 1) <= 1
 
 
 def read_keyword(text: str) -> Keyword | None:
     """The SMS keyword the whole message is (STOP and synonyms, START/UNSTOP, HELP/INFO), else None."""
-    words = _words(re.sub(r"\b(?:now|any ?more|again)$", "", _clean(text)))
+    words = _words(re.sub(r"\b(?:now|any ?more|again|for good)$", "", _clean(text)))
     phrase, joined = " ".join(words), "".join(words)  # "opt out", "opt-out" and "stop all" join up
     if joined in _STOP_WORDS or phrase in _STOP_PHRASES or (len(set(words)) == 1 and words[0] in _STOP_WORDS):
         return "stop"
     allowed = _typos_allowed("unsubscribe")
-    if len(joined) >= 9 and _osa_distance(joined, "unsubscribe", allowed) <= allowed:
+    if 9 <= len(joined) <= 13 and _osa_distance(joined, "unsubscribe", allowed) <= allowed:
         return "stop"  # a long word is still recognisable through a typo or two
+    if len(words) == 1 and _stop_typo(joined):
+        return "stop"
+    rest = _STOP_LEAD_IN.sub("", phrase) if len(words) > 1 else phrase
+    if rest != phrase and (rest.replace(" ", "") in _LEAD_IN_STOP_WORDS or rest in _STOP_PHRASES):
+        return "stop"
+    for found in _STOP_INSIDE.finditer(phrase) if len(words) > 2 else ():
+        if not _NEGATED_BEFORE.search(phrase[: found.start()]):
+            return "stop"
     if joined in _START_WORDS:
         return "start"
     return "help" if joined in _HELP_WORDS else None
@@ -375,39 +508,76 @@ _PEOPLE = (
     r"|boyfriend|girlfriend|ex))"
 )
 _WANT = r"(?:want|wanted|wanting|wanna|wana|wnat|wnt|wamt)"
-_RISK_PATTERNS: Final = tuple(
-    re.compile(rf"\b(?:{pattern})\b")
-    for pattern in (
-        r"suicid\w*|suisid\w*|sucid\w*|unaliv\w*|kms|kys|overdos\w*|od|ods|self ?harm\w*|self ?injur\w*"
-        r"|self ?hurt\w*|self ?mutilat\w*|selfharm\w*|stockpil\w*",
-        r"(?:kil+|kil+s|kil+ed|kil+ing|kil+in|hurt|hurts|hurting|harm|harms|harming|harmed|cut|cuts|cutting|hang"
-        r"|hanging|hanged|shoot|shooting|stab|stabbing|drown|drowning|poison|poisoning|starve|starving|strangle"
-        rf"|suffocate|burn|burning|top|topping|off|end|ending|punish|punishing|injure|injuring) {_SELF}",
-        rf"kil+ (?:me|my \w+)|(?:kil+|kil+ing|murder|murdering|kil+in) (?:yourself|urself|ur self|{_PEOPLE})",
-        r"(?:dont|do not|never) feel safe|feel unsafe|(?:im|i am) not safe",
-        r"(?:hurt|hurting|harm|harming|attack|attacking|stab|stabbing|strangle|strangling|beat|beating|shoot"
-        rf"|shooting|batter|battering) {_PEOPLE}",
-        r"(?:end|ending|ended) (?:it all|my (?:own )?life|everything|things)",
-        rf"(?:{_WANT}|going|gonna|thinking|thought|think|planning|plan|ready|decided|might|could|will|just) (?:to )?"
-        r"(?:just )?end it|(?:like|about|of|considering) ending it",
-        r"(?:take|taking|took|end|ending) my (?:own )?life",
-        rf"(?:{_WANT}|wish|wished|wishing|ready|rather|prefer|longing) (?:to |2 )?(?:just |simply )?(?:die"
-        r"|be dead|not be here|not exist|not be alive|not wake up|never wake up)",
-        r"wish (?:i|id|i had|i was|i were|i could|i would)(?: just)? (?:be |have )?(?:dead|die|died|gone"
-        r"|never been born|not been born|never born|not here|not alive|wasnt here|wasnt alive|werent here)",
-        r"(?:better off|rather be|id be better) (?:dead|gone|without me)",
-        rf"(?:dont|do not|didnt|did not|dnt|doesnt|no longer|not) (?:really |even )?(?:{_WANT}|wish|feel like)"
-        r"(?: to| 2)? (?:be here|be alive|be around|live|living|exist|existing|wake up|go on|carry on)",
-        r"no (?:reason|point|purpose) (?:to|in|of) (?:live|living|life|being alive|going on|carrying on|being here)",
-        r"nothing (?:left )?to live for|(?:isnt|is not|aint|not|no longer) worth living",
-        r"(?:cant|cannot|can not) (?:go on|carry on|keep going|cope any ?more|do this any ?more"
-        r"|take (?:it|this|any ?more))",
-        r"(?:all|whole (?:box|bottle|pack|packet|lot)|too many|load of|loads of|handful of|bunch of|stash of)"
-        r" (?:of )?(?:my |the |these |those |me )?(?:pills|tablets|meds|medication|medicine|paracetamol|painkillers)",
-        r"(?:jump|jumping|jumped|throw myself|throwing myself|step|stepping) (?:off|from|in front of|under)",
-        r"(?:slit|slitting|slash|slashing|cut|cutting) (?:my )?(?:wrists?|arms?|thighs?|legs?|skin)",
-    )
+_RISK_PATTERNS: Final = (
+    r"suicid\w*|suisid\w*|sucid\w*|unaliv\w*|kms|kys|overdos\w*|od|ods|self ?harm\w*|self ?injur\w*"
+    r"|self ?hurt\w*|self ?mutilat\w*|selfharm\w*|stockpil\w*",
+    r"(?:kil+|kil+s|kil+ed|kil+ing|kil+in|hurt|hurts|hurting|harm|harms|harming|harmed|cut|cuts|cutting|hang"
+    r"|hanging|hanged|shoot|shooting|stab|stabbing|drown|drowning|poison|poisoning|starve|starving|strangle"
+    rf"|suffocate|burn|burning|top|topping|off|end|ending|punish|punishing|injure|injuring) {_SELF}",
+    rf"kil+ (?:me|my \w+)|(?:kil+|kil+ing|murder|murdering|kil+in) (?:yourself|urself|ur self|{_PEOPLE})",
+    r"(?:dont|do not|never) feel safe|feel unsafe|(?:im|i am) not safe",
+    r"(?:hurt|hurting|harm|harming|attack|attacking|stab|stabbing|strangle|strangling|beat|beating|shoot"
+    rf"|shooting|batter|battering) {_PEOPLE}",
+    r"(?:end|ending|ended) (?:it all|my (?:own )?life|everything|things)",
+    rf"(?:{_WANT}|going|gonna|thinking|thought|think|planning|plan|ready|decided|might|could|will|just) (?:to )?"
+    r"(?:just )?end it|(?:like|about|of|considering) ending it",
+    r"(?:take|taking|took|end|ending) my (?:own )?life",
+    rf"(?:{_WANT}|wish|wished|wishing|ready|rather|prefer|longing) (?:to |2 )?(?:just |simply )?(?:die"
+    r"|be dead|not be here|not exist|not be alive|not wake up|never wake up)",
+    r"wish (?:i|id|i had|i was|i were|i could|i would)(?: just)? (?:be |have )?(?:dead|die|died|gone"
+    r"|never been born|not been born|never born|not here|not alive|wasnt here|wasnt alive|werent here)",
+    r"(?:better off|rather be|id be better) (?:dead|gone|without me)",
+    rf"(?:dont|do not|didnt|did not|dnt|doesnt|no longer|not) (?:really |even )?(?:{_WANT}|wish|feel like)"
+    r"(?: to| 2)? (?:be here|be alive|be around|live|living|exist|existing|wake up|go on|carry on)",
+    r"no (?:reason|point|purpose) (?:to|in|of) (?:live|living|life|being alive|going on|carrying on|being here)",
+    r"nothing (?:left )?to live for|(?:isnt|is not|aint|not|no longer) worth living",
+    r"(?:cant|cannot|can not) (?:go on|carry on|keep going|cope any ?more|do this any ?more"
+    r"|take (?:it|this|any ?more))",
+    r"(?:all|whole (?:box|bottle|pack|packet|lot)|too many|load of|loads of|handful of|bunch of|stash of)"
+    r" (?:of )?(?:my |the |these |those |me )?(?:pills|tablets|meds|medication|medicine|paracetamol|painkillers)",
+    r"(?:jump|jumping|jumped|throw myself|throwing myself|step|stepping) (?:off|from|in front of|under)",
+    r"(?:slit|slitting|slash|slashing|cut|cutting) (?:my )?(?:wrists?|arms?|thighs?|legs?|skin)",
+    # Below: wider signs, flagged because a needless signpost costs less than a missed one.
+    r"kl+ (?:myself|my self|me)"
+    r"|(?:want|wanna|wish|like|wishing|wanting) (?:to |2 )?(?:just )?(?:disappear|vanish|go to sleep forever)"
+    r"|wish i could (?:just )?(?:disappear|vanish|sleep forever|not wake up)|never wake up|sleep forever",
+    r"no (?:point|reason|purpose)(?: in| to| of)? (?:living|life|anything|going on|carrying on|trying|being here"
+    r"|existing|any ?more)|(?:whats|what is) the point(?! (?:of|in) (?:these"
+    r"|this|your|the|answering) (?:texts?|messages?|survey|questions?))",
+    r"(?:cant|cannot|can not|unable to|struggling to) cope|(?:lost|losing|no|have no) (?:the )?will to live"
+    r"|(?:given|giving|give|gave) up on (?:life|living|everything|myself)|(?:ready|want|going) to give up"
+    r"|(?:tired|sick|weary) of (?:living|life|being alive|existing|it all|everything)",
+    r"\bsh\b(?! t\b)|(?:been|started|start|keep|kept|still|was|im|am|back to|stop) cutting\b(?! (?:back|down|out"
+    r"|off|up|in|it|corners|costs|ties|the|my hair|hair|grass|carbs|sugar|alcohol|drinking|meat))"
+    r"|cutting again|cut again|sewer ?slide|noose|ligature|(?:sav|sav[ei]ng|saved|save|hoard\w*) (?:up )?"
+    r"(?:my |all my |some )?(?:pills|tablets|meds|medication|painkillers|paracetamol)",
+    r"in danger|not safe|unsafe|(?:hits|hit|hitting|beats|beat|beating|abuses|abused|abusing|attacks|attacked"
+    r"|threatens|threatened|threatening|hurts|hurting|raped|rapes|assaulted|strangled|choked|chokes|controls"
+    r"|controlling) me|abuse|abused|abusive|domestic violence|(?:scared|afraid|frightened|terrified) (?:of|for) "
+    r"(?:him|her|them|my (?:life|safety|partner|husband|wife|boyfriend|girlfriend|ex|dad|father|mum|mother))"
+    r"|fear for my (?:life|safety)|shoot me|(?:i )?need (?:urgent |some |immediate )?help|please help"
+    r"|someone help|help me please",
+    r"(?:took|taken|take|taking|swallowed|swallow) (?:\d+|a lot of|lots of|loads of|a load of|a bunch of|all)"
+    r" (?:my |the |of my |of the )?(?:pills|tablets|meds|medication|paracetamol|painkillers|sleeping pills)"
+    r"|(?:im|i am|feel like|feel like im|being|such) a burden|(?:be|are|were|would be|d be) better (?:off )?without me"
+    r"|(?:cant|cannot|dont) see (?:a|any|the|my) future|no future"
+    r"|(?:written|wrote|writing|left) (?:a|my) (?:note|letter)"
+    r"|this is goodbye|saying goodbye|say goodbye|goodbye forever|final goodbye|goodbye everyone|feel like dying"
+    r"|(?:and|to) not wake up|not to wake up|hope i (?:dont|do not|never) wake up|s h",
+    r"dark thoughts|bad thoughts|intrusive thoughts|crisis|breakdown|hopeless|no hope|no way out"
+    r"|(?:cant|cannot|dont) see a way (?:out|forward)",
 )
+_RISK: Final = re.compile(r"\b(?:" + "|".join(f"(?:{pattern})" for pattern in _RISK_PATTERNS) + r")\b")
+_RISK_TRIM: Final = _set("x xx xxx thanks thank you ty thx ta cheers please pls plz ok okay hi hello hey lol just now")
+# Short messages that are a risk only as the whole message ("end it", "help me"), once pleasantries are gone.
+_WHOLE_RISK: Final = re.compile(
+    r"(?:i )?(?:just )?(?:(?:want|wanna|going|gonna|need) (?:to )?)?end it(?: now| all)?|i (?:just )?give up"
+    r"|(?:please )?help me(?: please)?|(?:theres |there is )?no point(?: any ?more)?|(?:i )?cant do this"
+)
+
+
+_LEET_LETTERS: Final = {"1": "i", "!": "i", "3": "e", "0": "o", "4": "a", "@": "a", "5": "s"}
+_DISGUISED: Final = re.compile(r"(?<=[a-z])(?:[*#$]+|[1!304@5])(?=[a-z])")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -421,11 +591,21 @@ def _risk_word(word: str) -> str:
 
 def mentions_risk(text: str) -> bool:
     """Whether a message suggests risk to self or others ("suicidal", "want to die", "hurt someone")."""
-    folded = _fold(text)
+    # "k*ll", "su*cide": masked letters left out (typos do the rest); "k1ll", "d1e": digits for letters.
+    folded = _DISGUISED.sub(lambda m: _LEET_LETTERS.get(m[0], ""), _fold(text))
     if re.search(r"\bo\.?d(?:'d|'ed|ed|'ing|ing)\b", folded):  # "OD'd", "ODed", "OD'ing", but not "odd"
         return True
-    joined = " ".join(_risk_word(word) for word in _words(folded))
-    return any(pattern.search(joined) for pattern in _RISK_PATTERNS)
+    words = [_risk_word(word) for word in _words(folded)]
+    if _RISK.search(" ".join(words)):
+        return True
+    if len(words) > 8:
+        return False  # every whole-message phrase is short
+    start, end = 0, len(words)
+    while end > start and words[end - 1] in _RISK_TRIM:  # "end it x", "help me thanks"
+        end -= 1
+    while start < end and words[start] in _RISK_TRIM:
+        start += 1
+    return _WHOLE_RISK.fullmatch(" ".join(words[start:end])) is not None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -452,7 +632,8 @@ _DAYS_PER_UNIT: Final[dict[str, Fraction]] = {
     "minute": Fraction(1, 1440),
 }
 _COUNT_WORDS: Final = {
-    "a": Fraction(1), "an": Fraction(1), "couple": Fraction(2), "few": Fraction(3), "several": Fraction(3),
+    "a": Fraction(1), "an": Fraction(1), "couple": Fraction(2), "cpl": Fraction(2), "few": Fraction(3),
+    "several": Fraction(3),
     "half": Fraction(1, 2),
 }  # fmt: skip
 _SINGULAR_UNITS: Final = _set("day week fortnight month year wk mth yr mnth")
@@ -474,14 +655,17 @@ _DURATION_RULES: Final = _rules(
     (r"a (?:bit|little|touch) (?:over|more than|under|less than|longer than)|(?:the )?best part of|a good", ""),
     (r"getting on for|going on|coming up to|up to|in the region of", ""),
     (r"may be", "maybe"),
+    (r"(?:(?:i ?ve|i have|i)? ?(?:been|felt|been feeling|felt like) )?(?:like (?:this|that)|this way|that way)", ""),
     (r"in the (?:last|past)", "the last"),  # but "in 2 weeks" is the future, so unclear
+    (r"(?:the )?(?:start|beginning) of (?:the|this) year", "1 january"),
     (r"christmas day|christmas|xmas", "25 december"),
     (r"new years? day|new years?", "1 january"),
 )
 _REFERRAL_PHRASE: Final = re.compile(
     r"\b(?:always|forever|for ever|as long as i (?:can )?(?:remember|recall)"
     r"|(?:all|whole|entire) (?:of )?my (?:adult )?life|my (?:whole|entire) (?:adult )?life"
-    r"|since (?:i was )?(?:a )?(?:child|kid|teenager|teen|baby|little|young|born)|since (?:childhood|birth))\b"
+    r"|since (?:i was )?(?:a )?(?:child|kid|teenager|teen|baby|little|young|born)|since (?:childhood|birth|school)"
+    r"|since my (?:teens|teenage years|childhood|school days|twenties|early twenties))\b"
 )
 _REFERRAL_FILLERS: Final = _set(
     "i ive been like this that way its it has have had was pretty much basically just honestly literally feel felt "
@@ -495,7 +679,7 @@ _DISCHARGE_EVENTS: Final = _set(
 _DISCHARGE_FILLERS: Final = _set(
     "i we you they was were got get being been had have ive did my the our your of with it therapy treatment "
     "sessions session course counselling counseling appointments appointment cbt service programme program support "
-    "seeing them team that right just a an properly officially me us therapist last"
+    "seeing them team that right just a an properly officially me us therapist last going attending"
 )
 _SESSIONS: Final = _set("session sessions appointment appointments")
 _DATE_MARKERS: Final = _set(
@@ -543,7 +727,7 @@ def _quantity(words: list[str], i: int) -> tuple[Fraction, int] | None:
     """The count at words[i] ("3", "2.5", "twenty-one", "a", "a couple of", "a few", "half a"), and where it ends."""
     word = words[i] if i < len(words) else ""
     following = words[i + 1] if i + 1 < len(words) else ""
-    if word in ("a", "an") and (following in ("couple", "few", "half") or _is_number(following)):
+    if word in ("a", "an") and (following in ("couple", "cpl", "few", "half") or _is_number(following)):
         return _quantity(words, i + 1)  # "a couple of", or "a good 3 weeks" once "good" has gone
     if _is_number(word):
         value = Fraction(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else Fraction(word)
@@ -711,11 +895,15 @@ def _named_date(words: list[str], answered_on: date) -> date | None:
         return None
 
 
+_HALVES: Final = re.compile(r"(?:\b([0-9]+)\s*(?:and\s+)?(?:a\s+)?)?(?<![0-9/])1\s*/\s*2\s+(?:(?:a|an)\s+)?(?=[a-z])")
+
+
 def _start_date(
     text: str, answered_on: date, discharge_date: date, referral_date: date
 ) -> date | Literal["clarify"] | None:
     """The start date a reply names, before the referral clamp and the future check."""
     text = re.sub(r"(?<=[0-9])ish\b|-ish\b", " ", text)
+    text = _HALVES.sub(lambda m: f"{m[1]}.5 " if m[1] else "half a ", text)  # "2 1/2 months", "1/2 a year"
     if (numeric := _numeric_date(text, answered_on)) is not None:
         return numeric
     tokens = re.findall(r"[0-9]+(?:\.[0-9]+)?|[^\W\d_]+|[-/]", text.replace("'", ""))
@@ -756,3 +944,7 @@ def read_duration(
         return start
     start = max(start, referral_date)
     return start if start <= answered_on else None
+
+
+for _vocabulary in (_CHANGE_VOCABULARY, _USUAL_VOCABULARY, _DURATION_VOCABULARY, _RISK_WORDS):
+    _deletion_index(_vocabulary)  # built at import, not while the first reply waits

@@ -28,7 +28,7 @@ from app.domain.conversation import (
     Turn,
     respond,
 )
-from app.domain.discretion import is_gsm7, sms_segments
+from app.domain.discretion import forbidden_words_in, is_gsm7, sms_segments
 
 NOW = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
 ANSWERED, DISCHARGED, REFERRED = date(2027, 3, 15), date(2026, 12, 1), date(2026, 6, 10)
@@ -435,3 +435,217 @@ def test_any_message_gives_gsm7_replies_and_never_overwrites_an_answer(state: Co
         assert getattr(turn.answers, "duration_start" if question == "duration" else question) is None
     if RISK in turn.events:
         assert turn.replies[0] == CRISIS and not turn.attempt
+
+
+# --- the general case: what people type, message by message -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Much better thanks, about 3 weeks, yes completely", Answers("much_better", date(2027, 2, 22), "yes")),
+        ("1,3 weeks,1", Answers("much_better", date(2027, 2, 22), "yes")),
+        ("1, 3wks, y", Answers("much_better", date(2027, 2, 22), "yes")),
+        ("2. 6 weeks. 2", Answers("a_little_better", date(2027, 2, 1), "mostly")),
+        ("Much better\nabout 3 weeks\nYes", Answers("much_better", date(2027, 2, 22), "yes")),
+        ("a bit better and about a month and mostly", Answers("a_little_better", date(2027, 2, 15), "mostly")),
+        ("a little better; 2 months; no", Answers("a_little_better", date(2027, 1, 15), "no")),
+        ("much better and a year and a half and yes", Answers("much_better", REFERRED, "yes")),
+        ("Much better. Since March. Yes!", Answers("much_better", date(2027, 3, 1), "yes")),
+        (
+            "I'm much better thanks. It's been about 6 weeks. Yes back to normal",
+            Answers("much_better", date(2027, 2, 1), "yes"),
+        ),
+        ("much better thank you and it's been 2 months and yes", Answers("much_better", date(2027, 1, 15), "yes")),
+        # "for" and "since" start the duration even without a comma
+        ("much better since march, yes", Answers("much_better", date(2027, 3, 1), "yes")),
+        (
+            "much better for about 2 months now and I feel back to normal",
+            Answers("much_better", date(2027, 1, 15), "yes"),
+        ),
+        ("the same since I finished and no", Answers("same", DISCHARGED, "no")),
+        ("a bit better for a few weeks now, mostly", Answers("a_little_better", date(2027, 2, 22), "mostly")),
+    ],
+)
+def test_several_answers_as_people_type_them(message: str, expected: Answers) -> None:
+    (turn,) = converse([message])
+    assert turn.answers == expected
+    assert turn.state.question == "done" and turn.events == (COMPLETE,) and turn.attempt
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("much better since therapy", Answers(change="much_better")),  # "since therapy" names no date
+        ("much worse since Christmas", Answers("much_worse", date(2026, 12, 25))),
+        ("2 and 3 weeks", Answers("a_little_better", date(2027, 2, 22))),
+        ("much better, dunno, yes", Answers(change="much_better")),  # stops at the first unclear item
+    ],
+)
+def test_some_answers_in_one_message(message: str, expected: Answers) -> None:
+    (turn,) = converse([message])
+    assert turn.answers == expected and turn.state.unclear_count == 0
+
+
+@pytest.mark.parametrize("message", ["better, 3 weeks, yes", "worse", "not much better", "6", "1 3 weeks 1"])
+def test_an_unclear_first_item_reads_nothing_and_reasks_change(message: str) -> None:
+    (turn,) = converse([message])
+    assert turn.answers == Answers() and turn.replies == [texts.reask("change")]
+    assert turn.state.unclear_count == 1 and turn.attempt
+
+
+@pytest.mark.parametrize(
+    "message", ["been like this for 3 weeks", "ever since I finished", "for as long as I can remember"]
+)
+def test_a_duration_with_for_or_since_inside_stays_one_answer(message: str) -> None:
+    (turn,) = converse([message], ConversationState.start(["change"]))
+    assert turn.answers.duration_start is not None and turn.state.question == "usual_self"
+
+
+@pytest.mark.parametrize(
+    ("reply", "start"),
+    [
+        ("M please", date(2026, 12, 15)),
+        ("m x", date(2026, 12, 15)),
+        ("Months thanks", date(2026, 12, 15)),
+        ("weeks!", date(2027, 2, 22)),
+        ("it's weeks", date(2027, 2, 22)),
+        ("Weeks \U0001f60a", date(2027, 2, 22)),
+        ("mnths", date(2026, 12, 15)),
+        ("monhts", date(2026, 12, 15)),
+    ],
+)
+def test_the_w_or_m_answer_is_read_as_people_type_it(reply: str, start: date) -> None:
+    _, second = converse(["3", reply], ConversationState.start(["change"]))
+    assert second.answers == Answers(duration_start=start) and second.state.question == "usual_self"
+
+
+def test_a_w_or_m_answer_can_carry_the_next_answer() -> None:
+    _, second = converse(["3", "Months, yes"], ConversationState.start(["change"]))
+    assert second.answers == Answers(duration_start=date(2026, 12, 15), usual_self="yes")
+    assert second.events == (COMPLETE,)
+
+
+def test_a_bare_number_with_the_usual_self_answer_keeps_that_answer_while_clarifying() -> None:
+    first, second = converse(["2, 3, yes", "W"])
+    assert first.answers == Answers(change="a_little_better", usual_self="yes")
+    assert first.replies == [texts.duration_clarification("3")] and first.state.question == "duration"
+    assert second.answers == Answers(duration_start=date(2027, 2, 22))
+    assert second.replies == [texts.thank_you(NAME)] and second.events == (COMPLETE,)
+
+
+def test_second_unclear_duration_after_a_reask_moves_on_and_change_is_kept() -> None:
+    turns = converse(["much better", "ages", "a while", "yes"])
+    assert [t.replies for t in turns] == [
+        [texts.duration_question()],
+        [texts.reask("duration")],
+        [texts.usual_self_question()],
+        [texts.thank_you(NAME)],
+    ]
+    assert turns[-1].state.unanswered == {"duration"} and turns[-1].state.answered == {"change", "usual_self"}
+    assert all(t.attempt for t in turns)
+
+
+def test_keywords_risk_and_empty_messages_are_not_attempts_and_do_not_use_up_the_reask() -> None:
+    state = replace(ConversationState.start(), unclear_count=1)  # re-asked once already
+    for message in ("HELP", "info", "", "  ", "I want to die", "help me"):
+        (turn,) = converse([message], state)
+        assert not turn.attempt and turn.state == state, message
+    (unclear,) = converse(["hmm"], state)
+    assert unclear.attempt and unclear.state.change_given_up
+
+
+def test_an_answer_inside_a_risk_message_is_taken_and_the_next_question_follows_the_signposting() -> None:
+    (turn,) = converse(["much better, 3 weeks, yes, but I still think about suicide"])
+    assert turn.events == (RISK, COMPLETE) and turn.replies == [CRISIS, texts.thank_you(NAME)]
+    assert turn.answers == Answers("much_better", date(2027, 2, 22), "yes") and not turn.attempt
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "STOP",
+        "Stop.",
+        "stop please",
+        "Please stop texting me",
+        "STOP ALL",
+        "unsubscribe me",
+        "cancel",
+        "END",
+        "quit",
+        "revoke",
+        "opt-out",
+        "Stop texting me, I'm fine now",
+        "I'd like to opt out",
+    ],
+)
+def test_stop_words_and_phrases_opt_out_and_read_no_answer(message: str) -> None:
+    (turn,) = converse([message])
+    assert turn.events == (OPT_OUT,) and turn.replies == [texts.opt_out_confirmation()]
+    assert turn.answers == Answers() and not turn.attempt
+
+
+@pytest.mark.parametrize("message", ["I can't stop crying", "can\u2019t stop worrying", "stop the pain"])
+def test_stop_inside_a_sentence_is_no_opt_out(message: str) -> None:
+    (turn,) = converse([message])
+    assert OPT_OUT not in turn.events
+
+
+@pytest.mark.parametrize("message", ["START", "unstop", "Start please"])
+def test_start_and_unstop_resume(message: str) -> None:
+    (turn,) = converse([message], opted_out=True, has_open_check_in=False)
+    assert turn.events == (RESUME,) and turn.replies == [texts.resume_confirmation()]
+
+
+@pytest.mark.parametrize("message", ["YES", "yes please", "Yes", "y"])
+def test_yes_never_resumes_an_opted_out_contact(message: str) -> None:
+    (turn,) = converse([message], opted_out=True, has_open_check_in=False)
+    assert RESUME not in turn.events and turn.replies == []
+
+
+def test_an_opted_out_contact_with_an_open_check_in_is_not_read() -> None:
+    (turn,) = converse(["much better, 3 weeks, yes"], opted_out=True)
+    assert turn.answers == Answers() and turn.replies == [] and turn.events == ()
+
+
+def test_an_unknown_number_gets_its_one_generic_reply_only_once() -> None:
+    unknown = {"known_sender": False, "has_open_check_in": False, "short_name": None}
+    (first,) = converse(["hello?"], **unknown)
+    assert first.replies == [texts.unknown_sender()] and first.events == (GENERIC_REPLY,)
+    for later in (timedelta(minutes=5), timedelta(days=1), timedelta(days=30)):
+        (again,) = converse(["hello?"], last_closed_reply_at=NOW - later, **unknown)
+        assert again.replies == [] and again.events == ()
+
+
+def test_an_unknown_number_at_risk_gets_the_signposting_not_the_generic_reply() -> None:
+    (turn,) = converse(["I want to kill myself"], known_sender=False, has_open_check_in=False, short_name=None)
+    assert turn.replies == [CRISIS] and turn.events == (RISK,)
+
+
+def test_the_closed_reply_names_no_month_when_nothing_is_planned() -> None:
+    (turn,) = converse(["much better"], has_open_check_in=False, next_contact_month=None)
+    assert turn.replies == [texts.closed(None)] and turn.events == (CLOSED_REPLY,)
+
+
+def test_help_says_who_asks_why_a_contact_how_to_opt_out_and_where_to_get_help() -> None:
+    (turn,) = converse(["HELP"], help_contact="stillwell.example.org/help")
+    (reply,) = turn.replies
+    assert "Stillwell" in reply and NAME in reply and "independent evaluation" in reply
+    assert "stillwell.example.org/help" in reply and "STOP" in reply
+    assert "999" in reply and "111" in reply and "option 2" in reply and "116 123" in reply
+
+
+@pytest.mark.parametrize("message", ["wrong number", "Wrong number!", "you've got the wrong person", "wrong num"])
+def test_wrong_number_in_any_form(message: str) -> None:
+    (turn,) = converse([message])
+    assert turn.events == (WRONG_NUMBER,) and turn.answers == Answers() and not turn.attempt
+
+
+def test_every_reply_of_a_whole_conversation_is_gsm7_discreet_and_short() -> None:
+    messages = ["better", "hmm", "2", "3", "x", "W", "maybe", "dunno", "HELP", "I want to die", "STOP", "START"]
+    turns = converse(messages, links_allowed=True, link=LINK, help_contact="stillwell.example.org/help")
+    replies = [reply for turn in turns for reply in turn.replies]
+    assert len(replies) >= len(messages)
+    for reply in replies:
+        assert is_gsm7(reply) and sms_segments(reply) <= 2 and not forbidden_words_in(reply), reply
+    assert texts.first_message(NAME, LINK).endswith(texts.OPT_OUT_WORDING)
