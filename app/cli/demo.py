@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
 
-@click.group(help="Synthetic demo data (never real people).")
+@click.group(
+    help="Synthetic demo data (never real people): `seed` it, `simulate` a year of replies, and play a "
+    "conversation by hand: `clients` (who to text as), `reply` (one inbound text), `survey-link` (the web survey)."
+)
 def demo() -> None:
     pass
 
@@ -48,21 +51,109 @@ def seed(if_empty: bool, clients_per_service: int) -> None:
     click.echo("demo accounts (passwords are shown only this once):")
     for account in accounts:
         click.echo(f"  {account.role:<18} {account.email:<28} {account.password}")
+    click.echo(
+        "demo clients text from synthetic numbers made from their reference (TYNE-00042: 07700 110042);\n"
+        "  play a conversation: flask --app wsgi demo clients --open, then\n"
+        '  flask --app wsgi demo reply --phone 07700110042 "2"  (README: "Playing the demo conversation")'
+    )
 
 
-@demo.command("reply", help="Handle one inbound SMS as if TEXT came from --phone at --at, and print each reply.")
+@demo.command(
+    "reply",
+    help="Handle one inbound SMS as if TEXT came from --phone at --at, through the same code as the Twilio webhook, "
+    "and print each reply text on its own line (nothing when no reply is due). The message is stored and its "
+    "answers taken, as for a real text. A demo client's number: `flask --app wsgi demo clients` (TYNE-00042 "
+    "texts from 07700 110042). On a terminal, notes on stderr say what else happened (an alert, an opt-out) "
+    "and why nothing was sent back.\n\n\b\n"
+    'Example: flask --app wsgi demo reply --phone 07700110042 --at 2027-01-31T12:00:00Z "a little better"',
+)
 @click.option("--phone", required=True, help="The sender's number (E.164, or UK national format).")
 @click.option("--at", "at", default=None, help="When it arrived (ISO 8601; no offset means UTC). Default: now.")
+@click.option(
+    "--notes/--no-notes",
+    default=None,
+    help="Print notes on stderr (what the message set off, why no reply). Default: when stderr is a terminal.",
+)
 @click.argument("text")
 @with_appcontext
 @command_with_clear_errors
-def reply(phone: str, at: str | None, text: str) -> None:
+def reply(phone: str, at: str | None, notes: bool | None, text: str) -> None:
     number = normalise_phone(phone)
     if number is None:
-        raise click.ClickException(f"--phone: {phone!r} is not a valid phone number (try +447400123456)")
+        raise click.ClickException(f"--phone: {phone!r} is not a valid phone number (try 07700100001)")
     received_at = parse_instant(at, "--at")
-    for line in handle_inbound_sms(f"SMdemo{secrets.token_hex(16)}", number, text, received_at):
+    message_sid = f"SMdemo{secrets.token_hex(16)}"
+    with _quiet_logs(True):  # the replies are the output; the log lines of each message would bury them
+        replies = handle_inbound_sms(message_sid, number, text, received_at)
+    for line in replies:
         click.echo(line)
+    if notes if notes is not None else sys.stderr.isatty():
+        for note in demo_service.reply_notes(message_sid, replies).lines:
+            click.echo(f"({note})", err=True)
+
+
+@demo.command(
+    "clients",
+    help="List demo clients to play with `demo reply`: each one's synthetic phone number and where their "
+    "follow-up stands at --at (an open check-in and the question it waits for, or when the next is due). "
+    "Clients with an open check-in come first. With --client, that client's check-ins one by one. "
+    "Only on the demo's own database; every listing is audited.",
+)
+@click.option("--service", "service_code", default=None, help="Only this service (TYNE, WEAR or AVON).")
+@click.option("--open", "open_only", is_flag=True, help="Only clients with a check-in open at --at.")
+@click.option("--client", "client_ref", default=None, help="One client's check-ins (e.g. TYNE-00042).")
+@click.option("--at", "at", default=None, help="As at this instant (ISO 8601; no offset means UTC). Default: now.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Show at most this many.")
+@with_appcontext
+@command_with_clear_errors
+def clients(service_code: str | None, open_only: bool, client_ref: str | None, at: str | None, limit: int) -> None:
+    now = parse_instant(at, "--at")
+    if client_ref:
+        line, check_ins = demo_service.client_check_ins(client_ref, now=now, actor=cli_actor())
+        click.echo(f"{line.client_ref} ({line.service}), {_phone_words(line)}: {line.stands}")
+        for item in check_ins:
+            sent = f", first sent {item.first_sent_at:%Y-%m-%d %H:%M} by {item.channel}" if item.first_sent_at else ""
+            asking = f", asking {item.asking}" if item.asking else ""
+            click.echo(f"  {item.weeks:>3} weeks  due {item.due_at:%Y-%m-%d %H:%M}  {item.status}{sent}{asking}")
+        click.echo("Times are UTC.")
+        return
+    lines = demo_service.list_clients(
+        now=now,
+        actor=cli_actor(),
+        service_code=service_code.upper() if service_code else None,
+        open_only=open_only,
+        limit=limit,
+    )
+    if not lines:
+        click.echo("demo clients: nobody matches" + (" (no check-in is open then)" if open_only else ""))
+        return
+    click.echo(f"Demo clients at {now:%Y-%m-%d %H:%M} UTC (synthetic numbers; nothing is ever sent to them):")
+    click.echo(f"  {'client':<12} {'phone':<15} now")
+    for line in lines:
+        click.echo(f"  {line.client_ref:<12} {line.phone or '(email only)':<15} {line.stands}")
+    click.echo(
+        'Text as one of them: flask --app wsgi demo reply --phone <phone> "2"   '
+        "(answer on the web: flask --app wsgi demo survey-link --client <client>)"
+    )
+
+
+@demo.command(
+    "survey-link",
+    help="Print a web survey link (/s/<token>) for a demo client's open check-in, made by the same code as a "
+    "first send; the link sent before stops working. Links start with PUBLIC_BASE_URL: set it when the web "
+    "app is not on http://127.0.0.1:5000.",
+)
+@click.option("--client", "client_ref", required=True, help="The demo client (e.g. TYNE-00042).")
+@click.option("--at", "at", default=None, help="Find the check-in open at this instant (ISO 8601). Default: now.")
+@with_appcontext
+@command_with_clear_errors
+def survey_link(client_ref: str, at: str | None) -> None:
+    now = parse_instant(at, "--at")
+    click.echo(demo_service.new_survey_link(client_ref, now=now, actor=cli_actor()))
+
+
+def _phone_words(line: demo_service.ClientLine) -> str:
+    return f"phone {line.phone}" if line.phone else "email only"
 
 
 @demo.command(
