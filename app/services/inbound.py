@@ -67,6 +67,7 @@ _LOCK: Final = text("SELECT pg_advisory_xact_lock(:key)")
 # The subqueries read aliases, so that none is correlated with the tables of the statement around it.
 _sender_client, _sender_check_in = _client.alias("sender_client"), _check_in.alias("sender_check_in")
 _earlier, _point = _inbound.alias("earlier_message"), _contact.alias("sender_point")
+_sender_episode = _episode.alias("sender_episode")
 #: A check-in's status, for filters that must not drive the search: it makes no use of ix_check_in_status_due,
 #: which SQLite without statistics would otherwise walk (every open or scheduled check-in) instead of the
 #: sender's few check-ins by client_id. The same value: the status is never NULL.
@@ -90,13 +91,16 @@ _OPTED_OUT: Final = or_(
         _point.c.opted_out_at.is_not(None),
     ),
 ).label("opted_out")
-#: When the next planned check-in of the sender's clients falls due.
+#: When the next planned check-in of the sender's clients falls due: none for an episode whose contact stopped
+#: (a wrong number, a death, withdrawn by the service), whose check-ins stay planned but will never be sent.
 _NEXT_DUE: Final = (
     select(func.min(_sender_check_in.c.due_at))
+    .select_from(_sender_check_in.join(_sender_episode, _sender_episode.c.id == _sender_check_in.c.episode_id))
     .where(
         _sender_check_in.c.client_id.in_(_SENDER_CLIENTS),
         _SENDER_STATUS == CheckInStatus.SCHEDULED.value,
         _sender_check_in.c.due_at > bindparam("now", type_=CheckIn.due_at.type),
+        _sender_episode.c.contact_stopped_at.is_(None),
     )
     .scalar_subquery()
     .label("next_due")

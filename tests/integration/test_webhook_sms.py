@@ -316,6 +316,8 @@ def test_wrong_number_stops_contact_and_raises_a_review_item(app, providers, mon
     before = len(twilio.messages)
     assert dispatch.tick(DUE_8)["sent"] == 0
     assert len(twilio.messages) == before
+    # A later text promises nothing: the 8-week check-in is still planned but will never be sent.
+    assert phone.send("2", DUE_8 + timedelta(hours=1)) == [texts.closed(None)]
 
 
 # -- safeguarding ------------------------------------------------------------------------------------
