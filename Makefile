@@ -12,6 +12,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+# `PORT=5077 make run`: printed links and alert addresses use that port too, unless PUBLIC_BASE_URL is set
+# (in the environment or in .env, which wins).
+ifneq ($(PORT),)
+ifeq ($(PUBLIC_BASE_URL),)
+ifeq ($(shell grep -s '^PUBLIC_BASE_URL=' .env),)
+export PUBLIC_BASE_URL := http://127.0.0.1:$(PORT)
+endif
+endif
+endif
+
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
