@@ -140,7 +140,7 @@ def crisis_signposting() -> str:
 def help_reply(short_name: str | None, contact: str | None = None) -> str:
     """HELP or INFO: who is asking and why, a contact, how to opt out and where to get urgent help."""
     about = f"people who used {_name(short_name)}" if short_name else "people who have used a service"
-    reach = f" Contact: {_address(contact, 'contact', MAX_CONTACT_LENGTH)}" if contact else ""
+    reach = f" Contact: {_address(contact, 'contact', MAX_CONTACT_LENGTH)}." if contact else ""
     return _checked(
         f"Stillwell asks {about} how they are now, for an independent evaluation of services.{reach} "
         f"{OPT_OUT_WORDING} Urgent help: {_CRISIS}."

@@ -18,6 +18,13 @@ def home() -> ResponseReturnValue:
     return render_template("public/home.html")
 
 
+@bp.get("/help")
+@public
+def help_page() -> ResponseReturnValue:
+    """Who is texting and why, how to stop the messages, and where to get urgent help (the HELP text links here)."""
+    return render_template("public/help.html")
+
+
 @bp.get("/healthz")
 @public
 def healthz() -> ResponseReturnValue:

@@ -184,6 +184,8 @@ def test_sign_in_pages_have_no_serious_axe_violations(base_url: str, browser: An
         ]
         assert not serious, f"{name}: {results.generate_report()}"
 
+    page.goto(f"{base_url}/help")
+    check("about our messages")
     page.goto(f"{base_url}/login")
     check("sign-in")
     page.get_by_role("button", name="Sign in").click()  # nothing filled in: errors

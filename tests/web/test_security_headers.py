@@ -108,3 +108,16 @@ def test_rendered_pages_have_no_inline_script_or_style(app: Flask) -> None:
     for path, html in pages.items():
         assert not INLINE.search(html), f"{path}: {INLINE.search(html)}"
         assert 'href="/static/css/site.css"' in html, path
+
+
+def test_the_help_page_is_public_discreet_and_gives_the_crisis_numbers(app) -> None:
+    """The HELP text points here: anyone may read it, it names no kind of treatment (someone else may open the
+    link on the phone) and it says how to stop the messages and where to get urgent help."""
+    from app.domain.discretion import forbidden_words_in
+
+    response = app.test_client().get("/help")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for needle in ("STOP", "START", "999", "NHS 111", "116 123", "wrong number"):
+        assert needle in page
+    assert forbidden_words_in(page) == []
