@@ -47,6 +47,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -359,6 +360,23 @@ class Results:
     wall: float = 0.0
 
 
+async def open_loop(n: int, rate: float, one: Callable[[int, float], Awaitable[None]]) -> float:
+    """Start request i at start + i/rate whatever the earlier ones are doing (`one(i, scheduled)`), wait for
+    all; returns how long the sending took."""
+    loop = asyncio.get_running_loop()
+    tasks = []
+    start = loop.time() + 0.05
+    for i in range(n):
+        scheduled = start + i / rate
+        delay = scheduled - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, scheduled)))
+    wall = loop.time() - start
+    await asyncio.gather(*tasks)
+    return wall
+
+
 async def fire(
     base_url: str, bodies: list[bytes], signatures: list[str], rate: float, timeout: float, max_connections: int
 ) -> Results:
@@ -386,16 +404,7 @@ async def fire(
             results.errors[type(error).__name__] += 1
 
     async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
-        tasks = []
-        start = loop.time() + 0.05
-        for i in range(n):
-            scheduled = start + i / rate
-            delay = scheduled - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i, scheduled)))
-        results.wall = loop.time() - start
-        await asyncio.gather(*tasks)
+        results.wall = await open_loop(n, rate, one)
     return results
 
 
@@ -484,16 +493,7 @@ async def fire_raw(
                 if connection is not None and connection.transport is not None:
                     connection.transport.close()
 
-    tasks = []
-    start = loop.time() + 0.05
-    for i in range(n):
-        scheduled = start + i / rate
-        delay = scheduled - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(i, scheduled)))
-    results.wall = loop.time() - start
-    await asyncio.gather(*tasks)
+    results.wall = await open_loop(n, rate, one)
     for connection in idle:
         if connection.transport is not None:
             connection.transport.close()
