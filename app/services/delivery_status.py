@@ -21,14 +21,23 @@ from app.extensions import db
 from app.messaging.base import EmailSender
 from app.models import CheckIn, CheckInStatus, Client, OutboundMessage
 from app.models.message import HeldStatusCallback
-from app.services.inbound import opt_out, send_pending_alerts
+from app.services.inbound import opt_out
+from app.services.safeguarding_alerts import send_pending_alerts
 
 log = logging.getLogger("stillwell.delivery_status")
 
 # Our own statuses before any callback (sending, accepted, possibly_sent, ...) rank lowest.
 RANK: Final[dict[str, int]] = {
-    "accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
-    "delivered": 4, "read": 4, "undelivered": 4, "failed": 4, "canceled": 4,
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
 }
 OPT_OUT_CODES: Final = frozenset({"21610"})
 PERMANENT_CODES: Final = frozenset({"30005", "30006", "21211", "21612", "21614", "21610"})
@@ -46,11 +55,19 @@ def record_status(message_sid: str, status: str, error_code: str | None, now: da
     if status not in RANK or not message_sid:
         return False
     moved = _apply(message_sid, status, error_code, now)
-    if not moved and db.session.scalar(
-        select(OutboundMessage.id).where(OutboundMessage.provider_id == message_sid).limit(1)
-    ) is None:
-        db.session.add(HeldStatusCallback(provider_id=message_sid[:64], status=status,
-                                          error_code=(error_code or None) and error_code[:16], received_at=now))
+    if (
+        not moved
+        and db.session.scalar(select(OutboundMessage.id).where(OutboundMessage.provider_id == message_sid).limit(1))
+        is None
+    ):
+        db.session.add(
+            HeldStatusCallback(
+                provider_id=message_sid[:64],
+                status=status,
+                error_code=(error_code or None) and error_code[:16],
+                received_at=now,
+            )
+        )
     db.session.commit()
     return moved
 
@@ -80,7 +97,8 @@ def apply_held_callbacks(now: datetime) -> int:
         _apply(callback.provider_id, callback.status, callback.error_code, now)
         db.session.delete(callback)
     db.session.execute(
-        delete(HeldStatusCallback).where(HeldStatusCallback.received_at < now - HOLD_FOR)
+        delete(HeldStatusCallback)
+        .where(HeldStatusCallback.received_at < now - HOLD_FOR)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -95,9 +113,13 @@ def after_tick(now: datetime, email: EmailSender) -> None:
 
 def _after_failure(message_sid: str, error_code: str | None, now: datetime) -> None:
     message = db.session.execute(
-        select(OutboundMessage.id, OutboundMessage.client_id, OutboundMessage.check_in_id, OutboundMessage.channel,
-               OutboundMessage.purpose)
-        .where(OutboundMessage.provider_id == message_sid)
+        select(
+            OutboundMessage.id,
+            OutboundMessage.client_id,
+            OutboundMessage.check_in_id,
+            OutboundMessage.channel,
+            OutboundMessage.purpose,
+        ).where(OutboundMessage.provider_id == message_sid)
     ).first()
     if message is None or message.client_id is None or message.channel != "sms":
         return
@@ -120,9 +142,20 @@ def _hand_back(check_in_id: int) -> None:
     """A check-in whose first text never arrived, with nothing received, goes back to dispatch for a fallback."""
     db.session.execute(
         update(CheckIn)
-        .where(CheckIn.id == check_in_id, CheckIn.status == CheckInStatus.OPEN, CheckIn.channel == "sms",
-               CheckIn.last_inbound_at.is_(None))
-        .values(status=CheckInStatus.SCHEDULED.value, first_sent_at=None, channel=None, claim_token=None,
-                next_attempt_at=None, reminder_sent_at=None, conversation=None)
+        .where(
+            CheckIn.id == check_in_id,
+            CheckIn.status == CheckInStatus.OPEN,
+            CheckIn.channel == "sms",
+            CheckIn.last_inbound_at.is_(None),
+        )
+        .values(
+            status=CheckInStatus.SCHEDULED.value,
+            first_sent_at=None,
+            channel=None,
+            claim_token=None,
+            next_attempt_at=None,
+            reminder_sent_at=None,
+            conversation=None,
+        )
         .execution_options(synchronize_session=False)
     )

@@ -8,14 +8,13 @@ with a review item, and safeguarding alerts. Messages of one sender are handled 
 takes a transaction-scoped advisory lock on the sender's hash; SQLite's single writer serialises anyway.
 
 The webhook has a tight budget (SPEC section 7: p95 under 25 ms at 300 requests/s on two cores), so the common
-path is a few prebuilt Core statements on the session's connection, no ORM objects: the advisory lock
-(PostgreSQL), one read that locks the open check-in (`FOR UPDATE`) and brings its episode, client and service
-with everything else the conversation needs (the stored reply of a redelivery, opt-out, next planned contact,
-last "closed" reply) as scalar subqueries, one INSERT of the message as finally stored and one UPDATE of the
-check-in. The rare events (risk, STOP, START, wrong number, bereavement) then run their own statements.
-
-Alert emails are slow work, so the request only writes the outbound row; `send_pending_alerts`, called by
-the dispatch tick, sends it. The email carries a link to the alert, never the message.
+path is a few prebuilt Core statements (app/services/inbound_queries.py) on the session's connection, no ORM
+objects: the advisory lock (PostgreSQL), one read that locks the open check-in (`FOR UPDATE`) and brings
+everything the conversation needs, one INSERT of the message as finally stored and one UPDATE of the check-in.
+On PostgreSQL they go in two psycopg pipelines (the lock with the read; the writes with the commit), so a
+message costs two round trips. The rare events (risk, STOP, START, wrong number, bereavement) then run their
+own statements. A risk message raises a safeguarding alert (app/services/safeguarding_alerts.py), whose email
+the dispatch tick sends.
 """
 
 from __future__ import annotations
@@ -25,27 +24,24 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import current_app
 from psycopg.errors import UniqueViolation
-from sqlalchemy import Connection, bindparam, exists, func, literal, literal_column, or_, select, text, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import conversation, texts
 from app.domain.conversation import QUESTIONS, Context, ConversationState, Turn
 from app.extensions import db
-from app.messaging.base import EmailSender
-from app.messaging.registry import email_sender
-from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, InboundMessage, OptEvent, OutboundMessage
-from app.models.message import ReviewItem, SafeguardingAlert
-from app.models.organisation import Service
+from app.models import CheckIn, CheckInStatus, ContactPoint, Episode, OptEvent
+from app.models.message import ReviewItem
 from app.security.fields import field_security
+from app.services import inbound_queries as queries
 from app.services.pg_pipeline import can_pipeline, driver_connection, pipelined
+from app.services.safeguarding_alerts import raise_alert_for
 from app.services.sending import new_survey_token, survey_link
 
 log = logging.getLogger("stillwell.inbound")
@@ -56,129 +52,9 @@ SOURCE = "sms_keyword"
 #: and the hash falls back to the number as given when it is not, so either way it is hashed as it comes.
 _UK_MOBILE_E164: Final = re.compile(r"\+447[0-9]{9}")
 
-# ---------------------------------------------------------------------------------------------------
-# The statements of the common path, built once (SQLAlchemy caches their compiled form)
-# ---------------------------------------------------------------------------------------------------
-
-_client, _check_in, _episode = Client.__table__, CheckIn.__table__, Episode.__table__
-_service, _inbound, _contact = Service.__table__, InboundMessage.__table__, ContactPoint.__table__
-
-_LOCK: Final = text("SELECT pg_advisory_xact_lock(:key)")
-# The subqueries read aliases, so that none is correlated with the tables of the statement around it.
-_sender_client, _sender_check_in = _client.alias("sender_client"), _check_in.alias("sender_check_in")
-_earlier, _point = _inbound.alias("earlier_message"), _contact.alias("sender_point")
-_sender_episode = _episode.alias("sender_episode")
-#: A check-in's status, for filters that must not drive the search: it makes no use of ix_check_in_status_due,
-#: which SQLite without statistics would otherwise walk (every open or scheduled check-in) instead of the
-#: sender's few check-ins by client_id. The same value: the status is never NULL.
-_SENDER_STATUS: Final = _sender_check_in.c.status.concat(literal_column("''"))
-#: Every client sharing the sender's number (one per service the number was submitted to).
-_SENDER_CLIENTS: Final = select(_sender_client.c.id).where(_sender_client.c.phone_hash == bindparam("sender_hash"))
-#: A redelivery: the replies stored for this MessageSid ("" when stored without any), NULL when new.
-_STORED: Final = (
-    select(func.coalesce(_earlier.c.reply_text, ""))
-    .where(_earlier.c.provider_id == bindparam("message_sid"))
-    .scalar_subquery()
-    .label("stored")
-)
-#: Whether the number, or the email of any client sharing it, is opted out.
-_OPTED_OUT: Final = or_(
-    exists().where(_point.c.contact_hash == bindparam("sender_hash"), _point.c.opted_out_at.is_not(None)),
-    exists().where(
-        _point.c.contact_hash == _sender_client.c.email_hash,
-        _sender_client.c.phone_hash == bindparam("sender_hash"),
-        _sender_client.c.email_hash != "",
-        _point.c.opted_out_at.is_not(None),
-    ),
-).label("opted_out")
-#: When the next planned check-in of the sender's clients falls due: none for an episode whose contact stopped
-#: (a wrong number, a death, withdrawn by the service), whose check-ins stay planned but will never be sent.
-_NEXT_DUE: Final = (
-    select(func.min(_sender_check_in.c.due_at))
-    .select_from(_sender_check_in.join(_sender_episode, _sender_episode.c.id == _sender_check_in.c.episode_id))
-    .where(
-        _sender_check_in.c.client_id.in_(_SENDER_CLIENTS),
-        _SENDER_STATUS == CheckInStatus.SCHEDULED.value,
-        _sender_check_in.c.due_at > bindparam("now", type_=CheckIn.due_at.type),
-        _sender_episode.c.contact_stopped_at.is_(None),
-    )
-    .scalar_subquery()
-    .label("next_due")
-)
-#: When this sender last got the "closed" (or the unknown-number) reply: each goes at most once a day.
-_LAST_CLOSED_REPLY: Final = (
-    select(_earlier.c.received_at)
-    .where(
-        _earlier.c.sender_hash == bindparam("sender_hash"),
-        or_(_earlier.c.events.like("%closed_reply%"), _earlier.c.events.like("%generic_reply%")),
-    )
-    .order_by(_earlier.c.received_at.desc())
-    .limit(1)
-    .scalar_subquery()
-    .label("last_closed")
-)
-_FACTS: Final = (_STORED, _OPTED_OUT, _NEXT_DUE, _LAST_CLOSED_REPLY)
-_SERVICE_COLUMNS: Final = (
-    _service.c.id.label("service_id"),
-    _service.c.short_name,
-    _service.c.timezone,
-    _service.c.sms_links,
-)
-#: The sender's open check-in: the latest sent, over every client sharing the number.
-_OPEN_CHECK_IN_ID: Final = (
-    select(_sender_check_in.c.id)
-    .where(
-        _sender_check_in.c.client_id.in_(_SENDER_CLIENTS),
-        _SENDER_STATUS == CheckInStatus.OPEN.value,
-    )
-    .order_by(_sender_check_in.c.first_sent_at.desc(), _sender_check_in.c.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
-#: That check-in, locked until commit, with its episode's dates, its client's service and the facts.
-_WITH_CHECK_IN: Final = (
-    select(
-        _check_in.c.id.label("check_in_id"),
-        _check_in.c.client_id,
-        _check_in.c.conversation,
-        _check_in.c.change,
-        _check_in.c.duration_start,
-        _check_in.c.usual_self,
-        _episode.c.discharge_date,
-        _episode.c.referral_date,
-        *_SERVICE_COLUMNS,
-        *_FACTS,
-    )
-    .select_from(
-        _check_in.join(_episode, _episode.c.id == _check_in.c.episode_id)
-        .join(_client, _client.c.id == _check_in.c.client_id)
-        .join(_service, _service.c.id == _client.c.service_id)
-    )
-    .where(_check_in.c.id == _OPEN_CHECK_IN_ID, _check_in.c.status == CheckInStatus.OPEN.value)
-    .with_for_update(of=_check_in)
-)
-#: Nothing open: the latest client sharing the number (if any) and its service, and the facts, on one row.
-_LATEST_CLIENT_ID: Final = (
-    select(func.max(_sender_client.c.id)).where(_sender_client.c.phone_hash == bindparam("sender_hash"))
-).scalar_subquery()
-_ONE_ROW: Final = select(literal(1).label("one")).subquery("one_row")
-_WITHOUT_CHECK_IN: Final = select(_client.c.id.label("client_id"), *_SERVICE_COLUMNS, *_FACTS).select_from(
-    _ONE_ROW.outerjoin(_client, _client.c.id == _LATEST_CLIENT_ID).outerjoin(
-        _service, _service.c.id == _client.c.service_id
-    )
-)
-_STORED_REPLIES: Final = select(_inbound.c.reply_text).where(_inbound.c.provider_id == bindparam("message_sid"))
-_INSERT_MESSAGE: Final = _inbound.insert()
-_INSERT_MESSAGE_RETURNING_ID: Final = _inbound.insert().returning(_inbound.c.id)
-_UPDATE_CHECK_IN: Final = _check_in.update().where(_check_in.c.id == bindparam("check_in_id"))
 #: Events that write more than the message and the check-in.
 _ACTING_EVENTS: Final = frozenset(
     {conversation.RISK, conversation.OPT_OUT, conversation.RESUME, conversation.WRONG_NUMBER, conversation.BEREAVEMENT}
-)
-_CLIENTS_OF_SENDER: Final = (
-    select(_client.c.id, _client.c.email_hash)
-    .where(_client.c.phone_hash == bindparam("sender_hash"))
-    .order_by(_client.c.id)
 )
 
 
@@ -186,7 +62,8 @@ _CLIENTS_OF_SENDER: Final = (
 class _Sender:
     """Who sent a message, as far as we know: the client (the open check-in's, else the latest sharing the
     number), its service, the open check-in with its episode's dates, and the facts the conversation needs.
-    The fields after `contact_hash` are named as the columns of `_WITH_CHECK_IN` and `_WITHOUT_CHECK_IN`."""
+    The fields after `contact_hash` are named as the columns of `WITH_CHECK_IN` and `WITHOUT_CHECK_IN`
+    (app/services/inbound_queries.py)."""
 
     contact_hash: str
     stored: str | None = None  # the replies already stored for this MessageSid (a redelivery)
@@ -215,7 +92,7 @@ class _Sender:
 def contact_points(connection: Connection, sender_hash: str) -> tuple[list[int], list[tuple[str, str]]]:
     """The ids of every client sharing the number, and the (hash, kind) of each contact point: the number
     and each of those clients' emails."""
-    rows = connection.execute(_CLIENTS_OF_SENDER, {"sender_hash": sender_hash}).all()
+    rows = connection.execute(queries.CLIENTS_OF_SENDER, {"sender_hash": sender_hash}).all()
     points = [(sender_hash, "phone")] + [(email_hash, "email") for _, email_hash in rows if email_hash]
     return [client_id for client_id, _ in rows], points
 
@@ -253,7 +130,7 @@ def handle_inbound_sms(message_sid: str, from_e164: str, body: str, received_at:
     except (IntegrityError, UniqueViolation):
         # The same MessageSid was stored by a concurrent delivery first: answer as it did, change nothing.
         db.session.rollback()
-        stored = db.session.connection().execute(_STORED_REPLIES, {"message_sid": message_sid}).first()
+        stored = db.session.connection().execute(queries.STORED_REPLIES, {"message_sid": message_sid}).first()
         if stored is None:
             raise
         return _replies_of(stored[0])
@@ -267,7 +144,7 @@ def _replies_of(stored: str | None) -> list[str]:
 def _serialise(connection: Connection, sender_hash: str) -> None:
     """One message per sender at a time (PostgreSQL); released at commit or rollback."""
     if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK, {"key": _lock_key(sender_hash)})
+        connection.execute(queries.LOCK, {"key": _lock_key(sender_hash)})
 
 
 def _lock_key(sender_hash: str) -> int:
@@ -280,9 +157,9 @@ def _find_sender(connection: Connection, sender_hash: str, message_sid: str, now
     otherwise."""
     _serialise(connection, sender_hash)
     params = {"sender_hash": sender_hash, "message_sid": message_sid, "now": now}
-    row = connection.execute(_WITH_CHECK_IN, params).first()
+    row = connection.execute(queries.WITH_CHECK_IN, params).first()
     if row is None:
-        row = connection.execute(_WITHOUT_CHECK_IN, params).one()
+        row = connection.execute(queries.WITHOUT_CHECK_IN, params).one()
     return _Sender(sender_hash, **row._asdict())
 
 
@@ -290,14 +167,14 @@ def _find_sender_pipelined(connection: Connection, sender_hash: str, message_sid
     """`_find_sender` on PostgreSQL: the advisory lock and the read in one round trip (two when nothing is open).
     The read runs after the lock is granted, with a snapshot taken then, so it sees every earlier message."""
     params = {"sender_hash": sender_hash, "message_sid": message_sid, "now": now}
-    lock, read = pipelined(_LOCK, connection.dialect), pipelined(_WITH_CHECK_IN, connection.dialect)
+    lock, read = pipelined(queries.LOCK, connection.dialect), pipelined(queries.WITH_CHECK_IN, connection.dialect)
     driver = driver_connection(connection)
     with driver.pipeline():
         driver.execute(lock.sql, lock.params({"key": _lock_key(sender_hash)}))
         cursor = driver.execute(read.sql, read.params(params))
     row = read.row(cursor.fetchone())
     if row is None:
-        without = pipelined(_WITHOUT_CHECK_IN, connection.dialect)
+        without = pipelined(queries.WITHOUT_CHECK_IN, connection.dialect)
         row = without.row(driver.execute(without.sql, without.params(params)).fetchone())
     if row is None:
         raise RuntimeError("the sender query returned no row")  # it reads one row whatever the sender
@@ -349,10 +226,10 @@ def _handle(
         # Nothing else to write (the common case): the message, the check-in and the commit in one round trip.
         message_id = _write_pipelined(connection, message, check_in_id, check_in, commit=not _acts(turn.events))
     else:
-        result = connection.execute(_INSERT_MESSAGE, message)
+        result = connection.execute(queries.INSERT_MESSAGE, message)
         message_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         if check_in is not None:
-            connection.execute(_UPDATE_CHECK_IN, {"check_in_id": check_in_id, **check_in})
+            connection.execute(queries.UPDATE_CHECK_IN, {"check_in_id": check_in_id, **check_in})
     _act_on_events(connection, turn.events, message_id, sender, now)
     log.info(
         "inbound sms %s from sender %s: events=%s replies=%d",
@@ -373,12 +250,12 @@ def _write_pipelined(
 ) -> int:
     """Store the message and update the check-in in one round trip (PostgreSQL), committing too when asked;
     returns the message's id. A MessageSid stored meanwhile raises psycopg's UniqueViolation."""
-    insert = pipelined(_INSERT_MESSAGE_RETURNING_ID, connection.dialect, tuple(message))
+    insert = pipelined(queries.INSERT_MESSAGE_RETURNING_ID, connection.dialect, tuple(message))
     driver = driver_connection(connection)
     with driver.pipeline():
         cursor = driver.execute(insert.sql, insert.params(message))
         if check_in is not None:
-            update = pipelined(_UPDATE_CHECK_IN, connection.dialect, tuple(check_in))
+            update = pipelined(queries.UPDATE_CHECK_IN, connection.dialect, tuple(check_in))
             driver.execute(update.sql, update.params({"check_in_id": check_in_id, **check_in}))
         if commit:
             driver.commit()
@@ -435,7 +312,7 @@ def _act_on_events(
     if not _acts(events):
         return
     if conversation.RISK in events:
-        _raise_alert(message_id, sender.client_id, sender.service_id if sender.client_id else None, now)
+        raise_alert_for(message_id, sender.client_id, sender.service_id if sender.client_id else None, now)
     stopping = [reason for reason in (conversation.WRONG_NUMBER, conversation.BEREAVEMENT) if reason in events]
     if not (stopping or conversation.OPT_OUT in events or conversation.RESUME in events):
         return
@@ -493,98 +370,3 @@ def stop_contact(client_ids: list[int], reason: str, inbound_message_id: int, no
         db.session.add(
             ReviewItem(kind=reason, inbound_message_id=inbound_message_id, client_id=client_id, raised_at=now)
         )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Safeguarding alerts
-# ---------------------------------------------------------------------------------------------------
-
-
-def raise_alert(message: InboundMessage, client: Client | None, service: Service | None, now: datetime) -> None:
-    """Raise an alert for evaluators and queue its email (a link, never the message) for the dispatch tick."""
-    _raise_alert(message.id, client.id if client else None, service.id if service else None, now)
-
-
-def _raise_alert(inbound_message_id: int, client_id: int | None, service_id: int | None, now: datetime) -> None:
-    alert = SafeguardingAlert(
-        inbound_message_id=inbound_message_id, client_id=client_id, service_id=service_id, raised_at=now, status="open"
-    )
-    db.session.add(alert)
-    db.session.flush()
-    # No client_id: the email goes to the safeguarding contact, and dispatch's reconciliation leaves it alone.
-    email = OutboundMessage(
-        channel="email",
-        purpose="alert",
-        body=alert_email_text(alert.id),
-        status="sending",
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(email)
-    db.session.flush()
-    alert.outbound_message_id = email.id
-    log.warning("safeguarding alert %s raised for inbound message %s", alert.id, inbound_message_id)
-
-
-def alert_link(alert_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/evaluate/alerts/{alert_id}"
-
-
-def alert_email_text(alert_id: int) -> str:
-    """The alert email: where to read the alert (sign-in required). Never the message itself."""
-    return (
-        "A message received by Stillwell may show a risk to someone's safety and needs review today.\n\n"
-        f"Read the alert (sign-in required): {alert_link(alert_id)}\n\n"
-        "For privacy this email does not include the message.\n"
-    )
-
-
-def send_pending_alerts(now: datetime, sender: EmailSender | None = None) -> int:
-    """Send the queued alert emails (from the dispatch tick, not a request); returns how many went."""
-    rows = db.session.execute(
-        select(SafeguardingAlert.id, OutboundMessage.id, OutboundMessage.body, Service.safeguarding_email)
-        .join(OutboundMessage, OutboundMessage.id == SafeguardingAlert.outbound_message_id)
-        .outerjoin(Service, Service.id == SafeguardingAlert.service_id)
-        .where(OutboundMessage.status == "sending", OutboundMessage.purpose == "alert")
-        .order_by(SafeguardingAlert.id)
-    ).all()
-    if not rows:
-        return 0
-    sender = sender or email_sender(current_app.config)
-    sent = 0
-    for alert_id, message_id, body, service_email in rows:
-        to = service_email or current_app.config.get("SAFEGUARDING_EMAIL")
-        if not to:
-            log.error("safeguarding alert %s: no safeguarding contact configured; email waits", alert_id)
-            continue
-        # Claimed as possibly_sent before the call: a crash mid-send is never followed by a resend (SPEC 6).
-        claim: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
-            update(OutboundMessage)
-            .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending")
-            .values(status="possibly_sent", updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        claimed = claim.rowcount
-        db.session.commit()
-        if not claimed:
-            continue
-        link = alert_link(alert_id)
-        html = (
-            f"<p>A message received by Stillwell may show a risk to someone's safety and needs review today.</p>"
-            f'<p><a href="{escape(link)}">Read the alert</a> (sign-in required).</p>'
-            "<p>For privacy this email does not include the message.</p>"
-        )
-        outcome = sender.send_email(to, f"Stillwell alert {alert_id}: please review", body, html, {})
-        status = {"accepted": "accepted", "permanent": "failed", "transient": "sending"}.get(
-            outcome.status, "possibly_sent"
-        )
-        db.session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == message_id)
-            .values(status=status, provider_id=outcome.provider_id, error_code=outcome.error_code, updated_at=now)
-        )
-        db.session.commit()
-        sent += outcome.status == "accepted"
-        if outcome.status != "accepted":
-            log.error("safeguarding alert %s: email %s (%s)", alert_id, outcome.status, outcome.detail)
-    return sent
