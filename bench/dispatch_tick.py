@@ -29,9 +29,9 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import CheckIn, CheckInStatus, Client, Episode, OutboundMessage  # noqa: E402
-from app.security.fields import field_security  # noqa: E402
+from app.models import CheckIn, CheckInStatus, OutboundMessage  # noqa: E402
 from app.services import dispatch, intake, organisation  # noqa: E402
+from bench.cohort import add_clients, batches  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from tests.fakes.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN  # noqa: E402
 
@@ -46,7 +46,6 @@ def free_port() -> int:
 
 def fill(count: int) -> None:
     """Clients, episodes and one due check-in each, written with Core executemany in batches."""
-    security = field_security()
     organisation.create_area("BENCH", "Bench", actor="bench", now=NOW)
     service = organisation.create_service(
         "BENCH",
@@ -56,50 +55,17 @@ def fill(count: int) -> None:
         actor="bench",
         now=NOW,
     )
-    batch = 5000
-    for start in range(0, count, batch):
-        numbers = range(start, min(count, start + batch))
-        clients = []
-        for n in numbers:
-            phone = f"+4474{n:08d}"
-            clients.append(
-                {
-                    "service_id": service.id,
-                    "client_ref": f"B{n:07d}",
-                    "phone_enc": security.encrypt(phone),
-                    "phone_hash": security.contact_hash(phone),
-                    "phone_is_uk_mobile": True,
-                    "preferred_channel": "sms",
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-            )
-        db.session.execute(insert(Client.__table__), clients)
-        ids = dict(
-            db.session.execute(
-                select(Client.client_ref, Client.id).where(Client.client_ref.in_([c["client_ref"] for c in clients]))
-            ).all()
+    for numbers in batches(count):
+        episodes = add_clients(
+            service.id,
+            numbers,
+            ref_prefix="B",
+            phone_prefix="+4474",
+            referral=date(2026, 1, 5),
+            discharge=date(2026, 9, 7),
+            plan="4",
+            now=NOW,
         )
-        episodes = [
-            {
-                "client_id": ids[c["client_ref"]],
-                "service_id": service.id,
-                "consent": True,
-                "referral_date": date(2026, 1, 5),
-                "discharge_date": date(2026, 9, 7),
-                "treatment_sessions": 6,
-                "problem_descriptor": "F41.1",
-                "plan": "4",
-                "row_fingerprint": "bench",
-                "created_at": NOW,
-                "updated_at": NOW,
-            }
-            for c in clients
-        ]
-        db.session.execute(insert(Episode.__table__), episodes)
-        episode_ids = db.session.execute(
-            select(Episode.id, Episode.client_id).where(Episode.client_id.in_(list(ids.values())))
-        ).all()
         db.session.execute(
             insert(CheckIn.__table__),
             [
@@ -111,7 +77,7 @@ def fill(count: int) -> None:
                     "status": CheckInStatus.SCHEDULED.value,
                     "send_attempts": 0,
                 }
-                for e, c in episode_ids
+                for e, c, _ in episodes
             ],
         )
         db.session.commit()

@@ -67,45 +67,29 @@ DISPATCH_PREFIX = "+4473"  # the dispatch cohort's numbers; the inbound cohort u
 FILL_DISPATCH = r"""
 import sys
 from datetime import datetime, timedelta
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from app import create_app
 from app.extensions import db
-from app.models import CheckIn, CheckInStatus, Client, Episode
-from app.security.fields import field_security
+from app.models import CheckIn, CheckInStatus
 from app.services import organisation
+from bench.cohort import add_clients, batches
 
 count, first_due, spacing = int(sys.argv[1]), datetime.fromisoformat(sys.argv[2]), float(sys.argv[3])
 now = first_due
 app = create_app()
 with app.app_context():
-    security = field_security()
     organisation.create_area("SOAK", "Soak", actor="bench", now=now)
     service = organisation.create_service("SOAK", "Soak", "SOAK", organisation.ServiceSettings(
         short_name="Soak", plan="4", timezone="UTC", send_window="00:00-23:59", send_days="mon-sun",
         safeguarding_email="safeguarding@example.org"), actor="bench", now=now)
     discharge = (now - timedelta(weeks=4)).date()
-    for start in range(0, count, 5000):
-        clients = []
-        for n in range(start, min(count, start + 5000)):
-            phone = f"+4473{n:08d}"
-            clients.append({"service_id": service.id, "client_ref": f"D{n:07d}", "phone_enc": security.encrypt(phone),
-                            "phone_hash": security.contact_hash(phone), "phone_is_uk_mobile": True,
-                            "preferred_channel": "sms", "created_at": now, "updated_at": now})
-        db.session.execute(insert(Client.__table__), clients)
-        ids = dict(db.session.execute(select(Client.client_ref, Client.id).where(
-            Client.client_ref.in_([c["client_ref"] for c in clients]))).all())
-        db.session.execute(insert(Episode.__table__), [
-            {"client_id": ids[c["client_ref"]], "service_id": service.id, "consent": True,
-             "referral_date": discharge - timedelta(days=120), "discharge_date": discharge, "treatment_sessions": 6,
-             "problem_descriptor": "F32.1", "plan": "4", "row_fingerprint": "soak", "created_at": now,
-             "updated_at": now} for c in clients])
-        episodes = db.session.execute(select(Episode.id, Episode.client_id).where(
-            Episode.client_id.in_(list(ids.values())))).all()
-        number = {client_id: int(ref[1:]) for ref, client_id in ids.items()}  # D0000042 -> 42
+    for numbers in batches(count):
+        episodes = add_clients(service.id, numbers, ref_prefix="D", phone_prefix="+4473",
+                               referral=discharge - timedelta(days=120), discharge=discharge, plan="4", now=now,
+                               descriptor="F32.1")
         db.session.execute(insert(CheckIn.__table__), [
-            {"episode_id": e, "client_id": c, "offset_weeks": 4,
-             "due_at": first_due + timedelta(seconds=spacing * number[c]),
-             "status": CheckInStatus.SCHEDULED.value, "send_attempts": 0} for e, c in episodes])
+            {"episode_id": e, "client_id": c, "offset_weeks": 4, "due_at": first_due + timedelta(seconds=spacing * n),
+             "status": CheckInStatus.SCHEDULED.value, "send_attempts": 0} for e, c, n in episodes])
         db.session.commit()
 """
 

@@ -143,48 +143,32 @@ def reset_schema(env: dict[str, str]) -> None:
 
 FILL_SCRIPT = r"""
 import json, sys
-from datetime import date, datetime, timedelta, UTC
-from sqlalchemy import insert, select, text
+from datetime import datetime, timedelta
+from sqlalchemy import insert, text
 from app import create_app
 from app.extensions import db
-from app.models import CheckIn, CheckInStatus, Client, Episode, OutboundMessage
-from app.security.fields import field_security
+from app.models import CheckIn, CheckInStatus
 from app.services import organisation
+from bench.cohort import add_clients, batches
 
 count, now_iso = int(sys.argv[1]), sys.argv[2]
 now = datetime.fromisoformat(now_iso)
 app = create_app()
 with app.app_context():
-    security = field_security()
     organisation.create_area("BENCH", "Bench", actor="bench", now=now)
     service = organisation.create_service("BENCH", "Bench", "BENCH",
         organisation.ServiceSettings(short_name="Bench", plan="4,8"), actor="bench", now=now)
     sent_at = now - timedelta(hours=1)
     discharge = (now - timedelta(weeks=4)).date()
-    batch = 5000
-    for start in range(0, count, batch):
-        clients = []
-        for n in range(start, min(count, start + batch)):
-            phone = f"+4474{n:08d}"
-            clients.append({"service_id": service.id, "client_ref": f"W{n:07d}", "phone_enc": security.encrypt(phone),
-                            "phone_hash": security.contact_hash(phone), "phone_is_uk_mobile": True,
-                            "preferred_channel": "sms", "created_at": now, "updated_at": now})
-        db.session.execute(insert(Client.__table__), clients)
-        ids = dict(db.session.execute(select(Client.client_ref, Client.id).where(
-            Client.client_ref.in_([c["client_ref"] for c in clients]))).all())
-        db.session.execute(insert(Episode.__table__), [
-            {"client_id": ids[c["client_ref"]], "service_id": service.id, "consent": True,
-             "referral_date": discharge - timedelta(days=120), "discharge_date": discharge, "treatment_sessions": 6,
-             "problem_descriptor": "F41.1", "plan": "4,8", "row_fingerprint": "bench", "created_at": now,
-             "updated_at": now} for c in clients])
-        episodes = db.session.execute(select(Episode.id, Episode.client_id).where(
-            Episode.client_id.in_(list(ids.values())))).all()
+    for numbers in batches(count):
+        episodes = add_clients(service.id, numbers, ref_prefix="W", phone_prefix="+4474",
+                               referral=discharge - timedelta(days=120), discharge=discharge, plan="4,8", now=now)
         db.session.execute(insert(CheckIn.__table__), [
             {"episode_id": e, "client_id": c, "offset_weeks": 4, "due_at": sent_at, "status": CheckInStatus.OPEN.value,
-             "send_attempts": 1, "channel": "sms", "first_sent_at": sent_at} for e, c in episodes])
+             "send_attempts": 1, "channel": "sms", "first_sent_at": sent_at} for e, c, _ in episodes])
         db.session.execute(insert(CheckIn.__table__), [
             {"episode_id": e, "client_id": c, "offset_weeks": 8, "due_at": sent_at + timedelta(weeks=4),
-             "status": CheckInStatus.SCHEDULED.value, "send_attempts": 0} for e, c in episodes])
+             "status": CheckInStatus.SCHEDULED.value, "send_attempts": 0} for e, c, _ in episodes])
         db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
