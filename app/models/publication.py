@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import DDL, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -28,6 +28,31 @@ class Release(db.Model):  # type: ignore[name-defined,misc]
     #: the canonical JSON (sorted keys, separators "," and ":", UTF-8) whose SHA-256 is `sha256`
     payload: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(String(200))
+
+
+#: The database itself refuses to change or delete a release (SPEC section 4: "it never changes"), whoever
+#: asks: the ORM refuses first (app/services/releases.py), these stop raw SQL too. Created with the table
+#: (tests, `db.create_all`) and by migration 9d41c2f7a0b1 (kept identical); a batch migration that rebuilds the
+#: table on SQLite must create them again. An owner of the database can still drop them, which is what
+#: `flask releases verify` (the SHA-256 of the canonical JSON) is for.
+RELEASE_GUARD: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION release_is_frozen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION USING MESSAGE = 'release ' || OLD.id || ' is frozen (releases never change)', "
+        "ERRCODE = 'integrity_constraint_violation'; END $$",
+        "CREATE TRIGGER release_frozen BEFORE UPDATE OR DELETE ON release "
+        "FOR EACH ROW EXECUTE FUNCTION release_is_frozen()",
+    ),
+    "sqlite": (
+        "CREATE TRIGGER release_frozen_update BEFORE UPDATE ON release "
+        "BEGIN SELECT RAISE(ABORT, 'release is frozen (releases never change)'); END",
+        "CREATE TRIGGER release_frozen_delete BEFORE DELETE ON release "
+        "BEGIN SELECT RAISE(ABORT, 'release is frozen (releases never change)'); END",
+    ),
+}
+for _dialect, _statements in RELEASE_GUARD.items():
+    for _statement in _statements:
+        event.listen(Release.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
 class MonthlyReport(db.Model):  # type: ignore[name-defined,misc]

@@ -7,15 +7,23 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import AuditEvent, Release
+from app.models.publication import RELEASE_GUARD
 from app.services import releases
 from app.services.errors import NotFound, ServiceError
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 from tests.integration.test_stats_summary import answer
+
+#: Dropping the guard (app/models/publication.py), as migration 9d41c2f7a0b1's downgrade does.
+UNGUARD = {
+    "postgresql": ("DROP TRIGGER IF EXISTS release_frozen ON release", "DROP FUNCTION IF EXISTS release_is_frozen()"),
+    "sqlite": ("DROP TRIGGER IF EXISTS release_frozen_update", "DROP TRIGGER IF EXISTS release_frozen_delete"),
+}
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 AS_OF = date(2026, 10, 31)
@@ -122,14 +130,44 @@ def test_releases_never_change(app):
     assert db.session.get(Release, release.id).title != "changed"
 
 
+def test_the_database_refuses_to_change_or_delete_a_release(app):
+    """Raw SQL gets past the ORM's guard, not the database's (triggers on release, SQLite and PostgreSQL)."""
+    seed_releasable()
+    release = releases.create_release(AS_OF, "all", None, "test", NOW)
+    frozen = (release.id, release.sha256, release.payload)
+    table = Release.__table__
+    for statement in (
+        update(table).where(table.c.id == release.id).values(payload=release.payload + " "),
+        update(table).values(title="renamed"),
+        delete(table).where(table.c.id == release.id),
+        delete(table),
+    ):
+        with pytest.raises(IntegrityError, match="frozen"):
+            db.session.execute(statement)
+        db.session.rollback()
+    db.session.expire_all()
+    stored = db.session.get(Release, release.id)
+    assert (stored.id, stored.sha256, stored.payload) == frozen
+
+
+def tamper_with_guard_removed(release: Release, payload: str) -> None:
+    """What an owner of the database could still do: drop the guard, change a release, put the guard back.
+    `flask releases verify` is there for this."""
+    dialect = db.engine.dialect.name
+    for statement in UNGUARD[dialect]:
+        db.session.execute(text(statement))
+    db.session.execute(update(Release.__table__).where(Release.__table__.c.id == release.id).values(payload=payload))
+    for statement in RELEASE_GUARD[dialect]:
+        db.session.execute(text(statement))
+    db.session.commit()
+
+
 def test_verify_detects_a_tampered_payload(app):
     seed_releasable()
     release = releases.create_release(AS_OF, "all", None, "test", NOW)
     tampered = release.payload.replace('"durably_recovered":10', '"durably_recovered":20')
     assert tampered != release.payload
-    # Straight SQL, as an attacker with database access would (the ORM refuses).
-    db.session.execute(update(Release.__table__).where(Release.__table__.c.id == release.id).values(payload=tampered))
-    db.session.commit()
+    tamper_with_guard_removed(release, tampered)
     result = releases.verify_release(release.id)
     assert not result.ok and result.stored != result.computed
     with pytest.raises(NotFound):
@@ -199,10 +237,7 @@ def test_cli_create_list_verify(app, runner):
 def test_cli_verify_reports_a_mismatch(app, runner):
     seed_releasable()
     release = releases.create_release(AS_OF, "all", None, "test", NOW)
-    db.session.execute(
-        update(Release.__table__).where(Release.__table__.c.id == release.id).values(payload=release.payload + " ")
-    )
-    db.session.commit()
+    tamper_with_guard_removed(release, release.payload + " ")
     result = runner.invoke(args=["releases", "verify", str(release.id)])
     assert result.exit_code == 1
     assert "MISMATCH" in result.output
