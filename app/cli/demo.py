@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant, today_in_london
 from app.services import demo as demo_service
-from app.services import simulation
+from app.services import demo_explore, simulation
 from app.services.inbound import handle_inbound_sms, normalise_phone
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def reply(phone: str, at: str | None, notes: bool | None, text: str) -> None:
     for line in replies:
         click.echo(line)
     if notes if notes is not None else sys.stderr.isatty():
-        for note in demo_service.reply_notes(message_sid, replies).lines:
+        for note in demo_explore.reply_notes(message_sid, replies).lines:
             click.echo(f"({note})", err=True)
 
 
@@ -109,7 +109,7 @@ def reply(phone: str, at: str | None, notes: bool | None, text: str) -> None:
 def clients(service_code: str | None, open_only: bool, client_ref: str | None, at: str | None, limit: int) -> None:
     now = parse_instant(at, "--at")
     if client_ref:
-        line, check_ins = demo_service.client_check_ins(client_ref, now=now, actor=cli_actor())
+        line, check_ins = demo_explore.client_check_ins(client_ref, now=now, actor=cli_actor())
         click.echo(f"{line.client_ref} ({line.service}), {_phone_words(line)}: {line.stands}")
         for item in check_ins:
             sent = f", first sent {item.first_sent_at:%Y-%m-%d %H:%M} by {item.channel}" if item.first_sent_at else ""
@@ -117,7 +117,7 @@ def clients(service_code: str | None, open_only: bool, client_ref: str | None, a
             click.echo(f"  {item.weeks:>3} weeks  due {item.due_at:%Y-%m-%d %H:%M}  {item.status}{sent}{asking}")
         click.echo("Times are UTC.")
         return
-    lines = demo_service.list_clients(
+    lines = demo_explore.list_clients(
         now=now,
         actor=cli_actor(),
         service_code=service_code.upper() if service_code else None,
@@ -149,10 +149,10 @@ def clients(service_code: str | None, open_only: bool, client_ref: str | None, a
 @command_with_clear_errors
 def survey_link(client_ref: str, at: str | None) -> None:
     now = parse_instant(at, "--at")
-    click.echo(demo_service.new_survey_link(client_ref, now=now, actor=cli_actor()))
+    click.echo(demo_explore.new_survey_link(client_ref, now=now, actor=cli_actor()))
 
 
-def _phone_words(line: demo_service.ClientLine) -> str:
+def _phone_words(line: demo_explore.ClientLine) -> str:
     return f"phone {line.phone}" if line.phone else "email only"
 
 

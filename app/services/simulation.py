@@ -5,7 +5,7 @@ scheduler's only call) at every instant something can happen (each service's sen
 reminder moments, the 14-day closes) with the console transports, and plays each synthetic client's
 replies through `inbound.handle_inbound_sms` (the webhook's service function, as `demo reply` does), the
 web survey's `survey.submit` and the email unsubscribe link. Who replies, when and what comes from
-app/services/demo.py's synthetic people, drawn from generators keyed by the seed and row ids: the same
+app/services/demo_people.py's synthetic people, drawn from generators keyed by the seed and row ids: the same
 seed on the same seeded data gives the same figures.
 
 The last simulated instant is kept in the audit log, so a second run continues from there instead of
@@ -42,7 +42,7 @@ from app.messaging.console import ConsoleEmailSender, ConsoleSmsSender
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client, Episode, InboundMessage, OptEvent, OutboundMessage
 from app.models.message import ReviewItem, SafeguardingAlert
 from app.models.organisation import Service
-from app.services import audit, demo, dispatch, survey, unsubscribe
+from app.services import audit, demo, demo_people, dispatch, survey, unsubscribe
 from app.services.errors import ServiceError
 from app.services.inbound import handle_inbound_sms
 from app.services.sending import decrypt
@@ -126,7 +126,7 @@ class _InPlay:
     referral: date
     discharge: date
     zone: ZoneInfo
-    plan: demo.ReplyPlan
+    plan: demo_people.ReplyPlan
     rng: random.Random
 
     @property
@@ -396,14 +396,14 @@ class _Player:
             if row.id in self.in_play:
                 continue
             zone = ZoneInfo(row.timezone)
-            person = demo.person_for(
+            person = demo_people.person_for(
                 random.Random(f"{self.seed}:person:{row.episode_id}"), row.referral_date, row.discharge_date
             )
             rng = random.Random(f"{self.seed}:check-in:{row.id}")
             day = row.first_sent_at.astimezone(zone).date()
-            answer = demo.answer_for(rng, person, day, row.referral_date, row.discharge_date)
+            answer = demo_people.answer_for(rng, person, day, row.referral_date, row.discharge_date)
             index = schedule.parse_plan(row.plan).index(row.offset_weeks)
-            plan = demo.plan_reply(rng, person, answer, index, row.channel or "sms")
+            plan = demo_people.plan_reply(rng, person, answer, index, row.channel or "sms")
             followed = _InPlay(
                 row.id,
                 row.channel or "sms",
@@ -445,7 +445,7 @@ class _Player:
             self._on_the_web(at, followed)
             return
         state = _conversation(check_in)
-        text = demo.next_sms(
+        text = demo_people.next_sms(
             followed.rng,
             followed.plan,
             state.question,
@@ -483,7 +483,7 @@ class _Player:
             start = survey.start_date(choice, lookup.survey) if plan.answers_given >= 2 else None
         except survey.DurationError:
             start = None
-        comment = demo.risk_comment(followed.rng) if plan.risk else ""
+        comment = demo_people.risk_comment(followed.rng) if plan.risk else ""
         answers = survey.WebAnswers(
             change=plan.answer.change,  # type: ignore[arg-type]
             duration_start=start,
