@@ -62,7 +62,7 @@ _NEXT_DUE: Final = (
     .scalar_subquery()
     .label("next_due")
 )
-#: When this sender last got the "closed" (or the unknown-number) reply: each goes at most once a day.
+#: When this sender last got the "closed" reply (at most once a day) or the unknown-number reply (only once).
 _LAST_CLOSED_REPLY: Final = (
     select(_earlier.c.received_at)
     .where(
