@@ -47,7 +47,14 @@ def test_dump_has_no_contact_details_in_clear(app):
         row(client_ref=f"C{i}", phone=phone, email=email)
         for i, (phone, email) in enumerate(zip(PHONES, EMAILS, strict=True))
     ]
-    rows.append(row(client_ref="NOCONSENT", consent_to_follow_up="no", phone="07400 999000", email="no.consent.person@example.org"))
+    rows.append(
+        row(
+            client_ref="NOCONSENT",
+            consent_to_follow_up="no",
+            phone="07400 999000",
+            email="no.consent.person@example.org",
+        )
+    )
     run_import(csv_bytes(rows))
     dump = database_dump()
     assert "C0" in dump or "C1" in dump  # the dump really holds the imported rows
