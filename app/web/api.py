@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db, limiter
 from app.models import Area, Release, Role, Service, User
 from app.security.access import ACCESS_ATTRIBUTE, public
-from app.services import api_tokens, intake
+from app.services import api_tokens, intake, submissions
 from app.services import releases as release_service
 from app.services.errors import NotFound, ServiceError
 from app.services.organisation import get_area, get_service
@@ -306,6 +306,7 @@ def submit_discharge_list() -> ResponseReturnValue:
             dry_run=dry_run,
         )
     except intake.IntakeRejected as rejected:
+        submissions.record_rejected(service, filename, rejected.problems, actor=_actor(user), now=now)
         problems = [{"row": p.row, "column": p.column, "message": p.message} for p in rejected.problems]
         return jsonify(errors=problems), 422
     body = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "dry_run": dry_run}

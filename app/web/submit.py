@@ -88,14 +88,14 @@ def upload() -> ResponseReturnValue:
     actor = actor_of(current_user)
     if len(data) > MAX_UPLOAD_BYTES:
         problems = [Problem(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; use flask intake import")]
-        submissions.record_rejected(service, filename, len(problems), actor=actor, now=now)
+        submissions.record_rejected(service, filename, problems, actor=actor, now=now)
         return _home(form, problems=problems, filename=filename), 400
     try:
         result = intake_service.import_discharge_list(
             service.code, data, filename=filename, actor=actor, now=now, today=_today(), dry_run=bool(form.dry_run.data)
         )
     except intake_service.IntakeRejected as rejected:
-        submissions.record_rejected(service, filename, len(rejected.problems), actor=actor, now=now)
+        submissions.record_rejected(service, filename, rejected.problems, actor=actor, now=now)
         return _home(form, problems=rejected.problems, filename=filename), 400
     if result.dry_run:
         submissions.record_dry_run(service, filename, actor=actor, now=now)

@@ -246,7 +246,10 @@ def test_submission_problems_are_json_and_nothing_is_written(client, submitter_t
     errors = response.get_json()["errors"]
     assert errors and all(set(error) == {"row", "column", "message"} for error in errors)
     assert any(error["row"] == 3 and error["column"] == "discharge_date" for error in errors)
-    assert (count(Episode), count(Submission)) == (episodes, submissions)
+    assert count(Episode) == episodes  # nothing imported; the refusal is in the service's history
+    assert count(Submission) == submissions + 1
+    refused = db.session.scalars(select(Submission).order_by(Submission.id.desc())).first()
+    assert (refused.status, refused.created, refused.problem_places) == ("rejected", 0, "row 3 discharge_date")
     empty = client.post(
         "/api/v1/submissions", data=b"", headers={**bearer(submitter_token), "Content-Type": "text/csv"}
     )

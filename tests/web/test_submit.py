@@ -97,10 +97,35 @@ def test_every_problem_is_shown_and_nothing_is_written(submitter: tuple[FlaskCli
     assert "bad.csv was not imported" in html
     assert "row 2, column discharge_date:" in html
     assert "row 3, column treatment_sessions:" in html and "row 3, column email:" in html
-    assert count(Episode) == 0 and count(Submission) == 0
+    assert count(Episode) == 0  # nothing imported
     rejected = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "intake.rejected")).one()
     assert json.loads(rejected.detail or "{}")["problems"] >= 3
     assert upload(client, b"", name="empty.csv").status_code == 400  # type: ignore[attr-defined]
+
+
+def test_refused_lists_stay_in_the_history_with_where_the_problems_were(submitter: tuple[FlaskClient, User]) -> None:
+    """SPEC section 1: staff see their submissions' time, file, counts and errors. A refused list is listed with
+    how many problems and where (row and column), never what the cells held: a wrong cell may hold anything."""
+    client, _ = submitter
+    bad = [
+        row(discharge_date="2099-01-01"),
+        row(client_ref="C0002", treatment_sessions="07400 123456", email="someone.private@example.org x"),
+    ]
+    upload(client, csv_bytes(bad), name="october-bad.csv")
+    upload(client, csv_bytes(ROWS), name="october.csv")
+    stored = db.session.scalars(select(Submission).order_by(Submission.id)).all()
+    assert [(item.filename, item.status) for item in stored] == [
+        ("october-bad.csv", "rejected"),
+        ("october.csv", "imported"),
+    ]
+    refused = stored[0]
+    assert (refused.problems, refused.created, refused.updated, refused.unchanged) == (3, 0, 0, 0)
+    assert refused.problem_places == "row 2 discharge_date; row 3 treatment_sessions; row 3 email"
+    page = client.get("/submit").data.decode()
+    assert "october-bad.csv" in page and "Not imported: 3 problems" in page
+    assert "row 3 treatment_sessions" in page
+    assert "07400" not in page and "someone.private" not in page and "2099" not in page
+    assert count(Episode) == 4  # the good list, imported after
 
 
 def test_missing_file_is_an_error_not_a_crash(submitter: tuple[FlaskClient, User]) -> None:
