@@ -19,6 +19,15 @@ class Role(enum.StrEnum):
     SERVICE_SUBMITTER = "service_submitter"
 
 
+#: How each role is named on pages (the admin's role choice lists them in this order).
+ROLE_LABELS: dict[str, str] = {
+    Role.ADMIN.value: "Admin",
+    Role.EVALUATOR.value: "Evaluator",
+    Role.COMMISSIONER.value: "Commissioner",
+    Role.SERVICE_SUBMITTER.value: "Service submitter",
+}
+
+
 class User(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "app_user"
 

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.models import Role, User
 from app.models.types import utcnow
+from app.models.user import ROLE_LABELS
 from app.security import sessions
 from app.security.access import SECOND_FACTOR_SESSION_KEY, allow
 from app.security.passwords import MIN_LENGTH, WeakPassword, check_strength
@@ -25,12 +26,6 @@ from app.services import users as user_service
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 LONDON = ZoneInfo("Europe/London")
-ROLE_LABELS = {
-    Role.ADMIN.value: "Admin",
-    Role.EVALUATOR.value: "Evaluator",
-    Role.COMMISSIONER.value: "Commissioner",
-    Role.SERVICE_SUBMITTER.value: "Service submitter",
-}
 EVERYONE = (Role.ADMIN, Role.EVALUATOR, Role.COMMISSIONER, Role.SERVICE_SUBMITTER)
 LOCKED = (
     "Too many wrong passwords: your account is locked for a while and you have been signed out. "

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.models import Role
 from app.models.types import utcnow
+from app.models.user import ROLE_LABELS
 from app.security.access import allow
 from app.services import directory
 from app.services import users as user_service
@@ -28,12 +29,6 @@ from app.services.errors import ServiceError
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 LONDON = ZoneInfo("Europe/London")
-ROLE_LABELS = {
-    Role.ADMIN.value: "Admin",
-    Role.EVALUATOR.value: "Evaluator",
-    Role.COMMISSIONER.value: "Commissioner",
-    Role.SERVICE_SUBMITTER.value: "Service submitter",
-}
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
