@@ -445,7 +445,6 @@ async def fire_raw(
     ]
     loop = asyncio.get_running_loop()
     idle: list[_HttpConnection] = []
-    open_connections = [0]
     slots = asyncio.Semaphore(max_connections)
 
     async def one(i: int, scheduled: float) -> None:
@@ -459,7 +458,6 @@ async def fire_raw(
                     connection = None if candidate.closed else candidate
                 if connection is None:
                     _, connection = await loop.create_connection(_HttpConnection, host, port)
-                    open_connections[0] += 1
                 connection.waiter = loop.create_future()
                 assert connection.transport is not None
                 connection.transport.write(requests[i])
