@@ -99,6 +99,6 @@ def post_worker_init(worker: Any) -> None:
         from app.domain.statistics import load_libraries
 
         load_libraries()
-        import app.services.charts  # noqa: F401  (matplotlib)
+        import app.services.statistics.charts  # noqa: F401  (matplotlib)
 
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()

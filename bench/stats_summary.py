@@ -4,7 +4,7 @@ Target: 1,000,000 episodes with 4,000,000 answered check-ins in under 15 s, unde
 on the 2-core machine with the database on it too. For each database URL this prints its size, the
 floor (a plain `SELECT count(*) FROM check_in`), then wall time, CPU time and peak memory (the sum
 of the resident sets of the process and its worker processes, sampled every 50 ms; the database
-server's own memory is not counted) of `app.services.statistics.summary(as_of)` in a fresh
+server's own memory is not counted) of `app.services.statistics.summaries.summary(as_of)` in a fresh
 process, and of `flask --app wsgi stats summary --format json` with DATABASE_URL set (with the CPU
 seconds of the command and its workers, which move less with other load), and checks
 that both printed the same figures. The load average is printed too: other processes sharing the

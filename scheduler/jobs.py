@@ -68,7 +68,7 @@ def erase_contact_details(app: Flask, now: datetime) -> None:
 def monthly_reports(app: Flask, now: datetime) -> None:
     """Build and email every area's report for last month, and any earlier month still missing (catch-up)."""
     from app.extensions import db
-    from app.services import reports
+    from app.services.publication import reports
 
     with app.app_context():
         try:

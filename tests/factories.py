@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from app.domain.discharge_list import COLUMNS
 from app.models import Service
-from app.services import organisation
+from app.services.organisation import registry as organisation
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -16,8 +16,9 @@ from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant, today_in_london
 from app.services import demo as demo_service
-from app.services import demo_explore, simulation
-from app.services.inbound import handle_inbound_sms, normalise_phone
+from app.services.conversation import handle_inbound_sms, normalise_phone
+from app.services.demo import explore as demo_explore
+from app.services.demo import simulation
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar

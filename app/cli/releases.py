@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_day, parse_instant, today_in_london
-from app.services import releases as release_service
+from app.services.publication import releases as release_service
 
 
 @click.group(help="Releases of published figures, frozen as of a date.")

@@ -34,8 +34,8 @@ def monthly(month: str, area_code: str | None, send: bool, replace: bool, out_di
     from app.extensions import db
     from app.models import Area
     from app.services import audit
-    from app.services import reports as service
     from app.services.organisation import get_area
+    from app.services.publication import reports as service
 
     now = parse_instant(None, "now")
     actor = cli_actor()
@@ -82,7 +82,7 @@ def monthly(month: str, area_code: str | None, send: bool, replace: bool, out_di
 
 
 def _send_words(result: object) -> str:
-    from app.services.reports import SendResult
+    from app.services.publication.reports import SendResult
 
     assert isinstance(result, SendResult)
     if result.status == "sent":

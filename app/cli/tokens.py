@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant
-from app.services import api_tokens
+from app.services.access import api_tokens
 
 
 @click.group(help="API bearer tokens: create, list, revoke.")

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant
 from app.models import Role
-from app.services import users as user_service
+from app.services.access import users as user_service
 
 
 @click.group(help="People who sign in.")

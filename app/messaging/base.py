@@ -13,6 +13,15 @@ from typing import Literal, Protocol, runtime_checkable
 SendStatus = Literal["accepted", "transient", "permanent", "unknown"]
 SEND_STATUSES: frozenset[str] = frozenset({"accepted", "transient", "permanent", "unknown"})
 
+# Twilio error codes, written once (SPEC section 6), as the strings messages record. The recipient can never
+# be reached this way: 21211 invalid 'To' number, 21612 not reachable from our sender, 21614 not a mobile
+# number, 21610 the recipient replied STOP to the carrier (also an opt-out, on every channel), 30005 unknown
+# or inactive handset, 30006 landline or unreachable carrier.
+TWILIO_OPTED_OUT: str = "21610"
+TWILIO_PERMANENT_CODES: frozenset[str] = frozenset({"21211", "21612", "21614", TWILIO_OPTED_OUT, "30005", "30006"})
+# Worth retrying: 30003 handset unreachable (switched off), 20429 too many requests, 20500/20503 Twilio's outage.
+TWILIO_TRANSIENT_CODES: frozenset[str] = frozenset({"30003", "20429", "20500", "20503"})
+
 
 @dataclass(frozen=True, slots=True)
 class SendOutcome:

@@ -26,20 +26,20 @@ from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from yarl import URL
 
-from app.messaging.base import ProviderLookupError, ProviderMessage, SendOutcome, SendStatus
+from app.messaging.base import (
+    TWILIO_PERMANENT_CODES,
+    TWILIO_TRANSIENT_CODES,
+    ProviderLookupError,
+    ProviderMessage,
+    SendOutcome,
+    SendStatus,
+)
 
 log = logging.getLogger(__name__)
 
 TWILIO_API_ORIGIN = "https://api.twilio.com"
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
-# The recipient can never be reached this way (SPEC section 6): 21211 invalid 'To' number, 21612 not
-# reachable from our sender, 21614 not a mobile number, 21610 the recipient replied STOP (also an
-# opt-out), 30005 unknown or inactive handset, 30006 landline or unreachable carrier.
-PERMANENT_CODES: frozenset[int] = frozenset({21211, 21612, 21614, 21610, 30005, 30006})
-# Worth retrying: 30003 handset unreachable (switched off), 20429 too many requests, 20500/20503
-# Twilio's own outage.
-TRANSIENT_CODES: frozenset[int] = frozenset({30003, 20429, 20500, 20503})
 # Messages created this long before `since` are still listed by recent_messages_to: Twilio stamps
 # date_created with its own clock, which may be behind ours.
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=2)
@@ -53,7 +53,7 @@ def classify_twilio_error(code: int | None) -> SendStatus:
     Twilio refuses) is a fault of ours that would otherwise retire every client's SMS channel at
     once, so it is transient: the retry cap and the logs bring it to an operator.
     """
-    if code in PERMANENT_CODES:
+    if code is not None and str(code) in TWILIO_PERMANENT_CODES:
         return "permanent"
     return "transient"
 
@@ -149,7 +149,9 @@ class AsyncRedirectingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
 def _rest_error_outcome(code: int | None, http_status: int | None) -> SendOutcome:
     status = classify_twilio_error(code)
     detail = f"Twilio refused the message (HTTP {http_status}, error {code})"
-    throttled_or_down = code in TRANSIENT_CODES or http_status == 429 or (http_status or 500) >= 500
+    throttled_or_down = (
+        (code is not None and str(code) in TWILIO_TRANSIENT_CODES) or http_status == 429 or (http_status or 500) >= 500
+    )
     if status == "transient" and not throttled_or_down:
         detail += ": not a recipient error; check the Twilio settings and the message"
         log.error("%s", detail)

@@ -21,7 +21,7 @@ from app.models.user import ROLE_LABELS
 from app.security import sessions
 from app.security.access import SECOND_FACTOR_SESSION_KEY, allow
 from app.security.passwords import MIN_LENGTH, WeakPassword, check_strength
-from app.services import users as user_service
+from app.services.access import users as user_service
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -22,9 +22,9 @@ from app.models import Role
 from app.models.types import utcnow
 from app.models.user import ROLE_LABELS
 from app.security.access import allow
-from app.services import directory
-from app.services import users as user_service
+from app.services.access import users as user_service
 from app.services.errors import ServiceError
+from app.services.organisation import directory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

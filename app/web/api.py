@@ -23,10 +23,12 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db, limiter
 from app.models import Area, Release, Role, Service, User
 from app.security.access import ACCESS_ATTRIBUTE, public
-from app.services import api_tokens, intake, submissions
-from app.services import releases as release_service
+from app.services import intake
+from app.services.access import api_tokens
 from app.services.errors import NotFound, ServiceError
+from app.services.intake import submissions
 from app.services.organisation import get_area, get_service
+from app.services.publication import releases as release_service
 from app.web import openapi
 from app.web.published import release_document_response
 

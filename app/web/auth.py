@@ -26,7 +26,7 @@ from app.models import User
 from app.models.types import utcnow
 from app.security import sessions, totp
 from app.security.access import public
-from app.services import users as user_service
+from app.services.access import users as user_service
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])

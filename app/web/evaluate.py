@@ -20,9 +20,9 @@ from app.domain.outcomes import PROBLEM_GROUPS
 from app.models import Role
 from app.models.types import utcnow
 from app.security.access import allow
-from app.services import dashboard as dashboards
-from app.services import safeguarding_review as review
 from app.services.errors import NotFound, ServiceError
+from app.services.safeguarding import review
+from app.services.statistics import dashboard as dashboards
 
 bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
 

@@ -22,8 +22,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.extensions import db
 from app.models import Area, Release, Role, Service
 from app.security.access import allow, public
-from app.services import releases as release_service
 from app.services.errors import NotFound, ServiceError
+from app.services.publication import releases as release_service
 
 bp = Blueprint("published", __name__)
 

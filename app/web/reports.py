@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.models import Role
 from app.models.types import utcnow
 from app.security.access import allow
-from app.services import reports
+from app.services.publication import reports
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

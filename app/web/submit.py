@@ -23,9 +23,9 @@ from app.models import Role
 from app.models.types import utcnow
 from app.security.access import allow
 from app.services import intake as intake_service
-from app.services import submissions
+from app.services.access.users import actor_of
 from app.services.errors import ServiceError
-from app.services.users import actor_of
+from app.services.intake import submissions
 
 bp = Blueprint("submit", __name__, url_prefix="/submit")
 

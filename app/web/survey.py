@@ -8,8 +8,8 @@ from flask_wtf.csrf import CSRFError
 
 from app.models.types import utcnow
 from app.security.access import public
-from app.services import survey as surveys
-from app.services.survey import LinkState, Survey
+from app.services.conversation import survey as surveys
+from app.services.conversation.survey import LinkState, Survey
 from app.web.survey_forms import CHANGE_CHOICES, CHOICES, USUAL_SELF_CHOICES, SurveyForm
 
 bp = Blueprint("survey", __name__)

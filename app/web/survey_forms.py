@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from app.domain.labels import CHANGE_LABELS, USUAL_SELF_LABELS
-from app.services.survey import DurationChoice, DurationKind, DurationUnit
+from app.services.conversation.survey import DurationChoice, DurationKind, DurationUnit
 
 CHANGE_CHOICES = list(CHANGE_LABELS.items())
 USUAL_SELF_CHOICES = list(USUAL_SELF_LABELS.items())

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from app.models.types import utcnow
 from app.security.access import public
-from app.services import unsubscribe as service
+from app.services.contact import links as service
 
 bp = Blueprint("unsubscribe", __name__)
 

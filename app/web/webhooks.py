@@ -21,8 +21,8 @@ from twilio.request_validator import RequestValidator, add_port, compare, remove
 from app.extensions import limiter
 from app.models.types import utcnow
 from app.security.access import public
-from app.services.delivery_status import record_status
-from app.services.inbound import handle_inbound_sms
+from app.services.conversation import handle_inbound_sms
+from app.services.dispatch import record_status
 
 log = logging.getLogger("stillwell.webhooks")
 

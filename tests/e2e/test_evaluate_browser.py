@@ -25,9 +25,9 @@ from app.extensions import db
 from app.models import CheckIn, Client, Episode, Role
 from app.models.message import SafeguardingAlert
 from app.security.fields import field_security
-from app.services import dashboard
-from app.services import demo as demo_service
-from app.services.inbound import handle_inbound_sms
+from app.services.conversation.inbound import handle_inbound_sms
+from app.services.demo import seeding as demo_service
+from app.services.statistics import dashboard
 from config import TestingConfig
 from tests.e2e.conftest import served
 from tests.web.sign_in import make_user, sign_in

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from app.domain import texts
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus
-from app.services import dispatch, statistics
+from app.services.dispatch import ticking as dispatch
+from app.services.statistics import summaries as statistics
 from tests.fakes import fixtures
 from tests.integration import test_webhook_sms
 from tests.integration.test_webhook_sms import DUE, DUE_8, Phone, open_check_in

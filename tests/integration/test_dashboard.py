@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.extensions import db
-from app.services import dashboard, dispatch, statistics
-from app.services.inbound import handle_inbound_sms
+from app.services.conversation.inbound import handle_inbound_sms
+from app.services.dispatch import ticking as dispatch
+from app.services.statistics import dashboard, summaries
+from app.services.statistics import summaries as statistics
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 from tests.integration.test_stats_summary import answer, seed_cohort
@@ -88,7 +90,7 @@ def test_the_summary_is_cached_until_the_data_changes(app, monkeypatch: pytest.M
         calls.append(as_of)
         return real(as_of, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(statistics, "summary_and_curve", counting)
+    monkeypatch.setattr(summaries, "summary_and_curve", counting)
     assert dashboard.dashboard(filters, NOW) is first
     assert dashboard.chart(first, "headline") is dashboard.chart(first, "headline")  # drawn once
     assert calls == []

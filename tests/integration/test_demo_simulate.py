@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, InboundMessage, OptEvent, OutboundMessage
 from app.models.message import ReviewItem, SafeguardingAlert
-from app.services import demo, organisation, simulation, statistics
+from app.services.demo import seeding as demo
+from app.services.demo import simulation
 from app.services.errors import ServiceError
+from app.services.organisation import registry as organisation
+from app.services.statistics import summaries as statistics
 from tests.conftest import make_app, reset_schema
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday, inside the send window

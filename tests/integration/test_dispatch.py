@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, OutboundMessage
-from app.services import dispatch
+from app.services import contact
+from app.services.dispatch import ticking as dispatch
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 
@@ -108,7 +109,7 @@ def test_opted_out_client_is_withdrawn_not_sent(app, providers):
     twilio, _ = providers
     import_rows(row(discharge_date=DISCHARGE))
     client = db.session.scalars(select(Client)).one()
-    dispatch.record_opt_out(client.phone_hash, "phone", "test", DUE - timedelta(days=1))
+    contact.opt_out(client.phone_hash, "test", DUE - timedelta(days=1))
     db.session.commit()
     summary = tick(DUE)
     assert summary["withdrawn"] == 1 and summary["sent"] == 0
@@ -118,7 +119,7 @@ def test_opted_out_client_is_withdrawn_not_sent(app, providers):
 def test_withdrawn_episode_gets_nothing(app, providers):
     from datetime import date
 
-    from app.services.intake import withdraw_episode
+    from app.services.intake.importing import withdraw_episode
 
     twilio, _ = providers
     import_rows(row(discharge_date=DISCHARGE))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client, Episode, Submission
-from app.services.intake import IntakeRejected, import_discharge_list, withdraw_episode
+from app.services.intake.importing import IntakeRejected, import_discharge_list, withdraw_episode
 from tests.factories import NOW, TODAY, csv_bytes, make_service, row
 
 
@@ -181,7 +181,7 @@ def test_a_bulk_import_refreshes_postgresqls_planner_statistics(app, monkeypatch
     from sqlalchemy import text
 
     make_service()
-    monkeypatch.setattr("app.services.intake.BULK_ANALYZE_ROWS", 2)
+    monkeypatch.setattr("app.services.intake.importing.BULK_ANALYZE_ROWS", 2)
     analysed = "SELECT reltuples >= 0 FROM pg_class WHERE relname = 'check_in'"  # -1: never analysed
     if db.engine.dialect.name != "postgresql":
         assert run_import(csv_bytes([row(), row(client_ref="C0002")])).created == 2  # nothing to refresh

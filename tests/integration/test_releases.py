@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import AuditEvent, Release
 from app.models.publication import RELEASE_GUARD
-from app.services import releases
 from app.services.errors import NotFound, ServiceError
+from app.services.publication import releases
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 from tests.integration.test_stats_summary import answer

@@ -18,9 +18,10 @@ from app.domain.discretion import forbidden_words_in
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client, Episode, InboundMessage, MonthlyReport
 from app.models.message import SafeguardingAlert
-from app.services import reports, statistics
-from app.services.dispatch import record_opt_out
-from app.services.users import create_user
+from app.services.access.users import create_user
+from app.services.contact import opt_out
+from app.services.publication import reports
+from app.services.statistics import summaries as statistics
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 
@@ -83,9 +84,9 @@ def seed_area() -> None:
     for item in db.session.scalars(select(CheckIn).join(Episode).join(Client).where(Client.client_ref.like("O%"))):
         item.status = CheckInStatus.SKIPPED.value
     clients = {c.client_ref: c for c in db.session.scalars(select(Client))}
-    record_opt_out(clients["R20"].phone_hash, "phone", "sms keyword", datetime(2026, 9, 15, 9, tzinfo=UTC))
-    record_opt_out(clients["R21"].phone_hash, "phone", "sms keyword", datetime(2026, 9, 16, 9, tzinfo=UTC))
-    record_opt_out(clients["R22"].phone_hash, "phone", "sms keyword", datetime(2026, 10, 2, 9, tzinfo=UTC))  # October
+    opt_out(clients["R20"].phone_hash, "sms keyword", datetime(2026, 9, 15, 9, tzinfo=UTC))
+    opt_out(clients["R21"].phone_hash, "sms keyword", datetime(2026, 9, 16, 9, tzinfo=UTC))
+    opt_out(clients["R22"].phone_hash, "sms keyword", datetime(2026, 10, 2, 9, tzinfo=UTC))  # October
     inbound = InboundMessage(channel="sms", client_id=clients["R03"].id, body="(synthetic)", risk_flagged=True)
     db.session.add(inbound)
     db.session.flush()

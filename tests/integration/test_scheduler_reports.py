@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Area, MonthlyReport
-from app.services import reports
-from app.services.users import create_user
+from app.services.access.users import create_user
+from app.services.publication import reports
 from scheduler.jobs import JOBS, monthly_reports
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import

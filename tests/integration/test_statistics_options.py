@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent
-from app.services import statistics
+from app.services.statistics import summaries as statistics
 from tests.integration.test_stats_summary import seed_cohort
 
 AS_OF = date(2026, 11, 20)

@@ -18,7 +18,7 @@ from app.domain.outcomes import CHANGES, PROBLEM_GROUPS, WELLNESS, Answer, Check
 from app.domain.statistics import summarise
 from app.extensions import db
 from app.models import Area, CheckIn, Client, ContactPoint, Episode, OptEvent, Service
-from app.services import statistics
+from app.services.statistics import summaries as statistics
 
 # Europe/London, plus zones with half-hour offsets and a half-hour daylight-saving shift
 ZONES = ("Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "America/St_Johns")

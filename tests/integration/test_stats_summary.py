@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client, Episode
-from app.services import statistics
+from app.services.statistics import summaries as statistics
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 from tests.unit.test_statistics import assert_shape

@@ -26,8 +26,9 @@ from app.domain import texts
 from app.domain.conversation import ConversationState
 from app.extensions import db
 from app.models import CheckIn, InboundMessage
-from app.services import dispatch, inbound
-from app.services.inbound import normalise_phone, sender_number
+from app.services.conversation import inbound
+from app.services.conversation.inbound import normalise_phone, sender_number
+from app.services.dispatch import ticking as dispatch
 from app.web import webhooks
 from tests.fakes import fixtures
 from tests.integration import test_webhook_sms

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.services import charts
+from app.services.statistics import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 RATE = {"numerator": 12, "denominator": 97, "rate": 12 / 97, "ci95": [0.0722, 0.2041]}

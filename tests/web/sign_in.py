@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Area, Role, Service, User
 from app.security import totp
-from app.services import users as user_service
+from app.services.access import users as user_service
 
 PASSWORD = "correct horse battery staple"
 #: argon2 at its lightest, for tests only: hashes carry their parameters, so verifying stays correct.

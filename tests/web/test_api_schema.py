@@ -16,7 +16,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from app.models import Role, Service
-from app.services import api_tokens, releases
+from app.services.access import api_tokens
+from app.services.publication import releases
 from app.web.openapi import document
 from tests.integration.test_releases import AS_OF, NOW, seed_releasable
 from tests.web.sign_in import make_user

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Role, User
 from app.security import sessions, totp
-from app.services import users as user_service
+from app.services.access import users as user_service
 from config import ProductionConfig
 from tests.factories import make_service
 from tests.web.sign_in import PASSWORD, current_code, form_post, light_password_hashing, make_user, sign_in

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.models import Role
-from app.services import dashboard
+from app.services.statistics import dashboard
 from tests.factories import make_service
 from tests.web.sign_in import make_user, sign_in
 

@@ -17,8 +17,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, Client, Role
 from app.models.message import ReviewItem, SafeguardingAlert
-from app.services import dashboard, dispatch, statistics
-from app.services.inbound import handle_inbound_sms
+from app.services.conversation.inbound import handle_inbound_sms
+from app.services.dispatch import ticking as dispatch
+from app.services.statistics import dashboard
+from app.services.statistics import summaries as statistics
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 from tests.integration.test_stats_summary import seed_cohort

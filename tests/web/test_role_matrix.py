@@ -93,7 +93,7 @@ def matrix_app(db_url: str) -> Iterator[Flask]:
 @pytest.fixture
 def visitors(matrix_app: Flask) -> dict[str, Visitor]:
     """One signed-in visitor per role, and an anonymous one. User 1 is a spare account admin buttons may act on."""
-    from app.services.api_tokens import create_token
+    from app.services.access.api_tokens import create_token
 
     make_service()
     make_user(Role.EVALUATOR, "spare@example.org")  # id 1: what "/admin/users/1/deactivate" acts on

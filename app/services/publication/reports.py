@@ -50,7 +50,7 @@ from app.models.message import SafeguardingAlert
 from app.services import audit, statistics
 from app.services.errors import ServiceError
 from app.services.organisation import get_area
-from app.services.releases import software_version
+from app.services.publication.releases import software_version
 
 log = logging.getLogger(__name__)
 
@@ -282,8 +282,8 @@ def _svg_data_uri(svg: str) -> str:
 
 
 def report_charts(figures: dict[str, Any]) -> list[dict[str, str]]:
-    """The report's charts (all discharges) as SVG data URIs with their titles, drawn by app.services.charts."""
-    from app.services import charts  # matplotlib loads only when a report is drawn
+    """The report's charts (all discharges) as SVG data URIs with their titles, drawn by statistics.charts."""
+    from app.services.statistics import charts  # matplotlib loads only when a report is drawn
 
     overall = figures["all_discharges"]
     drawn: list[tuple[str, str]] = []

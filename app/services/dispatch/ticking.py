@@ -22,12 +22,20 @@ from sqlalchemy.orm import aliased
 
 from app.domain import schedule, texts
 from app.extensions import db
-from app.messaging.base import EmailSender, ProviderLookupError, SmsSender
+from app.messaging.base import TWILIO_OPTED_OUT, EmailSender, ProviderLookupError, SmsSender
 from app.messaging.registry import email_sender, sms_sender
-from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, OptEvent, OutboundMessage, Service
-from app.services.contactability import opted_out_clients, usable_channels
-from app.services.delivery_status import after_tick
-from app.services.sending import Outgoing, backoff, decrypt, email_item, new_survey_token, send_all, survey_link
+from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, OutboundMessage, Service
+from app.services.contact import opt_out, opted_out_clients, usable_channels
+from app.services.dispatch.delivery_status import after_tick
+from app.services.dispatch.sending import (
+    Outgoing,
+    backoff,
+    decrypt,
+    email_item,
+    new_survey_token,
+    send_all,
+    survey_link,
+)
 
 log = logging.getLogger("stillwell.dispatch")
 
@@ -35,7 +43,6 @@ RESPONSE_WINDOW = timedelta(days=14)
 LATEST_FIRST_SEND = timedelta(days=14)  # never late: skipped if not first sent within this of its due time
 REMINDER_AFTER = timedelta(hours=72)
 RECONCILE_GRACE = timedelta(seconds=90)  # at least 60 s (SPEC 6) before a `sending` message is reconciled
-OPT_OUT_CODES = {"21610"}
 
 
 @dataclass
@@ -335,9 +342,7 @@ def send_first_messages(check_in_ids: list[int], now: datetime, senders: Senders
                 del pending[check_in_id]
             else:  # permanent: record, never use this channel again, then try the other one
                 summary.failed += 1
-                _channel_failed(row, channel, outcome.error_code, now)
-                if channel == "sms" and outcome.error_code in OPT_OUT_CODES:
-                    opted_out.add(row.client_id)
+                opted_out.update(_channel_failed(row, channel, outcome.error_code, now))
                 setattr(row, "sms_failed_at" if channel == "sms" else "email_failed_at", now)
         batch.flush()
         db.session.commit()
@@ -472,23 +477,13 @@ def _record_outcome(item: Outgoing, now: datetime) -> None:
     )
 
 
-def _channel_failed(row: Any, channel: str, error_code: str | None, now: datetime) -> None:
+def _channel_failed(row: Any, channel: str, error_code: str | None, now: datetime) -> list[int]:
+    """Never use this channel for the client again; Twilio 21610 also opts out every channel: who it opted out."""
     column = "sms_failed_at" if channel == "sms" else "email_failed_at"
     db.session.execute(update(Client).where(Client.id == row.client_id).values({column: now}))
-    if channel == "sms" and error_code in OPT_OUT_CODES and row.phone_hash:
-        record_opt_out(row.phone_hash, "phone", "twilio_21610", now)
-
-
-def record_opt_out(contact_hash: str, kind: str, source: str, now: datetime) -> None:
-    """Opt a contact point out (at once, across services); its history is kept for the statistics."""
-    point = db.session.scalar(select(ContactPoint).where(ContactPoint.contact_hash == contact_hash))
-    if point is None:
-        point = ContactPoint(contact_hash=contact_hash, kind=kind, created_at=now)
-        db.session.add(point)
-        db.session.flush()
-    if point.opted_out_at is None:
-        point.opted_out_at = now
-        db.session.add(OptEvent(contact_point_id=point.id, kind="opt_out", source=source, at=now))
+    if channel == "sms" and error_code == TWILIO_OPTED_OUT and row.phone_hash:
+        return opt_out(row.phone_hash, "twilio_21610", now)
+    return []
 
 
 def reconcile_stale(now: datetime, senders: Senders) -> None:

@@ -1,7 +1,7 @@
 """The bulk reader's driver: `bulk_plan` for a scope, then its id ranges read in this process or split
 over forked worker processes (never inside a web request) whose partial builders are merged.
 
-Split from `app.services.statistics`, which calls `bulk_summary_builder` and re-exports these names.
+Split from `app.services.statistics.summaries`, which calls `bulk_summary_builder` and re-exports these names.
 The worker entry points (`_start_worker`, `_worker_task`) live here, at module level, so that the pool
 can reach them by this module's path.
 """
@@ -25,9 +25,9 @@ from app.domain.statistics import SummaryBuilder, load_libraries
 from app.extensions import db
 from app.models import Area, Service
 from app.services.organisation import get_area, get_service
-from app.services.statistics_reader import BULK_CHUNK, RangeReader
-from app.services.statistics_scope import NO_FILTERS, EpisodeFilters, descriptors_in_group
-from app.services.statistics_sql import _TIMESTAMP_TEXT, BulkPlan, _bounds_sql
+from app.services.statistics.reader import BULK_CHUNK, RangeReader
+from app.services.statistics.scope import NO_FILTERS, EpisodeFilters, descriptors_in_group
+from app.services.statistics.sql import _TIMESTAMP_TEXT, BulkPlan, _bounds_sql
 
 #: Episode ids per task of a worker process.
 TASK_SPAN: Final = 50_000  # small enough that the workers finish together

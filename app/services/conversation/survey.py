@@ -29,7 +29,7 @@ from app.domain.texts import Question, crisis_signposting
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, InboundMessage, Service
 from app.services.dispatch import RESPONSE_WINDOW
-from app.services.safeguarding_alerts import raise_alert
+from app.services.safeguarding import raise_alert
 
 log = logging.getLogger("stillwell.survey")
 

@@ -26,7 +26,7 @@ from app.domain.outcomes import CHANGES, PROBLEM_GROUPS
 from app.domain.survival import CurvePoint
 from app.extensions import db
 from app.models import Area, CheckIn, Episode, InboundMessage, OptEvent, OutboundMessage, Service, Submission
-from app.services import statistics
+from app.services.statistics import summaries as statistics
 
 MAX_AGE_SECONDS: Final = 120
 MAX_ENTRIES: Final = 64
@@ -227,7 +227,7 @@ def dashboard(filters: Filters, now: datetime) -> Dashboard:
 
 
 def _headline(d: Dashboard) -> str:
-    from app.services import charts
+    from app.services.statistics import charts
 
     s = d.summary
     rows = [
@@ -240,7 +240,7 @@ def _headline(d: Dashboard) -> str:
 
 
 def _service_reported(d: Dashboard) -> str:
-    from app.services import charts
+    from app.services.statistics import charts
 
     reported = d.summary["service_reported"]
     rows = [(label, reported[key]) for key, label in SERVICE_REPORTED_RATES]
@@ -256,14 +256,14 @@ SERVICE_REPORTED_RATES: Final = (
 
 
 def _funnel(d: Dashboard) -> str:
-    from app.services import charts
+    from app.services.statistics import charts
 
     attrition = d.summary["attrition"]
     return charts.funnel("Attrition funnel", [(label, attrition[key]) for key, label in FUNNEL_LABELS.items()])
 
 
 def _follow_up(d: Dashboard) -> str:
-    from app.services import charts
+    from app.services.statistics import charts
 
     rows: list[tuple[str, dict[str, Any]]] = []
     for point in d.summary["follow_up_points"]:
@@ -273,7 +273,7 @@ def _follow_up(d: Dashboard) -> str:
 
 
 def _change(d: Dashboard) -> str:
-    from app.services import charts
+    from app.services.statistics import charts
 
     counts = d.summary["change_distribution"]
     return charts.distribution(
@@ -282,7 +282,7 @@ def _change(d: Dashboard) -> str:
 
 
 def _wellness(d: Dashboard) -> str:
-    from app.services import charts
+    from app.services.statistics import charts
 
     wellness = d.summary["wellness"]
     points = [(p.weeks, p.survival) for p in d.curve]
@@ -293,7 +293,7 @@ def _wellness(d: Dashboard) -> str:
 
 def _breakdown(key: str, heading: str) -> Callable[[Dashboard], str]:
     def draw(d: Dashboard) -> str:
-        from app.services import charts
+        from app.services.statistics import charts
 
         rows = [(str(name), block["durable_recovery"]["itt"]) for name, block in d.summary[key].items()]
         return charts.rate_bars(f"Durable recovery (ITT) by {heading.lower()}", rows)

@@ -1,8 +1,8 @@
 """The bulk reader's arithmetic: `RangeReader` reads the episodes of one id range, through one DBAPI
 cursor, into a partial `SummaryBuilder` (no ORM object and no dataclass per row; numpy on day numbers).
 
-Split from `app.services.statistics`: one range reader, used in this process or in each worker process
-(`app.services.statistics_bulk`), with the statements of `app.services.statistics_sql`.
+Split from `app.services.statistics.summaries`: one range reader, used in this process or in each worker process
+(`app.services.statistics.bulk`), with the statements of `app.services.statistics.sql`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from app.domain.statistics import (
     PHQ9_RELIABLE_CHANGE,
     SummaryBuilder,
 )
-from app.services.statistics_sql import _ANSWERED, _CLOSED, _DUE, _UNREACHABLE, _WITHDRAWN, BulkPlan, _Sql
+from app.services.statistics.sql import _ANSWERED, _CLOSED, _DUE, _UNREACHABLE, _WITHDRAWN, BulkPlan, _Sql
 
 #: Episodes per query of the bulk reader (the default of `RangeReader`'s `chunk`).
 BULK_CHUNK: Final = 25_000

@@ -1,8 +1,8 @@
 """The bulk reader's SQL: `BulkPlan` (what a reader of one id range needs) and `_Sql`, its statements per dialect.
 
-Split from `app.services.statistics` so that the statement text (where bandit's B608 is reviewed, see
+Split from `app.services.statistics.summaries` so that the statement text (where bandit's B608 is reviewed, see
 docs/security.md) stands apart from the numpy arithmetic that reads the rows
-(`app.services.statistics_reader`) and from the process pool (`app.services.statistics_bulk`).
+(`app.services.statistics.reader`) and from the process pool (`app.services.statistics.bulk`).
 The check-in codes the SQL computes are defined here and read back by the reader.
 """
 

@@ -1,8 +1,8 @@
 """The scope of a statistics request: service, area and `EpisodeFilters`, as SQLAlchemy conditions.
 
-Split from `app.services.statistics` (which re-exports these names) because both readers need it: the
+Split from `app.services.statistics.summaries` (which re-exports these names) because both readers need it: the
 reference reader (`episode_facts`, in the facade) takes `_scope_filters`, and the bulk plan
-(`app.services.statistics_bulk.bulk_plan`) turns the same filters into SQL parameters.
+(`app.services.statistics.bulk.bulk_plan`) turns the same filters into SQL parameters.
 """
 
 from __future__ import annotations

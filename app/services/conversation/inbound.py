@@ -30,19 +30,19 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from flask import current_app
 from psycopg.errors import UniqueViolation
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import conversation, texts
 from app.domain.conversation import QUESTIONS, Context, ConversationState, Turn
 from app.extensions import db
-from app.models import CheckIn, CheckInStatus, ContactPoint, Episode, OptEvent
 from app.models.message import ReviewItem
+from app.pg_pipeline import can_pipeline, driver_connection, pipelined
 from app.security.fields import field_security
-from app.services import inbound_queries as queries
-from app.services.pg_pipeline import can_pipeline, driver_connection, pipelined
-from app.services.safeguarding_alerts import raise_alert_for
-from app.services.sending import new_survey_token, survey_link
+from app.services import contact
+from app.services.conversation import inbound_queries as queries
+from app.services.dispatch import new_survey_token, survey_link
+from app.services.safeguarding import raise_alert_for
 
 log = logging.getLogger("stillwell.inbound")
 
@@ -87,14 +87,6 @@ class _Sender:
     def answered(self) -> tuple[bool, bool, bool]:
         """Whether change, duration and usual self already have an answer (SMS or web)."""
         return self.change is not None, self.duration_start is not None, self.usual_self is not None
-
-
-def contact_points(connection: Connection, sender_hash: str) -> tuple[list[int], list[tuple[str, str]]]:
-    """The ids of every client sharing the number, and the (hash, kind) of each contact point: the number
-    and each of those clients' emails."""
-    rows = connection.execute(queries.CLIENTS_OF_SENDER, {"sender_hash": sender_hash}).all()
-    points = [(sender_hash, "phone")] + [(email_hash, "email") for _, email_hash in rows if email_hash]
-    return [client_id for client_id, _ in rows], points
 
 
 def normalise_phone(number: str) -> str | None:
@@ -316,56 +308,20 @@ def _act_on_events(
     stopping = [reason for reason in (conversation.WRONG_NUMBER, conversation.BEREAVEMENT) if reason in events]
     if not (stopping or conversation.OPT_OUT in events or conversation.RESUME in events):
         return
-    client_ids, points = contact_points(connection, sender.contact_hash)
     if conversation.OPT_OUT in events:
-        opt_out(points, client_ids, SOURCE, now)
+        contact.opt_out(sender.contact_hash, SOURCE, now)
     if conversation.RESUME in events:
-        resume(points, SOURCE, now)
+        contact.resume(sender.contact_hash, SOURCE, now)
+    client_ids = contact.points_of(sender.contact_hash)[1] if stopping else []
     for reason in stopping:
         stop_contact(client_ids, reason, message_id, now)
-
-
-def opt_out(points: list[tuple[str, str]], client_ids: list[int], source: str, now: datetime) -> None:
-    """Opt out every contact point of the client (all channels) and close their open check-ins at once."""
-    from app.services.dispatch import record_opt_out  # dispatch calls back into this module
-
-    for contact_hash, kind in points:
-        record_opt_out(contact_hash, kind, source, now)
-    if client_ids:
-        db.session.execute(
-            update(CheckIn)
-            .where(CheckIn.client_id.in_(client_ids), CheckIn.status == CheckInStatus.OPEN)
-            .values(status=CheckInStatus.CLOSED.value, closed_at=now, close_reason="opt_out")
-            .execution_options(synchronize_session="fetch")
-        )
-
-
-def resume(points: list[tuple[str, str]], source: str, now: datetime) -> None:
-    """Opt every contact point back in; only check-ins falling due from now on are sent."""
-    hashes = [contact_hash for contact_hash, _ in points]
-    for point in db.session.scalars(
-        select(ContactPoint).where(ContactPoint.contact_hash.in_(hashes), ContactPoint.opted_out_at.is_not(None))
-    ):
-        point.opted_out_at = None
-        db.session.add(OptEvent(contact_point_id=point.id, kind="resume", source=source, at=now))
 
 
 def stop_contact(client_ids: list[int], reason: str, inbound_message_id: int, now: datetime) -> None:
     """A wrong number or news of a death: stop all contact with these clients and ask evaluators to review."""
     if not client_ids:
         return
-    db.session.execute(
-        update(Episode)
-        .where(Episode.client_id.in_(client_ids), Episode.contact_stopped_reason.is_(None))
-        .values(contact_stopped_at=now, contact_stopped_reason=reason)
-        .execution_options(synchronize_session="fetch")
-    )
-    db.session.execute(
-        update(CheckIn)
-        .where(CheckIn.client_id.in_(client_ids), CheckIn.status == CheckInStatus.OPEN)
-        .values(status=CheckInStatus.CLOSED.value, closed_at=now, close_reason=reason)
-        .execution_options(synchronize_session="fetch")
-    )
+    contact.stop_contact(contact.episodes_of(client_ids), reason, now)
     for client_id in client_ids:
         db.session.add(
             ReviewItem(kind=reason, inbound_message_id=inbound_message_id, client_id=client_id, raised_at=now)

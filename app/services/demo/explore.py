@@ -20,11 +20,10 @@ from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, Episode, InboundMessage, Service
 from app.models.message import SafeguardingAlert
 from app.services import audit
-from app.services.contactability import opted_out_clients
-from app.services.demo import SERVICES, is_demo_database, refuse_real_transports
-from app.services.dispatch import RESPONSE_WINDOW
+from app.services.contact import opted_out_clients
+from app.services.demo.seeding import SERVICES, is_demo_database, refuse_real_transports
+from app.services.dispatch import RESPONSE_WINDOW, decrypt, new_survey_token, survey_link
 from app.services.errors import ServiceError
-from app.services.sending import decrypt, new_survey_token, survey_link
 
 _ASKING = {"change": "change", "duration": "duration", "usual_self": "usual self", "done": "nothing (all settled)"}
 

@@ -128,8 +128,3 @@ STORED_REPLIES: Final = select(_inbound.c.reply_text).where(_inbound.c.provider_
 INSERT_MESSAGE: Final = _inbound.insert()
 INSERT_MESSAGE_RETURNING_ID: Final = _inbound.insert().returning(_inbound.c.id)
 UPDATE_CHECK_IN: Final = _check_in.update().where(_check_in.c.id == bindparam("check_in_id"))
-CLIENTS_OF_SENDER: Final = (
-    select(_client.c.id, _client.c.email_hash)
-    .where(_client.c.phone_hash == bindparam("sender_hash"))
-    .order_by(_client.c.id)
-)

@@ -25,7 +25,8 @@ from sqlalchemy import func, select
 from app.domain.discharge_list import COLUMNS, normalise_phone
 from app.extensions import db
 from app.models import Area, Service
-from app.services import intake, organisation, users
+from app.services import intake, organisation
+from app.services.access import users
 from app.services.errors import ServiceError
 
 AREAS = (("NE-ICB", "North East Integrated Care Board"), ("SW-ICB", "South West Integrated Care Board"))

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, Episode, Service, Submission
 from app.security.fields import FieldSecurity, field_security
 from app.services import audit
+from app.services.contact import stop_contact
 from app.services.errors import ServiceError
 from app.services.organisation import get_service
 
@@ -464,18 +465,12 @@ def withdraw_episode(service_code: str, client_ref: str, discharge_date: date, *
         )
     if episode.contact_stopped_reason == STOP_WITHDRAWN:
         raise ServiceError("that episode is already withdrawn")
-    result = db.session.execute(
-        update(CheckIn)
-        .where(CheckIn.episode_id == episode.id, CheckIn.status == CheckInStatus.SCHEDULED)
-        .values(status=CheckInStatus.WITHDRAWN.value, closed_at=now, close_reason="withdrawn_by_service")
-        .execution_options(synchronize_session=False)
-    )
+    withdrawn = stop_contact([episode.id], STOP_WITHDRAWN, now)
+    # The service's withdrawal outranks an earlier reason: a later re-import never revives the episode.
     episode.contact_stopped_reason = STOP_WITHDRAWN
-    episode.contact_stopped_at = now
-    episode.updated_at = now
     audit.record(actor, "intake.withdraw", now, subject=f"episode:{episode.id}", service=service_code)
     db.session.commit()
-    return int(result.rowcount or 0)
+    return withdrawn
 
 
 def _batches(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:

@@ -14,7 +14,7 @@ Two readers, giving identical summaries (tests/integration/test_stats_equivalenc
   date is not monotonic around the cut-offs (never for Europe/London) falls back to the
   reference reader.
 
-This module is the public face (`from app.services.statistics import ...`): the summary API, its options
+This module is the public face (`from app.services.statistics.summaries import ...`): the summary API, its options
 and the reference reader. The rest lives beside it and is re-exported here:
 
 - `statistics_scope`: `EpisodeFilters` and the scope as SQLAlchemy conditions (both readers);
@@ -40,11 +40,11 @@ from app.domain.survival import CurvePoint
 from app.extensions import db
 from app.models import Area, CheckIn, CheckInStatus, Client, ContactPoint, Episode, OptEvent, Service
 from app.services import audit
-from app.services.statistics_bulk import PARALLEL_MIN, TASK_SPAN, bulk_plan, bulk_summary_builder, day_start_utc
-from app.services.statistics_reader import BULK_CHUNK, RangeReader
-from app.services.statistics_scope import NO_FILTERS, EpisodeFilters, _scope_name, descriptors_in_group
-from app.services.statistics_scope import _scope_filters as _scope_filters  # re-exported for the equivalence test
-from app.services.statistics_sql import BulkPlan
+from app.services.statistics.bulk import PARALLEL_MIN, TASK_SPAN, bulk_plan, bulk_summary_builder, day_start_utc
+from app.services.statistics.reader import BULK_CHUNK, RangeReader
+from app.services.statistics.scope import NO_FILTERS, EpisodeFilters, _scope_name, descriptors_in_group
+from app.services.statistics.scope import _scope_filters as _scope_filters  # re-exported for the equivalence test
+from app.services.statistics.sql import BulkPlan
 
 __all__ = [
     "BULK_CHUNK",

@@ -10,11 +10,9 @@ from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import Client
-from app.services import inbound
+from app.services.contact import opting
 
 SALT = "unsubscribe"
 
@@ -32,28 +30,12 @@ def contact_hash_for(token: str) -> str | None:
     return value if isinstance(value, str) and len(value) == 64 else None
 
 
-def _points_and_clients(contact_hash: str) -> tuple[list[tuple[str, str]], list[int]]:
-    rows = db.session.execute(
-        select(Client.id, Client.phone_hash, Client.email_hash).where(
-            or_(Client.email_hash == contact_hash, Client.phone_hash == contact_hash)
-        )
-    ).all()
-    points = {(contact_hash, "email")}
-    for _, phone_hash, email_hash in rows:
-        if phone_hash:
-            points.add((phone_hash, "phone"))
-        if email_hash:
-            points.add((email_hash, "email"))
-    return sorted(points), [client_id for client_id, *_ in rows]
-
-
 def unsubscribe(token: str, now: datetime) -> bool:
     """Opt the address (and every channel of its clients) out at once; False for a bad link."""
     contact_hash = contact_hash_for(token)
     if contact_hash is None:
         return False
-    points, client_ids = _points_and_clients(contact_hash)
-    inbound.opt_out(points, client_ids, "email_link", now)
+    opting.opt_out(contact_hash, "email_link", now, kind="email")
     db.session.commit()
     return True
 
@@ -63,7 +45,6 @@ def resume(token: str, now: datetime) -> bool:
     contact_hash = contact_hash_for(token)
     if contact_hash is None:
         return False
-    points, _ = _points_and_clients(contact_hash)
-    inbound.resume(points, "email_link", now)
+    opting.resume(contact_hash, "email_link", now, kind="email")
     db.session.commit()
     return True

@@ -19,7 +19,7 @@ from itsdangerous import URLSafeSerializer
 
 from app.messaging.base import EmailSender, SendOutcome, SmsSender
 from app.security.fields import field_security
-from app.services.email_content import check_in_email
+from app.services.dispatch.email_content import check_in_email
 
 
 class RateLimiter:

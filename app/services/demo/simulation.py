@@ -42,10 +42,13 @@ from app.messaging.console import ConsoleEmailSender, ConsoleSmsSender
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client, Episode, InboundMessage, OptEvent, OutboundMessage
 from app.models.message import ReviewItem, SafeguardingAlert
 from app.models.organisation import Service
-from app.services import audit, demo, demo_people, dispatch, survey, unsubscribe
+from app.services import audit, dispatch
+from app.services.contact import links as unsubscribe
+from app.services.conversation import handle_inbound_sms, survey
+from app.services.demo import people as demo_people
+from app.services.demo import seeding as demo
+from app.services.dispatch import decrypt
 from app.services.errors import ServiceError
-from app.services.inbound import handle_inbound_sms
-from app.services.sending import decrypt
 
 ACTION = "demo.simulate"
 ProgressCallback = Callable[[datetime], None]

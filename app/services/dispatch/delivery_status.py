@@ -18,11 +18,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.extensions import db
-from app.messaging.base import EmailSender
+from app.messaging.base import TWILIO_OPTED_OUT, TWILIO_PERMANENT_CODES, EmailSender
 from app.models import CheckIn, CheckInStatus, Client, OutboundMessage
 from app.models.message import HeldStatusCallback
-from app.services.inbound import opt_out
-from app.services.safeguarding_alerts import send_pending_alerts
+from app.services.contact import opt_out
+from app.services.safeguarding import send_pending_alerts
 
 log = logging.getLogger("stillwell.delivery_status")
 
@@ -39,8 +39,6 @@ RANK: Final[dict[str, int]] = {
     "failed": 4,
     "canceled": 4,
 }
-OPT_OUT_CODES: Final = frozenset({"21610"})
-PERMANENT_CODES: Final = frozenset({"30005", "30006", "21211", "21612", "21614", "21610"})
 FAILED: Final = frozenset({"undelivered", "failed"})
 HOLD_FOR: Final = timedelta(days=1)  # a callback whose SID is still unknown after this is not ours
 _OWN_STATUSES: Final = frozenset({"possibly_sent", "not_sent", "transient"})  # ours, never Twilio's
@@ -126,11 +124,10 @@ def _after_failure(message_sid: str, error_code: str | None, now: datetime) -> N
     client = db.session.get(Client, message.client_id)
     if client is None:
         return
-    log.info("message %s failed permanently=%s (code %s)", message.id, error_code in PERMANENT_CODES, error_code)
-    if error_code in OPT_OUT_CODES:
-        points = [(h, kind) for h, kind in ((client.phone_hash, "phone"), (client.email_hash, "email")) if h]
-        opt_out(points, [client.id], "twilio_21610", now)
-    if error_code not in PERMANENT_CODES:
+    log.info("message %s failed permanently=%s (code %s)", message.id, error_code in TWILIO_PERMANENT_CODES, error_code)
+    if error_code == TWILIO_OPTED_OUT and client.phone_hash:
+        opt_out(client.phone_hash, "twilio_21610", now)
+    if error_code not in TWILIO_PERMANENT_CODES:
         return
     if client.sms_failed_at is None:
         client.sms_failed_at = now

@@ -33,6 +33,7 @@ from app.models import (
 from app.models.message import ReviewItem, SafeguardingAlert
 from app.security.fields import field_security
 from app.services import audit
+from app.services.contact import stop_contact
 from app.services.errors import NotFound, ServiceError
 from app.services.organisation import get_service
 
@@ -199,31 +200,6 @@ def _forget_unknown_senders(cutoff: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _stop_contact(episode_ids: list[int], reason: str, now: datetime) -> int:
-    """No message is started for these episodes again; returns how many unsent check-ins were withdrawn."""
-    if not episode_ids:
-        return 0
-    withdrawn = db.session.execute(
-        update(CheckIn)
-        .where(CheckIn.episode_id.in_(episode_ids), CheckIn.status == CheckInStatus.SCHEDULED)
-        .values(status=CheckInStatus.WITHDRAWN.value, closed_at=now, close_reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(CheckIn)
-        .where(CheckIn.episode_id.in_(episode_ids), CheckIn.status == CheckInStatus.OPEN)
-        .values(status=CheckInStatus.CLOSED.value, closed_at=now, close_reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Episode)
-        .where(Episode.id.in_(episode_ids), Episode.contact_stopped_reason.is_(None))
-        .values(contact_stopped_at=now, contact_stopped_reason=reason, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(withdrawn, "rowcount", 0) or 0)
-
-
 @dataclass(frozen=True)
 class ErasureResult:
     erased: bool  # False: the contact details were already erased
@@ -234,7 +210,7 @@ def erase_on_request(service_code: str, client_ref: str, *, actor: str, now: dat
     """The client asked: erase their contact details now and stop all contact with them."""
     client = find_client(service_code, client_ref)
     episode_ids = list(db.session.scalars(select(Episode.id).where(Episode.client_id == client.id)))
-    withdrawn = _stop_contact(episode_ids, STOP_ERASED, now)
+    withdrawn = stop_contact(episode_ids, STOP_ERASED, now)
     erased = erase_contact_details(client, now, "on request", actor)
     if not erased:
         audit.record(actor, "privacy.erase", now, subject=f"client:{client.id}", service=service_code, reason="repeat")
@@ -267,7 +243,7 @@ def withdraw_answers(
         episode.answers_withdrawn_at = now
         episode.updated_at = now
     db.session.flush()
-    _stop_contact([episode.id for episode in fresh], STOP_ANSWERS_WITHDRAWN, now)
+    stop_contact([episode.id for episode in fresh], STOP_ANSWERS_WITHDRAWN, now)
     audit.record(
         actor,
         "privacy.withdraw",
