@@ -36,6 +36,7 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app/domain --follow-imports=silent
 
 security: install

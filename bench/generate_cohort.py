@@ -53,13 +53,44 @@ STAMP = "2026-01-01 00:00:00.000000"  # created_at / updated_at of every generat
 
 CLIENT_COLUMNS = ("id", "service_id", "client_ref", "phone_hash", "phone_is_uk_mobile", "created_at", "updated_at")
 EPISODE_COLUMNS = (
-    "id", "client_id", "service_id", "consent", "referral_date", "assessment_date", "first_treatment_date",
-    "discharge_date", "treatment_sessions", "problem_descriptor", "intensity", "phq9_first", "phq9_last",
-    "gad7_first", "gad7_last", "ending_reason", "language", "plan", "row_fingerprint", "created_at", "updated_at",
+    "id",
+    "client_id",
+    "service_id",
+    "consent",
+    "referral_date",
+    "assessment_date",
+    "first_treatment_date",
+    "discharge_date",
+    "treatment_sessions",
+    "problem_descriptor",
+    "intensity",
+    "phq9_first",
+    "phq9_last",
+    "gad7_first",
+    "gad7_last",
+    "ending_reason",
+    "language",
+    "plan",
+    "row_fingerprint",
+    "created_at",
+    "updated_at",
 )
 CHECK_IN_COLUMNS = (
-    "id", "episode_id", "client_id", "offset_weeks", "due_at", "status", "first_sent_at", "closed_at",
-    "close_reason", "change", "change_at", "duration_start", "duration_at", "usual_self", "usual_self_at",
+    "id",
+    "episode_id",
+    "client_id",
+    "offset_weeks",
+    "due_at",
+    "status",
+    "first_sent_at",
+    "closed_at",
+    "close_reason",
+    "change",
+    "change_at",
+    "duration_start",
+    "duration_at",
+    "usual_self",
+    "usual_self_at",
 )
 CONTACT_COLUMNS = ("id", "contact_hash", "kind", "opted_out_at", "created_at")
 OPT_COLUMNS = ("id", "contact_point_id", "kind", "source", "at")
@@ -165,25 +196,46 @@ def batches(plan: Plan) -> Iterator[Rows]:
         yield from pool.imap(functools.partial(batch, plan), starts)
 
 
-def _episode(rng: random.Random, episode_id: int, service: int, discharge: int, consent: bool,
-             clock: Clock) -> tuple[Any, ...]:
+def _episode(
+    rng: random.Random, episode_id: int, service: int, discharge: int, consent: bool, clock: Clock
+) -> tuple[Any, ...]:
     referral = discharge - rng.randint(60, 400)
     sessions = min(int(rng.expovariate(1 / 6)), 30)
     scores = rng.random() < 0.85
     phq_first, gad_first = rng.randint(0, 27), rng.randint(0, 21)
     return (
-        episode_id, episode_id, service + 1, consent, clock.day(referral),
+        episode_id,
+        episode_id,
+        service + 1,
+        consent,
+        clock.day(referral),
         clock.day(referral + 14) if rng.random() < 0.9 else None,
         clock.day(referral + 40) if sessions else None,
-        clock.day(discharge), sessions, rng.choice(DESCRIPTORS), rng.choice(("low", "high")),
-        phq_first if scores else None, max(0, phq_first - rng.randint(-5, 12)) if scores else None,
-        gad_first if scores else None, max(0, gad_first - rng.randint(-4, 9)) if scores else None,
-        "completed", "en", "4,8,18,26,52", f"{episode_id:064x}", STAMP, STAMP,
+        clock.day(discharge),
+        sessions,
+        rng.choice(DESCRIPTORS),
+        rng.choice(("low", "high")),
+        phq_first if scores else None,
+        max(0, phq_first - rng.randint(-5, 12)) if scores else None,
+        gad_first if scores else None,
+        max(0, gad_first - rng.randint(-4, 9)) if scores else None,
+        "completed",
+        "en",
+        "4,8,18,26,52",
+        f"{episode_id:064x}",
+        STAMP,
+        STAMP,
     )
 
 
-def _check_in(rng: random.Random, clock: Clock, ids: tuple[int, int, int, int, int], now: int,
-              opt_out_at: int | None, unreachable: bool) -> tuple[Any, ...]:
+def _check_in(
+    rng: random.Random,
+    clock: Clock,
+    ids: tuple[int, int, int, int, int],
+    now: int,
+    opt_out_at: int | None,
+    unreachable: bool,
+) -> tuple[Any, ...]:
     check_in_id, episode_id, zone, weeks, discharge = ids
     due = clock.ten_local(zone, discharge + 7 * weeks)
     head = (check_in_id, episode_id, episode_id, weeks, clock.stamp(due))
@@ -216,10 +268,17 @@ def _check_in(rng: random.Random, clock: Clock, ids: tuple[int, int, int, int, i
             t = clock.local_day(zone, answered_at)
             start = clock.day(t + rng.randint(1, 10) if rng.random() < 0.05 else t - rng.randint(0, 420))
     return (
-        *head, status, clock.stamp(sent), closed_at, "answered" if closed_at else None,
-        change, clock.stamp(answered_at),
-        start, clock.stamp(start_at) if start_at else None,
-        usual, clock.stamp(usual_at) if usual_at else None,
+        *head,
+        status,
+        clock.stamp(sent),
+        closed_at,
+        "answered" if closed_at else None,
+        change,
+        clock.stamp(answered_at),
+        start,
+        clock.stamp(start_at) if start_at else None,
+        usual,
+        clock.stamp(usual_at) if usual_at else None,
     )
 
 
@@ -230,14 +289,38 @@ def organisation_rows(args: argparse.Namespace) -> tuple[list[tuple[Any, ...]], 
     for i in range(1, args.services + 1):
         zone = OTHER_ZONES[(i // 50) % len(OTHER_ZONES)] if i % 50 == 0 else "Europe/London"
         zones.append(zone)
-        services.append((i, f"S{i:04d}", f"Synthetic service {i}", (i - 1) % args.areas + 1, f"Service {i}", zone,
-                         "10:00-19:00", "mon-sat", "4,8,18,26,52", False, STAMP))
+        services.append(
+            (
+                i,
+                f"S{i:04d}",
+                f"Synthetic service {i}",
+                (i - 1) % args.areas + 1,
+                f"Service {i}",
+                zone,
+                "10:00-19:00",
+                "mon-sat",
+                "4,8,18,26,52",
+                False,
+                STAMP,
+            )
+        )
     return areas, services, zones
 
 
 AREA_COLUMNS = ("id", "code", "name", "created_at")
-SERVICE_COLUMNS = ("id", "code", "name", "area_id", "short_name", "timezone", "send_window", "send_days", "plan",
-                   "sms_links", "created_at")
+SERVICE_COLUMNS = (
+    "id",
+    "code",
+    "name",
+    "area_id",
+    "short_name",
+    "timezone",
+    "send_window",
+    "send_days",
+    "plan",
+    "sms_links",
+    "created_at",
+)
 
 
 def load(url: str, args: argparse.Namespace) -> None:
@@ -253,13 +336,13 @@ def load(url: str, args: argparse.Namespace) -> None:
         db.create_all()
         areas, services, zone_names = organisation_rows(args)
         unique = tuple(sorted(set(zone_names), key=zone_names.index))
-        plan = Plan(args.episodes, args.seed, args.today.toordinal(), unique,
-                    tuple(unique.index(name) for name in zone_names))
+        plan = Plan(
+            args.episodes, args.seed, args.today.toordinal(), unique, tuple(unique.index(name) for name in zone_names)
+        )
         raw = db.engine.raw_connection()
         try:
             writer = _postgres_writer if db.engine.dialect.name == "postgresql" else _sqlite_writer
-            counts = writer(raw.driver_connection, areas, services, batches(plan), args.episodes,
-                            started)
+            counts = writer(raw.driver_connection, areas, services, batches(plan), args.episodes, started)
         finally:
             raw.close()
         print(f"loaded in {time.perf_counter() - started:.1f} s: {counts}", flush=True)
@@ -268,8 +351,14 @@ def load(url: str, args: argparse.Namespace) -> None:
 Write = Callable[[str, Sequence[str], list[tuple[Any, ...]]], None]
 
 
-def _load_all(write: Write, areas: list[tuple[Any, ...]], services: list[tuple[Any, ...]], rows: Iterator[Rows],
-              total: int, started: float) -> dict[str, int]:
+def _load_all(
+    write: Write,
+    areas: list[tuple[Any, ...]],
+    services: list[tuple[Any, ...]],
+    rows: Iterator[Rows],
+    total: int,
+    started: float,
+) -> dict[str, int]:
     write("area", AREA_COLUMNS, areas)
     write("service", SERVICE_COLUMNS, services)
     counts = dict.fromkeys(("episodes", "check_ins", "answered", "opt_events"), 0)
@@ -284,13 +373,22 @@ def _load_all(write: Write, areas: list[tuple[Any, ...]], services: list[tuple[A
         counts["answered"] += sum(1 for row in batch.check_ins if row[9] is not None)
         counts["opt_events"] += len(batch.opt_events)
         if counts["episodes"] % 100_000 == 0 or counts["episodes"] == total:
-            print(f"  {counts['episodes']:>9} episodes, {counts['check_ins']:>9} check-ins"
-                  f" ({counts['answered']} answered) after {time.perf_counter() - started:.1f} s", flush=True)
+            print(
+                f"  {counts['episodes']:>9} episodes, {counts['check_ins']:>9} check-ins"
+                f" ({counts['answered']} answered) after {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
     return counts
 
 
-def _postgres_writer(connection: Any, areas: list[tuple[Any, ...]], services: list[tuple[Any, ...]],
-                     rows: Iterator[Rows], total: int, started: float) -> dict[str, int]:
+def _postgres_writer(
+    connection: Any,
+    areas: list[tuple[Any, ...]],
+    services: list[tuple[Any, ...]],
+    rows: Iterator[Rows],
+    total: int,
+    started: float,
+) -> dict[str, int]:
     with connection.cursor() as cursor:
         try:  # no foreign-key trigger per row (the rows are consistent by construction); needs a superuser
             cursor.execute("SET session_replication_role = replica")
@@ -305,8 +403,10 @@ def _postgres_writer(connection: Any, areas: list[tuple[Any, ...]], services: li
 
         counts = _load_all(write, areas, services, rows, total, started)
         for table in ("area", "service", "client", "episode", "check_in", "contact_point", "opt_event"):
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                           f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
     connection.commit()
     connection.autocommit = True
     print(f"  VACUUM ANALYZE after {time.perf_counter() - started:.1f} s", flush=True)
@@ -314,8 +414,14 @@ def _postgres_writer(connection: Any, areas: list[tuple[Any, ...]], services: li
     return counts
 
 
-def _sqlite_writer(connection: Any, areas: list[tuple[Any, ...]], services: list[tuple[Any, ...]],
-                   rows: Iterator[Rows], total: int, started: float) -> dict[str, int]:
+def _sqlite_writer(
+    connection: Any,
+    areas: list[tuple[Any, ...]],
+    services: list[tuple[Any, ...]],
+    rows: Iterator[Rows],
+    total: int,
+    started: float,
+) -> dict[str, int]:
     connection.execute("PRAGMA synchronous=OFF")
     connection.execute("PRAGMA journal_mode=OFF")
 
@@ -339,14 +445,20 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=1_000_000)
     parser.add_argument("--areas", type=int, default=40)
     parser.add_argument("--services", type=int, default=200)
-    parser.add_argument("--today", type=date.fromisoformat, default=date(2027, 1, 31),
-                        help="the generation day: nothing happens after it (default 2027-01-31)")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=date(2027, 1, 31),
+        help="the generation day: nothing happens after it (default 2027-01-31)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     if args.services < args.areas:
         parser.error("need at least one service per area")
-    print(f"generating {args.episodes} episodes over {args.areas} areas / {args.services} services into {args.url}",
-          flush=True)
+    print(
+        f"generating {args.episodes} episodes over {args.areas} areas / {args.services} services into {args.url}",
+        flush=True,
+    )
     load(database_url(args.url), args)
 
 

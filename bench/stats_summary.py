@@ -136,8 +136,9 @@ def measure(url: str, as_of: date, workers: int | None, reference: bool) -> None
             result = statistics.summary(as_of, workers=workers)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     children = os.times()
-    print(json.dumps({"seconds": wall, "cpu": cpu + children.children_user + children.children_system,
-                      "result": result}))
+    print(
+        json.dumps({"seconds": wall, "cpu": cpu + children.children_user + children.children_system, "result": result})
+    )
 
 
 def sizes(url: str) -> dict[str, Any]:
@@ -165,8 +166,11 @@ def bench(url: str, args: argparse.Namespace) -> None:
         wall, _, _ = timed([PYTHON, "bench/generate_cohort.py", url, "--episodes", str(args.episodes)])
         print(f"[{backend}] generated {args.episodes} episodes in {wall:.0f} s", flush=True)
     size = sizes(url)
-    print(f"[{backend}] {size['episodes']} episodes, {size['check_ins']} check-ins, {size['answered']} answered;"
-          f" floor: SELECT count(*) FROM check_in {size['count_seconds']:.3f} s", flush=True)
+    print(
+        f"[{backend}] {size['episodes']} episodes, {size['check_ins']} check-ins, {size['answered']} answered;"
+        f" floor: SELECT count(*) FROM check_in {size['count_seconds']:.3f} s",
+        flush=True,
+    )
     command = [PYTHON, __file__, "--measure", url, "--as-of", args.as_of.isoformat()]
     if args.workers:
         command += ["--workers", str(args.workers)]
@@ -183,20 +187,34 @@ def bench(url: str, args: argparse.Namespace) -> None:
             figures = figures or report["result"]
             if report["result"] != figures:
                 raise SystemExit(f"{name} gave different figures")
-            print(f"[{backend}] {name}: {report['seconds']:.1f} s in the call ({wall:.1f} s with start-up),"
-                  f" {report['cpu']:.1f} s CPU, peak {peak:.0f} MB (load average before: {load:.2f})", flush=True)
+            print(
+                f"[{backend}] {name}: {report['seconds']:.1f} s in the call ({wall:.1f} s with start-up),"
+                f" {report['cpu']:.1f} s CPU, peak {peak:.0f} MB (load average before: {load:.2f})",
+                flush=True,
+            )
             best = min(best or (wall, peak, report["seconds"]), (wall, peak, report["seconds"]))
     if not args.no_cli:
         env = {**os.environ, "DATABASE_URL": url, "STILLWELL_ENV": "development"}
-        cli = [str(Path(PYTHON).parent / "flask"), "--app", "wsgi", "stats", "summary",
-               "--as-of", args.as_of.isoformat(), "--format", "json"]
+        cli = [
+            str(Path(PYTHON).parent / "flask"),
+            "--app",
+            "wsgi",
+            "stats",
+            "summary",
+            "--as-of",
+            args.as_of.isoformat(),
+            "--format",
+            "json",
+        ]
         for _ in range(args.repeat):
             load = os.getloadavg()[0]
             wall, peak, out = timed(cli, env)
             same = json.loads(out) == figures
-            print(f"[{backend}] flask stats summary --format json: {wall:.1f} s, {last_cpu:.1f} s CPU,"
-                  f" peak {peak:.0f} MB (load average before: {load:.2f}); same figures as summary(): {same}",
-                  flush=True)
+            print(
+                f"[{backend}] flask stats summary --format json: {wall:.1f} s, {last_cpu:.1f} s CPU,"
+                f" peak {peak:.0f} MB (load average before: {load:.2f}); same figures as summary(): {same}",
+                flush=True,
+            )
 
 
 def main() -> None:

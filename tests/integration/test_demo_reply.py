@@ -21,8 +21,9 @@ def test_demo_reply_prints_the_next_question(app, providers, runner):
     result = runner.invoke(args=["demo", "reply", "--phone", "07400 123456", "--at", "2026-10-05T11:00:00", "2"])
     assert result.exit_code == 0, result.output
     assert result.output == texts.duration_question() + "\n"
-    result = runner.invoke(args=["demo", "reply", "--phone", "+447400123456", "--at", "2026-10-05T11:05:00+00:00",
-                                 "3 weeks"])
+    result = runner.invoke(
+        args=["demo", "reply", "--phone", "+447400123456", "--at", "2026-10-05T11:05:00+00:00", "3 weeks"]
+    )
     assert result.output == texts.usual_self_question() + "\n"
     db.session.expire_all()
     check_in = db.session.get(CheckIn, check_in.id)
@@ -33,8 +34,9 @@ def test_demo_reply_prints_the_next_question(app, providers, runner):
 
 def test_demo_reply_prints_each_reply_on_its_own_line(app, providers, runner):
     open_check_in()
-    result = runner.invoke(args=["demo", "reply", "--phone", "07400123456", "--at", "2026-10-05T11:00:00",
-                                 "much better, I want to die"])
+    result = runner.invoke(
+        args=["demo", "reply", "--phone", "07400123456", "--at", "2026-10-05T11:00:00", "much better, I want to die"]
+    )
     assert result.exit_code == 0
     assert result.output == f"{texts.crisis_signposting()}\n{texts.duration_question()}\n"
 

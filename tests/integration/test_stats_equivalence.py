@@ -66,16 +66,24 @@ def build(rng: random.Random, episodes: int) -> Cohort:
     services = []
     for number, zone in enumerate(rng.sample(ZONES, rng.randint(1, len(ZONES)))):
         code, area = f"S{number}", rng.choice(("NE", "SW"))
-        service_id = cohort.add(Service, code=code, name=code, area_id=1 if area == "NE" else 2, short_name=code,
-                                timezone=zone, created_at=STAMP)
+        service_id = cohort.add(
+            Service,
+            code=code,
+            name=code,
+            area_id=1 if area == "NE" else 2,
+            short_name=code,
+            timezone=zone,
+            created_at=STAMP,
+        )
         services.append((service_id, code, area, zone))
     for _ in range(episodes):
         add_episode(rng, cohort, rng.choice(services))
     return cohort
 
 
-def add_episode(rng: random.Random, cohort: Cohort, service: tuple[int, str, str, str],
-                start: date = date(2025, 1, 1)) -> None:
+def add_episode(
+    rng: random.Random, cohort: Cohort, service: tuple[int, str, str, str], start: date = date(2025, 1, 1)
+) -> None:
     service_id, code, area, zone = service
     discharge = start + timedelta(days=rng.randint(0, 700))
     referral = discharge - timedelta(days=rng.randint(0, 300))
@@ -87,37 +95,64 @@ def add_episode(rng: random.Random, cohort: Cohort, service: tuple[int, str, str
         contact = {rng.choice(("phone_hash", "email_hash")): contact_hash}
         point = cohort.add(ContactPoint, contact_hash=contact_hash, kind="phone", created_at=STAMP)
         for _ in range(rng.randint(1, 3)):
-            events.append((instant_near(rng, discharge + timedelta(days=rng.randint(-30, 500)), zone),
-                           rng.choice(("opt_out", "resume"))))
+            events.append(
+                (
+                    instant_near(rng, discharge + timedelta(days=rng.randint(-30, 500)), zone),
+                    rng.choice(("opt_out", "resume")),
+                )
+            )
         events.sort()
         for at, kind in events:
             cohort.add(OptEvent, contact_point_id=point, kind=kind, source="test", at=at)
-    client = cohort.add(Client, service_id=service_id, client_ref=f"C{len(cohort.facts)}", created_at=STAMP,
-                        updated_at=STAMP, **contact)
+    client = cohort.add(
+        Client, service_id=service_id, client_ref=f"C{len(cohort.facts)}", created_at=STAMP, updated_at=STAMP, **contact
+    )
     scores = [rng.choice((None, rng.randint(0, 27), rng.randint(0, 27))) for _ in range(4)]
     episode = cohort.add(
-        Episode, client_id=client, service_id=service_id, consent=consent, referral_date=referral,
-        assessment_date=referral if rng.random() < 0.8 else None, discharge_date=discharge,
-        treatment_sessions=rng.choice((0, 1, 2, 5, 7, 12)), problem_descriptor=rng.choice(DESCRIPTORS),
-        phq9_first=scores[0], phq9_last=scores[1], gad7_first=scores[2], gad7_last=scores[3], plan="4,8,18,26,52",
-        row_fingerprint="x" * 64, created_at=STAMP, updated_at=STAMP,
+        Episode,
+        client_id=client,
+        service_id=service_id,
+        consent=consent,
+        referral_date=referral,
+        assessment_date=referral if rng.random() < 0.8 else None,
+        discharge_date=discharge,
+        treatment_sessions=rng.choice((0, 1, 2, 5, 7, 12)),
+        problem_descriptor=rng.choice(DESCRIPTORS),
+        phq9_first=scores[0],
+        phq9_last=scores[1],
+        gad7_first=scores[2],
+        gad7_last=scores[3],
+        plan="4,8,18,26,52",
+        row_fingerprint="x" * 64,
+        created_at=STAMP,
+        updated_at=STAMP,
     )
-    check_ins = [add_check_in(rng, cohort, episode, client, zone, discharge, weeks)
-                 for weeks in (sorted(rng.sample((2, 4, 8, 18, 26, 52), rng.randint(0, 5))) if consent else ())]
+    check_ins = [
+        add_check_in(rng, cohort, episode, client, zone, discharge, weeks)
+        for weeks in (sorted(rng.sample((2, 4, 8, 18, 26, 52), rng.randint(0, 5))) if consent else ())
+    ]
     facts = EpisodeFacts(
-        service_code=code, area_code=area, referral_date=referral, discharge_date=discharge,
+        service_code=code,
+        area_code=area,
+        referral_date=referral,
+        discharge_date=discharge,
         treatment_sessions=cohort.rows[Episode][-1]["treatment_sessions"],
-        problem_descriptor=cohort.rows[Episode][-1]["problem_descriptor"], consented=consent,
-        assessment_date=cohort.rows[Episode][-1]["assessment_date"], phq9_first=scores[0], phq9_last=scores[1],
-        gad7_first=scores[2], gad7_last=scores[3],
+        problem_descriptor=cohort.rows[Episode][-1]["problem_descriptor"],
+        consented=consent,
+        assessment_date=cohort.rows[Episode][-1]["assessment_date"],
+        phq9_first=scores[0],
+        phq9_last=scores[1],
+        gad7_first=scores[2],
+        gad7_last=scores[3],
         opt_events=tuple((local(at, zone), kind) for at, kind in events),  # type: ignore[misc]
         check_ins=tuple(check_ins),
     )
     cohort.facts.append((code, area, facts))
 
 
-def add_check_in(rng: random.Random, cohort: Cohort, episode: int, client: int, zone: str, discharge: date,
-                 weeks: int) -> CheckInFacts:
+def add_check_in(
+    rng: random.Random, cohort: Cohort, episode: int, client: int, zone: str, discharge: date, weeks: int
+) -> CheckInFacts:
     due = instant_near(rng, discharge + timedelta(weeks=weeks), zone)
     status, reason = rng.choice(STATUSES), rng.choice(REASONS)
 
@@ -138,14 +173,28 @@ def add_check_in(rng: random.Random, cohort: Cohort, episode: int, client: int, 
     return record_check_in(cohort, (episode, client, zone, weeks), due, (status, reason, sent, closed), answers)
 
 
-def record_check_in(cohort: Cohort, owner: tuple[int, int, str, int], due: datetime,
-                    state: tuple[str, str | None, datetime | None, datetime | None],
-                    answers: dict[str, Any]) -> CheckInFacts:
+def record_check_in(
+    cohort: Cohort,
+    owner: tuple[int, int, str, int],
+    due: datetime,
+    state: tuple[str, str | None, datetime | None, datetime | None],
+    answers: dict[str, Any],
+) -> CheckInFacts:
     """Store a check-in and say what it means (the facts, as `episode_facts` would read them)."""
     episode, client, zone, weeks = owner
     status, reason, sent, closed = state
-    cohort.add(CheckIn, episode_id=episode, client_id=client, offset_weeks=weeks, due_at=due, status=status,
-               first_sent_at=sent, closed_at=closed, close_reason=reason, **answers)
+    cohort.add(
+        CheckIn,
+        episode_id=episode,
+        client_id=client,
+        offset_weeks=weeks,
+        due_at=due,
+        status=status,
+        first_sent_at=sent,
+        closed_at=closed,
+        close_reason=reason,
+        **answers,
+    )
     for instant in (due, sent, closed, *(answers.get(key) for key in ("change_at", "usual_self_at", "duration_at"))):
         if isinstance(instant, datetime):  # the last day before it counts, the first day it counts, 14 days on
             day = local(instant, zone)
@@ -176,14 +225,27 @@ def store(cohort: Cohort) -> None:
     db.session.commit()
 
 
-def expected(cohort: Cohort, as_of: date, service: str | None = None, area: str | None = None,
-             group: str | None = None, discharged: tuple[date | None, date | None] = (None, None)) -> dict[str, Any]:
+def expected(
+    cohort: Cohort,
+    as_of: date,
+    service: str | None = None,
+    area: str | None = None,
+    group: str | None = None,
+    discharged: tuple[date | None, date | None] = (None, None),
+) -> dict[str, Any]:
     low, high = discharged
-    return summarise((facts for code, area_code, facts in cohort.facts
-                      if service in (None, code) and area in (None, area_code)
-                      and group in (None, problem_group(facts.problem_descriptor))
-                      and (low is None or facts.discharge_date >= low)
-                      and (high is None or facts.discharge_date <= high)), as_of)
+    return summarise(
+        (
+            facts
+            for code, area_code, facts in cohort.facts
+            if service in (None, code)
+            and area in (None, area_code)
+            and group in (None, problem_group(facts.problem_descriptor))
+            and (low is None or facts.discharge_date >= low)
+            and (high is None or facts.discharge_date <= high)
+        ),
+        as_of,
+    )
 
 
 AS_OF = (date(2025, 3, 30), date(2025, 10, 26), date(2026, 4, 5), date(2026, 6, 30), date(2027, 6, 1))
@@ -208,16 +270,21 @@ def test_bulk_summary_equals_the_pure_methodology(app, seed: int, monkeypatch: p
 
 
 @pytest.mark.parametrize("seed", [8, 9])
-def test_both_readers_agree_with_problem_group_and_discharge_filters(app, seed: int,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_both_readers_agree_with_problem_group_and_discharge_filters(
+    app, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The dashboard's filters: the bulk reader, the reference reader and the pure methodology agree."""
     rng = random.Random(seed)
     cohort = build(rng, 80)
     store(cohort)
     monkeypatch.setattr(statistics, "BULK_CHUNK", 11)
     as_of = date(2026, 6, 30)
-    periods = [(None, None), (date(2025, 4, 1), None), (None, date(2025, 12, 31)),
-               (date(2025, 6, 1), date(2025, 9, 30))]
+    periods = [
+        (None, None),
+        (date(2025, 4, 1), None),
+        (None, date(2025, 12, 31)),
+        (date(2025, 6, 1), date(2025, 9, 30)),
+    ]
     for group in (None, *PROBLEM_GROUPS):
         for low, high in periods:
             filters = {"problem_group": group, "discharged_from": low, "discharged_to": high}
@@ -228,13 +295,17 @@ def test_both_readers_agree_with_problem_group_and_discharge_filters(app, seed: 
     service = rng.choice(cohort.rows[Service])["code"]
     filters = {"problem_group": "anxiety", "discharged_from": date(2025, 3, 1)}
     assert statistics.summary(as_of, service_code=service, **filters) == expected(
-        cohort, as_of, service=service, group="anxiety", discharged=(date(2025, 3, 1), None))
+        cohort, as_of, service=service, group="anxiety", discharged=(date(2025, 3, 1), None)
+    )
     assert statistics.summary(as_of, area_code="NE", problem_group="depression") == expected(
-        cohort, as_of, area="NE", group="depression")
+        cohort, as_of, area="NE", group="depression"
+    )
     narrowed = statistics.summary(as_of, problem_group="anxiety")
     assert narrowed["cohort"]["episodes"] == narrowed["by_problem_group"]["anxiety"]["episodes"] + sum(
-        1 for _, _, f in cohort.facts
-        if not f.consented and problem_group(f.problem_descriptor) == "anxiety" and f.discharge_date <= as_of)
+        1
+        for _, _, f in cohort.facts
+        if not f.consented and problem_group(f.problem_descriptor) == "anxiety" and f.discharge_date <= as_of
+    )
     assert narrowed["by_problem_group"]["depression"]["episodes"] == 0
     with pytest.raises(ValueError, match="unknown problem group"):
         statistics.summary(as_of, problem_group="sadness")
@@ -299,14 +370,37 @@ def test_each_instant_exactly_at_the_first_moment_after_a(app) -> None:
     ]
     for number, (due_at, state, answers) in enumerate(cases):
         client = cohort.add(Client, service_id=service, client_ref=f"B{number}", created_at=STAMP, updated_at=STAMP)
-        episode = cohort.add(Episode, client_id=client, service_id=service, consent=True,
-                             referral_date=date(2025, 11, 1), discharge_date=date(2026, 1, 1), treatment_sessions=8,
-                             problem_descriptor="F41.1", plan="26", row_fingerprint="x" * 64, created_at=STAMP,
-                             updated_at=STAMP)
+        episode = cohort.add(
+            Episode,
+            client_id=client,
+            service_id=service,
+            consent=True,
+            referral_date=date(2025, 11, 1),
+            discharge_date=date(2026, 1, 1),
+            treatment_sessions=8,
+            problem_descriptor="F41.1",
+            plan="26",
+            row_fingerprint="x" * 64,
+            created_at=STAMP,
+            updated_at=STAMP,
+        )
         facts = record_check_in(cohort, (episode, client, zone, 26), due_at, state, answers)
-        cohort.facts.append(("TYNE", "NE", EpisodeFacts(
-            service_code="TYNE", area_code="NE", referral_date=date(2025, 11, 1), discharge_date=date(2026, 1, 1),
-            treatment_sessions=8, problem_descriptor="F41.1", consented=True, check_ins=(facts,))))
+        cohort.facts.append(
+            (
+                "TYNE",
+                "NE",
+                EpisodeFacts(
+                    service_code="TYNE",
+                    area_code="NE",
+                    referral_date=date(2025, 11, 1),
+                    discharge_date=date(2026, 1, 1),
+                    treatment_sessions=8,
+                    problem_descriptor="F41.1",
+                    consented=True,
+                    check_ins=(facts,),
+                ),
+            )
+        )
     store(cohort)
     result = statistics.summary(as_of)
     assert result == expected(cohort, as_of)
@@ -336,8 +430,15 @@ def test_a_zone_whose_dates_go_back_falls_back_to_the_reference_reader(app) -> N
     rng = random.Random(3)
     cohort = Cohort()
     cohort.add(Area, code="NE", name="Area NE", created_at=STAMP)
-    service = cohort.add(Service, code="CASEY", name="Casey", area_id=1, short_name="Casey",
-                         timezone="Antarctica/Casey", created_at=STAMP)
+    service = cohort.add(
+        Service,
+        code="CASEY",
+        name="Casey",
+        area_id=1,
+        short_name="Casey",
+        timezone="Antarctica/Casey",
+        created_at=STAMP,
+    )
     for _ in range(20):
         add_episode(rng, cohort, (service, "CASEY", "NE", "Antarctica/Casey"), start=date(2009, 1, 1))
     store(cohort)

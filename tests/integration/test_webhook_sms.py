@@ -55,8 +55,15 @@ def post_signed(client, path: str, params: dict[str, str], *, token: str, url: s
 
 
 def sms_params(body: str, *, sid: str | None = None, sender: str = PHONE) -> dict[str, str]:
-    return {"MessageSid": sid or new_sid(), "SmsSid": sid or "", "AccountSid": "AC" + "0" * 32, "From": sender,
-            "To": "+447700900000", "Body": body, "NumMedia": "0"}
+    return {
+        "MessageSid": sid or new_sid(),
+        "SmsSid": sid or "",
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+447700900000",
+        "Body": body,
+        "NumMedia": "0",
+    }
 
 
 def replies_of(response) -> list[str]:
@@ -85,8 +92,13 @@ class Phone:
 
 @pytest.fixture
 def providers(app, fake_twilio, smtp_sink):  # noqa: F811
-    app.config.update(fake_twilio.config(), **smtp_sink.config(), SEND_RATE_PER_SECOND=500, PUBLIC_BASE_URL=BASE,
-                      SAFEGUARDING_EMAIL="platform-safe@example.org")
+    app.config.update(
+        fake_twilio.config(),
+        **smtp_sink.config(),
+        SEND_RATE_PER_SECOND=500,
+        PUBLIC_BASE_URL=BASE,
+        SAFEGUARDING_EMAIL="platform-safe@example.org",
+    )
     return fake_twilio, smtp_sink
 
 
@@ -166,8 +178,11 @@ _PRINTABLE = st.characters(min_codepoint=32, max_codepoint=126)
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    params=st.dictionaries(st.sampled_from(["MessageSid", "From", "Body", "To", "AccountSid", "MessageStatus", "X"]),
-                           st.text(max_size=20), min_size=1),
+    params=st.dictionaries(
+        st.sampled_from(["MessageSid", "From", "Body", "To", "AccountSid", "MessageStatus", "X"]),
+        st.text(max_size=20),
+        min_size=1,
+    ),
     mode=st.sampled_from(["none", "garbage", "wrong key", "tampered", "other host"]),
     garbage=st.text(alphabet=_PRINTABLE, max_size=40),
     path=st.sampled_from([SMS_PATH, "/webhooks/twilio/status"]),

@@ -50,6 +50,7 @@ def test_status_only_moves_forward(app, providers, sequence, final):
         assert callback(app, sid, status).status_code == 204
     assert first_message().status == final
 
+
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
 providers = test_webhook_sms.providers
