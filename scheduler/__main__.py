@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from datetime import UTC, datetime
 from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from app import create_app
+from app.domain.protocol import LONDON_ZONE_NAME
+from app.models.types import utcnow
 from scheduler.jobs import JOBS, run_job
 
 log = logging.getLogger("stillwell.scheduler")
@@ -18,8 +19,8 @@ log = logging.getLogger("stillwell.scheduler")
 
 def main() -> int:
     app = create_app()
-    scheduler = BlockingScheduler(timezone="Europe/London")
-    started = datetime.now(UTC)
+    scheduler = BlockingScheduler(timezone=LONDON_ZONE_NAME)
+    started = utcnow()
     for job in JOBS:
         scheduler.add_job(
             run_job,

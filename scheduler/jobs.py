@@ -8,11 +8,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
+
+from app.domain.protocol import LONDON_ZONE_NAME
+from app.models.types import utcnow
 
 log = logging.getLogger("stillwell.scheduler")
 
@@ -26,61 +30,64 @@ class Job:
     run_at_start: bool = False  # also run once as soon as the scheduler starts
 
 
-def heartbeat(app: Flask, now: datetime) -> None:
+def in_app_context(work: Callable[[datetime], None]) -> Callable[[Flask, datetime], None]:
+    """A job from a function of `now`: run inside the app's context, its database session removed after."""
+
+    @wraps(work)
+    def job(app: Flask, now: datetime) -> None:
+        from app.extensions import db
+
+        with app.app_context():
+            try:
+                work(now)
+            finally:
+                db.session.remove()
+
+    return job
+
+
+@in_app_context
+def heartbeat(now: datetime) -> None:
     """Proves the scheduler reaches the database; logs how many check-ins are due (no contact details)."""
     from app.extensions import db
     from app.models import CheckIn, CheckInStatus
 
-    with app.app_context():
-        due = db.session.scalar(
-            select(func.count())
-            .select_from(CheckIn)
-            .where(CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at <= now)
-        )
-        log.info("heartbeat: %s check-in(s) due and not yet sent", due)
-        db.session.remove()
+    due = db.session.scalar(
+        select(func.count())
+        .select_from(CheckIn)
+        .where(CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at <= now)
+    )
+    log.info("heartbeat: %s check-in(s) due and not yet sent", due)
 
 
-def dispatch_tick(app: Flask, now: datetime) -> None:
+@in_app_context
+def dispatch_tick(now: datetime) -> None:
     """Send what is due, send reminders, close expired check-ins."""
-    from app.extensions import db
     from app.services import dispatch
 
-    with app.app_context():
-        try:
-            dispatch.tick(now)
-        finally:
-            db.session.remove()
+    dispatch.tick(now)
 
 
-def erase_contact_details(app: Flask, now: datetime) -> None:
+@in_app_context
+def erase_contact_details(now: datetime) -> None:
     """Erase contact details 90 days after a client's last check-in closes (SPEC 7); idempotent: runs at start too."""
-    from app.extensions import db
     from app.services import privacy
 
-    with app.app_context():
-        try:
-            privacy.erase_due(now)
-        finally:
-            db.session.remove()
+    privacy.erase_due(now)
 
 
-def monthly_reports(app: Flask, now: datetime) -> None:
+@in_app_context
+def monthly_reports(now: datetime) -> None:
     """Build and email every area's report for last month, and any earlier month still missing (catch-up)."""
-    from app.extensions import db
     from app.services.publication import reports
 
-    with app.app_context():
-        try:
-            for line in reports.run_monthly_reports(now):
-                log.info(
-                    "monthly report %s %s built%s",
-                    line.area,
-                    line.month,
-                    f", {line.send.status} ({line.send.sent_to})" if line.send else "",
-                )
-        finally:
-            db.session.remove()
+    for line in reports.run_monthly_reports(now):
+        log.info(
+            "monthly report %s %s built%s",
+            line.area,
+            line.month,
+            f", {line.send.status} ({line.send.sent_to})" if line.send else "",
+        )
 
 
 JOBS: tuple[Job, ...] = (
@@ -91,7 +98,7 @@ JOBS: tuple[Job, ...] = (
         "monthly-reports",
         monthly_reports,
         "cron",
-        {"day": 1, "hour": 6, "minute": 0, "timezone": "Europe/London"},
+        {"day": 1, "hour": 6, "minute": 0, "timezone": LONDON_ZONE_NAME},
         run_at_start=True,
     ),
     Job("erase-contact-details", erase_contact_details, "cron", {"hour": 3, "timezone": "UTC"}, run_at_start=True),
@@ -101,6 +108,6 @@ JOBS: tuple[Job, ...] = (
 def run_job(app: Flask, job: Job) -> None:
     """Run one job at the current instant; a failing job is logged and retried at its next time."""
     try:
-        job.function(app, datetime.now(UTC))
+        job.function(app, utcnow())
     except Exception:
         log.exception("job %s failed", job.id)

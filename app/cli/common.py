@@ -6,16 +6,15 @@ import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import click
 
 from app.domain.discretion import DiscretionError
+from app.domain.protocol import LONDON
 from app.domain.schedule import ScheduleError
+from app.models.types import utcnow
 from app.services.errors import ServiceError
 from config import ConfigError
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def cli_actor() -> str:
@@ -29,7 +28,7 @@ def cli_actor() -> str:
 def parse_instant(value: str | None, option: str) -> datetime:
     """ISO 8601 instant; a time without an offset is UTC. None means now."""
     if value is None:
-        return datetime.now(UTC)
+        return utcnow()
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

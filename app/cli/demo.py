@@ -15,8 +15,9 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant, today_in_london
+from app.domain.phones import normalise_phone
 from app.services import demo as demo_service
-from app.services.conversation import handle_inbound_sms, normalise_phone
+from app.services.conversation import handle_inbound_sms
 from app.services.demo import explore as demo_explore
 from app.services.demo import simulation
 
@@ -79,9 +80,10 @@ def seed(if_empty: bool, clients_per_service: int) -> None:
 @with_appcontext
 @command_with_clear_errors
 def reply(phone: str, at: str | None, notes: bool | None, text: str) -> None:
-    number = normalise_phone(phone)
-    if number is None:
+    normalised = normalise_phone(phone)
+    if normalised is None:
         raise click.ClickException(f"--phone: {phone!r} is not a valid phone number (try 07700100001)")
+    number = normalised[0]
     received_at = parse_instant(at, "--at")
     message_sid = f"SMdemo{secrets.token_hex(16)}"
     with _quiet_logs(True):  # the replies are the output; the log lines of each message would bury them

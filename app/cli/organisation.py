@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant
+from app.domain.protocol import LONDON_ZONE_NAME
 from app.extensions import db
 from app.models import Area, Service
 from app.services import organisation
@@ -49,7 +50,7 @@ def services() -> None:
 @click.option(
     "--short-name", help="Discreet name clients see in texts: GSM-7, at most 20 characters. Default: the code."
 )
-@click.option("--timezone", default="Europe/London", show_default=True, help="IANA time zone of the send window.")
+@click.option("--timezone", default=LONDON_ZONE_NAME, show_default=True, help="IANA time zone of the send window.")
 @click.option("--send-window", default="10:00-19:00", show_default=True, help="Local hours for messages we start.")
 @click.option("--send-days", default="mon-sat", show_default=True, help="Days for messages we start, e.g. mon-fri.")
 @click.option("--plan", default="4,8,18,26,52", show_default=True, help="Weeks after discharge to check in.")

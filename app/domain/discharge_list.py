@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from phonenumbers import phonenumberutil
+
+from app.domain.phones import normalise_phone
 
 COLUMNS: tuple[str, ...] = (
     "client_ref",
@@ -190,35 +190,6 @@ def is_nhs_number(value: str) -> bool:
     if check == 11:
         check = 0
     return check != 10 and check == digits[9]
-
-
-def _gb_metadata() -> phonenumbers.PhoneMetadata:
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region("GB")
-    assert metadata is not None  # phonenumbers always ships GB
-    return metadata
-
-
-_GB_METADATA = _gb_metadata()
-
-
-def normalise_phone(value: str) -> tuple[str, bool] | None:
-    """(E.164, is a UK mobile) for a UK or international number; None when it is not a valid number."""
-    try:
-        number = phonenumbers.parse(value, "GB")
-    except phonenumbers.NumberParseException:
-        return None
-    if phonenumbers.is_valid_number_for_region(number, "GB"):
-        # Fast path for the common case (10x faster than number_type, which first tries every
-        # region sharing +44): classify against GB's own metadata, exactly as number_type would
-        # once it had found the region. tests/unit/test_phone_fast_path.py checks they agree.
-        number_type = phonenumberutil._number_type_helper(
-            phonenumbers.national_significant_number(number), _GB_METADATA
-        )
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return e164, number_type == phonenumbers.PhoneNumberType.MOBILE
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), False
 
 
 def normalise_email(value: str) -> str | None:

@@ -5,6 +5,7 @@ Pure: the database layer builds the input records below; nothing here reads the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -13,6 +14,8 @@ from typing import Any, Final, Generic, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
+
+from app.domain.protocol import RESPONSE_WINDOW
 
 T = TypeVar("T")
 
@@ -58,8 +61,6 @@ CHANGES: Final[tuple[ChangeValue, ...]] = (
 PROBLEM_GROUPS: Final[tuple[ProblemGroup, ...]] = ("depression", "anxiety", "other")
 SESSIONS_BANDS: Final[tuple[SessionsBand, ...]] = ("0", "1", "2-6", "7+")
 
-#: A check-in closes 14 days after its first send (SPEC section 2, response window).
-RESPONSE_WINDOW: Final = timedelta(days=14)
 #: Bruce et al. 2005: 8 consecutive weeks at PSR <= 2 for anxiety disorders.
 ANXIETY_THRESHOLD: Final = timedelta(weeks=8)
 #: Rush et al. 2006: recovery is remission lasting at least 4 months.
@@ -276,7 +277,7 @@ def evaluate_raw(ep: EpisodeFacts, as_of: date) -> RawOutcome:
         follow_ups.append((c.offset_weeks, closed, None))
 
     if not answered:
-        category = _unanswered_category(ep, as_of, due_count, all_unreachable, closed_unanswered)
+        category = unanswered_category(ep.opt_events, as_of, due_count, all_unreachable, closed_unanswered)
         return category, -1, answered, follow_ups, None
 
     if not ordered:
@@ -351,20 +352,6 @@ def _spells(answered: list[list[Any]], ep: EpisodeFacts) -> tuple[tuple[int, int
     if open_spell:
         end = (p_t - origin).days  # censored at the last check-in with known wellness
     return (entry, end, event), k_recovered, any_recovered
-
-
-def _unanswered_category(ep: EpisodeFacts, as_of: date, due_count: int, all_unreachable: bool, closed: bool) -> int:
-    """Categories 6-9 for an episode with no answered check-in."""
-    latest_kind = None
-    latest_on: date | None = None
-    for on, kind in ep.opt_events:
-        if on <= as_of and (latest_on is None or on >= latest_on):
-            latest_on, latest_kind = on, kind  # same day: the later event wins
-    if latest_kind == "opt_out":
-        return 5
-    if due_count and all_unreachable:
-        return 6
-    return 7 if closed else 8
 
 
 # The bulk path: the same methodology over arrays of check-ins of many episodes at once, with
@@ -452,8 +439,12 @@ def evaluate_answered(
 
 
 def _spell_arrays(
-    ep: NDArray[np.int64], t: NDArray[np.int64], claimed: NDArray[np.int64], well: NDArray[np.bool_],
-    new_spell: NDArray[np.bool_], s: NDArray[np.int64],
+    ep: NDArray[np.int64],
+    t: NDArray[np.int64],
+    claimed: NDArray[np.int64],
+    well: NDArray[np.bool_],
+    new_spell: NDArray[np.bool_],
+    s: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
     """Kaplan-Meier subjects (entry, time, event) with entry < time, from the known-wellness check-ins
     ordered by episode, t and offset."""
@@ -479,8 +470,9 @@ def _spell_arrays(
     return entry[keep], time[keep], event[keep]
 
 
-def unanswered_category(opt_events: list[tuple[date, str]], as_of: date, due_count: int, all_unreachable: bool,
-                        closed: bool) -> int:
+def unanswered_category(
+    opt_events: Sequence[tuple[date, str]], as_of: date, due_count: int, all_unreachable: bool, closed: bool
+) -> int:
     """Categories 6-9 (as indexes 5-8) for an episode with no answered check-in by A.
 
     `opt_events` are the client's opt-outs and resumes, oldest first, as (local date, kind).

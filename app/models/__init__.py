@@ -4,7 +4,7 @@ from app.models.audit import AuditEvent
 from app.models.checkin import CheckIn, CheckInStatus
 from app.models.contact import ContactPoint, OptEvent
 from app.models.episode import Client, Episode
-from app.models.message import InboundMessage, OutboundMessage
+from app.models.message import Channel, InboundMessage, MessagePurpose, MessageStatus, OutboundMessage
 from app.models.organisation import Area, Service
 from app.models.publication import MonthlyReport, Release
 from app.models.submission import Submission
@@ -14,12 +14,15 @@ __all__ = [
     "ApiToken",
     "Area",
     "AuditEvent",
+    "Channel",
     "CheckIn",
     "CheckInStatus",
     "Client",
     "ContactPoint",
     "Episode",
     "InboundMessage",
+    "MessagePurpose",
+    "MessageStatus",
     "MonthlyReport",
     "OptEvent",
     "OutboundMessage",

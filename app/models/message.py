@@ -7,6 +7,14 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.messages import (  # noqa: F401  (the message enums live with the pure rules)
+    FAILED_STATUSES,
+    OWN_STATUSES,
+    STATUS_ORDER,
+    Channel,
+    MessagePurpose,
+    MessageStatus,
+)
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
@@ -19,12 +27,11 @@ class OutboundMessage(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(8))  # sms | email
-    purpose: Mapped[str] = mapped_column(String(24))  # first | reminder | reply | fallback | alert
+    channel: Mapped[str] = mapped_column(String(8))  # a Channel
+    purpose: Mapped[str] = mapped_column(String(24))  # a MessagePurpose
     body: Mapped[str] = mapped_column(Text)
-    # sending -> accepted/queued -> sent -> delivered | undelivered | failed; or possibly_sent (email,
-    # fate unknown: never resent), not_sent (reconciled: never reached the provider), transient.
-    status: Mapped[str] = mapped_column(String(16), default="sending", index=True)
+    # A MessageStatus, moving forward only in STATUS_ORDER.
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.SENDING.value, index=True)
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.protocol import LONDON_ZONE_NAME
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
@@ -31,7 +32,7 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     # The discreet name clients see in texts: GSM-7, at most 20 characters, no clinical words.
     short_name: Mapped[str] = mapped_column(String(20))
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    timezone: Mapped[str] = mapped_column(String(64), default=LONDON_ZONE_NAME)
     send_window: Mapped[str] = mapped_column(String(11), default="10:00-19:00")
     send_days: Mapped[str] = mapped_column(String(40), default="mon-sat")
     plan: Mapped[str] = mapped_column(String(200), default="4,8,18,26,52")

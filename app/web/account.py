@@ -6,8 +6,6 @@ this one signed in. A wrong current password counts towards the lockout exactly 
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -15,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from app.domain.protocol import LONDON
 from app.models import Role, User
 from app.models.types import utcnow
 from app.models.user import ROLE_LABELS
@@ -25,7 +24,7 @@ from app.services.access import users as user_service
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-LONDON = ZoneInfo("Europe/London")
+
 EVERYONE = (Role.ADMIN, Role.EVALUATOR, Role.COMMISSIONER, Role.SERVICE_SUBMITTER)
 LOCKED = (
     "Too many wrong passwords: your account is locked for a while and you have been signed out. "

@@ -8,7 +8,6 @@ by the service functions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -18,6 +17,7 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from app.domain.protocol import LONDON
 from app.models import Role
 from app.models.types import utcnow
 from app.models.user import ROLE_LABELS
@@ -27,8 +27,6 @@ from app.services.errors import ServiceError
 from app.services.organisation import directory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:

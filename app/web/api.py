@@ -13,15 +13,16 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import wraps
 from typing import Any, Final, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
+from app.domain.protocol import LONDON
 from app.extensions import db, limiter
 from app.models import Area, Release, Role, Service, User
+from app.models.types import utcnow
 from app.security.access import ACCESS_ATTRIBUTE, public
 from app.services import intake
 from app.services.access import api_tokens
@@ -35,7 +36,7 @@ from app.web.published import release_document_response
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
-LONDON: Final = ZoneInfo("Europe/London")
+
 CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 ISO_DAY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CSV_TYPES: Final = frozenset({"text/csv", "application/csv", "text/plain"})
@@ -118,7 +119,7 @@ def api_allow(*roles: Role) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            now = datetime.now(UTC)
+            now = utcnow()
             try:
                 user = api_tokens.authenticate(_bearer_token(), now=now)
             except api_tokens.TokenRefused as refused:

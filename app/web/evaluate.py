@@ -8,25 +8,25 @@ served as separate SVG images (drawn on the server; the page's tables hold the s
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.domain.outcomes import PROBLEM_GROUPS
+from app.domain.protocol import LONDON
 from app.models import Role
 from app.models.types import utcnow
 from app.security.access import allow
 from app.services.errors import NotFound, ServiceError
 from app.services.safeguarding import review
 from app.services.statistics import dashboard as dashboards
+from app.web.markdown import methodology_html
 
 bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
 
-LONDON: Final = ZoneInfo("Europe/London")
+
 CHART_NAME: Final = re.compile(r"[a-z-]{1,40}")
 
 
@@ -85,34 +85,8 @@ def chart(name: str) -> ResponseReturnValue:
 @bp.get("/methodology")
 @allow(Role.EVALUATOR)
 def methodology() -> ResponseReturnValue:
-    """docs/methodology.md as a page: headings, paragraphs and lists (no HTML from the file)."""
-    path = Path(current_app.root_path).parent / "docs" / "methodology.md"
-    blocks = _markdown_blocks(path.read_text(encoding="utf-8")) if path.exists() else []
-    return render_template("evaluate/methodology.html", blocks=blocks, **_common())
-
-
-def _markdown_blocks(text: str) -> list[tuple[str, Any]]:
-    """A small reading of the methodology's Markdown: ("h1"-"h3", text), ("p", text), ("ul"/"ol", items)."""
-    blocks: list[tuple[str, Any]] = []
-    for chunk in re.split(r"\n\s*\n", text.strip()):
-        lines = chunk.splitlines()
-        heading = re.match(r"(#{1,3})\s+(.*)", lines[0])
-        if heading and len(lines) == 1:
-            blocks.append((f"h{len(heading.group(1))}", heading.group(2)))
-            continue
-        marker = re.match(r"\s*([-*]|\d+\.)\s+", lines[0])
-        if marker:
-            items: list[str] = []
-            for line in lines:
-                item = re.match(r"\s*([-*]|\d+\.)\s+(.*)", line)
-                if item and not line.startswith("    "):
-                    items.append(item.group(2))
-                elif items:
-                    items[-1] += " " + line.strip()
-            blocks.append(("ol" if marker.group(1)[0].isdigit() else "ul", items))
-            continue
-        blocks.append(("p", " ".join(line.strip() for line in lines)))
-    return blocks
+    """docs/methodology.md as a page, rendered like /published/methodology."""
+    return render_template("evaluate/methodology.html", body=methodology_html(), **_common())
 
 
 @bp.get("/responses")

@@ -4,32 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Final
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
 from app.models import Area, Release, Role, Service
+from app.models.types import utcnow
 from app.security.access import allow, public
 from app.services.errors import NotFound, ServiceError
 from app.services.publication import releases as release_service
+from app.web.markdown import methodology_html
 
 bp = Blueprint("published", __name__)
 
 PER_PAGE: Final = 20
 MAX_PAGE: Final = 1_000_000
-METHODOLOGY_FILE: Final = Path(__file__).resolve().parents[2] / "docs" / "methodology.md"
 
 
 def public_url(path: str) -> str:
@@ -117,83 +113,6 @@ def methodology() -> ResponseReturnValue:
     return render_template("published/methodology.html", body=methodology_html())
 
 
-@lru_cache(maxsize=1)
-def methodology_html() -> Markup:
-    """docs/methodology.md as HTML: the little Markdown it uses (headings, paragraphs, lists, emphasis, code)."""
-    try:
-        text = METHODOLOGY_FILE.read_text(encoding="utf-8")
-    except OSError:
-        return Markup("<p>The methodology document is not available on this server.</p>")
-    return Markup(render_markdown(text))  # noqa: S704 - render_markdown escapes every piece of text it emits
-
-
-_HEADING: Final = re.compile(r"^(#{1,6})\s+(.*)$")
-_ITEM: Final = re.compile(r"^(\s*)([-*]|\d+\.)\s+(.*)$")
-_CODE: Final = re.compile(r"`([^`]+)`")
-_STRONG: Final = re.compile(r"\*\*(.+?)\*\*")
-_EM: Final = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])")
-
-
-def _inline(text: str) -> str:
-    parts = _CODE.split(text)  # odd parts are code spans, left as they are
-    html = []
-    for index, part in enumerate(parts):
-        escaped = str(escape(part))
-        if index % 2:
-            html.append(f"<code>{escaped}</code>")
-        else:
-            html.append(_EM.sub(r"<em>\1</em>", _STRONG.sub(r"<strong>\1</strong>", escaped)))
-    return "".join(html)
-
-
-def render_markdown(text: str) -> str:
-    """A small, safe Markdown renderer (all text escaped): enough for docs/methodology.md."""
-    html: list[str] = []
-    pending: list[str] = []  # text of the open paragraph or list item
-    in_paragraph = False
-    lists: list[tuple[int, str]] = []  # open lists (indent, tag), each with an open <li>
-
-    def flush() -> None:
-        nonlocal in_paragraph
-        if pending:
-            body = _inline(" ".join(pending))
-            html.append(f"<p>{body}</p>" if in_paragraph else body)
-            pending.clear()
-        in_paragraph = False
-
-    def close_lists(deeper_than: int) -> None:
-        while lists and lists[-1][0] > deeper_than:
-            html.append(f"</li></{lists.pop()[1]}>")
-
-    for line in text.splitlines():
-        if not line.strip():
-            flush()
-            close_lists(-1)
-            continue
-        heading, item = _HEADING.match(line), _ITEM.match(line)
-        if heading and not lists:
-            flush()
-            level = len(heading.group(1))
-            html.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif item:
-            flush()
-            indent, tag = len(item.group(1)), "ol" if item.group(2)[0].isdigit() else "ul"
-            close_lists(indent)
-            if lists and lists[-1][0] == indent:
-                html.append("</li><li>")
-            else:
-                html.append(f"<{tag}><li>")
-                lists.append((indent, tag))
-            pending.append(item.group(3))
-        else:
-            if not lists and not in_paragraph:
-                in_paragraph = True
-            pending.append(line.strip())
-    flush()
-    close_lists(-1)
-    return "\n".join(html)
-
-
 class ReleaseForm(FlaskForm):  # type: ignore[misc]
     """What an evaluator chooses for a new release."""
 
@@ -233,7 +152,7 @@ def new_release() -> ResponseReturnValue:
                 kind,
                 code or None,
                 f"user:{current_user.id}",
-                datetime.now(UTC),
+                utcnow(),
                 title=form.title.data,
             )
         except ServiceError as refused:

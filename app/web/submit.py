@@ -8,7 +8,6 @@ problem listed as "row N, column NAME: message"), and withdrawals through the sa
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -19,6 +18,7 @@ from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.domain.discharge_list import Problem
+from app.domain.protocol import LONDON
 from app.models import Role
 from app.models.types import utcnow
 from app.security.access import allow
@@ -29,7 +29,7 @@ from app.services.intake import submissions
 
 bp = Blueprint("submit", __name__, url_prefix="/submit")
 
-LONDON = ZoneInfo("Europe/London")
+
 #: Largest discharge list taken through the web (the command line takes any size).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

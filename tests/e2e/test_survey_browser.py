@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import CheckIn, Client
-from app.services.dispatch import ticking as dispatch
+from app.services import dispatch
 from app.services.dispatch.sending import new_survey_token
 from config import TestingConfig
 from tests.e2e.conftest import served

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client
+from app.services import dispatch
 from app.services.demo import seeding as demo
-from app.services.dispatch import ticking as dispatch
 from config import TestingConfig
 from tests.e2e.conftest import served
 

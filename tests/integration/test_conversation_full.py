@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.domain import texts
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus
-from app.services.dispatch import ticking as dispatch
+from app.services import dispatch
 from app.services.statistics import summaries as statistics
 from tests.fakes import fixtures
 from tests.integration import test_webhook_sms

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.extensions import db
+from app.services import dispatch
 from app.services.conversation.inbound import handle_inbound_sms
-from app.services.dispatch import ticking as dispatch
 from app.services.statistics import dashboard, summaries
 from app.services.statistics import summaries as statistics
 from tests.factories import csv_bytes, make_service, row

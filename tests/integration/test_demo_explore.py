@@ -17,9 +17,9 @@ from app.extensions import db
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client
 from app.models.message import SafeguardingAlert
 from app.security.fields import field_security
+from app.services import dispatch
 from app.services.conversation.survey import token_hash
 from app.services.demo import seeding as demo
-from app.services.dispatch import ticking as dispatch
 from app.services.organisation import registry as organisation
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday, inside the send window

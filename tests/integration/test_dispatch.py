@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, OutboundMessage
-from app.services import contact
-from app.services.dispatch import ticking as dispatch
+from app.services import contact, dispatch
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_intake import run_import
 

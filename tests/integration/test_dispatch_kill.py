@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, OutboundMessage
-from app.services.dispatch import ticking as dispatch
+from app.services import dispatch
 from tests.conftest import make_app
 from tests.factories import csv_bytes, make_service, row
 from tests.integration.test_dispatch import DISCHARGE, DUE, IMPORTED

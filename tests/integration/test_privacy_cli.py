@@ -17,7 +17,7 @@ from app.cli import privacy as privacy_cli
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, Client, Episode, Release, User
 from app.security.fields import field_security
-from app.services.dispatch import ticking as dispatch
+from app.services import dispatch
 from app.services.privacy import lifecycle as privacy
 from tests.conftest import make_app
 from tests.factories import csv_bytes, make_service, row

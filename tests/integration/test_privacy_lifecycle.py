@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from app.domain import texts
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client, ContactPoint, Episode, InboundMessage
+from app.services import dispatch
 from app.services.conversation.inbound import handle_inbound_sms
-from app.services.dispatch import ticking as dispatch
 from app.services.errors import NotFound
 from app.services.privacy import lifecycle as privacy
 from scheduler.jobs import JOBS, erase_contact_details

@@ -66,7 +66,7 @@ import json, sys
 from datetime import datetime
 from app import create_app
 from app.extensions import db
-from app.services.dispatch import ticking as dispatch
+from app.services import dispatch
 
 app = create_app()
 print("ready", flush=True)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, InboundMessage, OutboundMessage
 from app.models.message import SafeguardingAlert
+from app.services import dispatch
 from app.services.conversation import inbound
 from app.services.conversation import survey as surveys
-from app.services.dispatch import ticking as dispatch
 from app.services.dispatch.sending import new_survey_token
 from tests.factories import csv_bytes, make_service, row
 from tests.fakes import fixtures

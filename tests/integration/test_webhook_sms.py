@@ -21,7 +21,7 @@ from app.domain import texts
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, InboundMessage, OptEvent, OutboundMessage
 from app.models.message import ReviewItem, SafeguardingAlert
-from app.services.dispatch import ticking as dispatch
+from app.services import dispatch
 from app.web import webhooks
 from tests.factories import csv_bytes, make_service, row
 from tests.fakes.fixtures import fake_twilio, smtp_sink  # noqa: F401

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, OutboundMessage
 from app.models.message import HeldStatusCallback
-from app.services.dispatch import ticking as dispatch
+from app.services import dispatch
 from tests.fakes import fixtures
 from tests.integration import test_webhook_sms
 from tests.integration.test_webhook_sms import DUE, open_check_in, post_signed

@@ -7,7 +7,7 @@ import random
 import phonenumbers
 import pytest
 
-from app.domain.discharge_list import normalise_phone
+from app.domain.phones import normalise_phone
 
 
 def public_classification(value: str) -> tuple[str, bool] | None:

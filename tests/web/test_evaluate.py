@@ -17,8 +17,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, Client, Role
 from app.models.message import ReviewItem, SafeguardingAlert
+from app.services import dispatch
 from app.services.conversation.inbound import handle_inbound_sms
-from app.services.dispatch import ticking as dispatch
 from app.services.statistics import dashboard
 from app.services.statistics import summaries as statistics
 from tests.factories import csv_bytes, make_service, row
@@ -355,3 +355,5 @@ def test_methodology_page_renders_the_document(app, evaluator: FlaskClient) -> N
     html = evaluator.get("/evaluate/methodology").get_data(as_text=True)
     assert "<h1>How Stillwell counts recovery" in html
     assert "<script" not in html
+    # Rendered as /published/methodology renders it, not shown as raw Markdown.
+    assert "<strong>check-in</strong>" in html and "**check-in**" not in html

@@ -26,9 +26,9 @@ from app.extensions import db
 from app.models import CheckIn, Role
 from app.models.message import SafeguardingAlert
 from app.security.access import PUBLIC, audience
+from app.services import dispatch
 from app.services.access.api_tokens import create_token
 from app.services.conversation.inbound import handle_inbound_sms
-from app.services.dispatch import ticking as dispatch
 from tests.factories import csv_bytes, make_service, row
 from tests.integration import test_webhook_sms
 from tests.integration.test_intake import run_import

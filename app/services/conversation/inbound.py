@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask import current_app
 from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection
@@ -35,6 +33,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain import conversation, texts
 from app.domain.conversation import QUESTIONS, Context, ConversationState, Turn
+from app.domain.phones import sender_number
+from app.domain.protocol import LONDON_ZONE_NAME
 from app.extensions import db
 from app.models.message import ReviewItem
 from app.pg_pipeline import can_pipeline, driver_connection, pipelined
@@ -46,12 +46,8 @@ from app.services.safeguarding import raise_alert_for
 
 log = logging.getLogger("stillwell.inbound")
 
-DEFAULT_ZONE = "Europe/London"
+DEFAULT_ZONE = LONDON_ZONE_NAME
 SOURCE = "sms_keyword"
-#: A UK mobile number in E.164, as Twilio sends it: `normalise_phone` gives it back unchanged when it is valid,
-#: and the hash falls back to the number as given when it is not, so either way it is hashed as it comes.
-_UK_MOBILE_E164: Final = re.compile(r"\+447[0-9]{9}")
-
 #: Events that write more than the message and the check-in.
 _ACTING_EVENTS: Final = frozenset(
     {conversation.RISK, conversation.OPT_OUT, conversation.RESUME, conversation.WRONG_NUMBER, conversation.BEREAVEMENT}
@@ -87,24 +83,6 @@ class _Sender:
     def answered(self) -> tuple[bool, bool, bool]:
         """Whether change, duration and usual self already have an answer (SMS or web)."""
         return self.change is not None, self.duration_start is not None, self.usual_self is not None
-
-
-def normalise_phone(number: str) -> str | None:
-    """E.164 for a UK or international number ("07400 123456" -> "+447400123456"); None when not a number."""
-    try:
-        parsed = phonenumbers.parse(number.strip(), "GB")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def sender_number(number: str) -> str:
-    """What a sender's keyed hash is made from: the number in E.164, or as given (stripped) when not a number."""
-    if _UK_MOBILE_E164.fullmatch(number):
-        return number  # already its own normal form: the common case, without phonenumbers' parsing
-    return normalise_phone(number) or number.strip()
 
 
 def handle_inbound_sms(message_sid: str, from_e164: str, body: str, received_at: datetime) -> list[str]:

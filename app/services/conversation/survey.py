@@ -24,11 +24,11 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
 from app.domain.conversation import QUESTIONS, ConversationState
+from app.domain.protocol import RESPONSE_WINDOW
 from app.domain.replies import Change, UsualSelf, mentions_risk, read_duration
 from app.domain.texts import Question, crisis_signposting
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, InboundMessage, Service
-from app.services.dispatch import RESPONSE_WINDOW
 from app.services.safeguarding import raise_alert
 
 log = logging.getLogger("stillwell.survey")

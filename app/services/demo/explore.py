@@ -15,14 +15,15 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.domain.discharge_list import normalise_phone
+from app.domain.phones import normalise_phone
+from app.domain.protocol import RESPONSE_WINDOW
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, Episode, InboundMessage, Service
 from app.models.message import SafeguardingAlert
 from app.services import audit
 from app.services.contact import opted_out_clients
 from app.services.demo.seeding import SERVICES, is_demo_database, refuse_real_transports
-from app.services.dispatch import RESPONSE_WINDOW, decrypt, new_survey_token, survey_link
+from app.services.dispatch import decrypt, new_survey_token, survey_link
 from app.services.errors import ServiceError
 
 _ASKING = {"change": "change", "duration": "duration", "usual_self": "usual self", "done": "nothing (all settled)"}

@@ -22,7 +22,8 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.domain.discharge_list import COLUMNS, normalise_phone
+from app.domain.discharge_list import COLUMNS
+from app.domain.phones import normalise_phone
 from app.extensions import db
 from app.models import Area, Service
 from app.services import intake, organisation

@@ -34,6 +34,7 @@ from sqlalchemy import and_, event, func, or_, select
 
 from app.domain import schedule
 from app.domain.conversation import QUESTIONS, ConversationState
+from app.domain.protocol import REMINDER_AFTER, RESPONSE_WINDOW
 from app.domain.replies import mentions_risk
 from app.domain.schedule import SendWindow
 from app.extensions import db
@@ -134,7 +135,7 @@ class _InPlay:
 
     @property
     def closes_at(self) -> datetime:
-        return self.first_sent_at + dispatch.RESPONSE_WINDOW
+        return self.first_sent_at + RESPONSE_WINDOW
 
 
 def last_simulated_until() -> datetime | None:
@@ -422,7 +423,7 @@ class _Player:
             self.in_play[row.id] = followed
             window = self.windows[row.service_id]
             if row.reminder_sent_at is None and row.last_inbound_at is None:
-                self._at(max(now, window.next_opening(row.first_sent_at + dispatch.REMINDER_AFTER)))
+                self._at(max(now, window.next_opening(row.first_sent_at + REMINDER_AFTER)))
             self._at(max(now, followed.closes_at))
             if plan.kind == "silent":
                 continue

@@ -20,28 +20,13 @@ from sqlalchemy.engine import CursorResult
 from app.extensions import db
 from app.messaging.base import TWILIO_OPTED_OUT, TWILIO_PERMANENT_CODES, EmailSender
 from app.models import CheckIn, CheckInStatus, Client, OutboundMessage
-from app.models.message import HeldStatusCallback
+from app.models.message import FAILED_STATUSES, OWN_STATUSES, STATUS_ORDER, Channel, HeldStatusCallback, MessagePurpose
 from app.services.contact import opt_out
 from app.services.safeguarding import send_pending_alerts
 
 log = logging.getLogger("stillwell.delivery_status")
 
-# Our own statuses before any callback (sending, accepted, possibly_sent, ...) rank lowest.
-RANK: Final[dict[str, int]] = {
-    "accepted": 1,
-    "scheduled": 1,
-    "queued": 1,
-    "sending": 2,
-    "sent": 3,
-    "delivered": 4,
-    "read": 4,
-    "undelivered": 4,
-    "failed": 4,
-    "canceled": 4,
-}
-FAILED: Final = frozenset({"undelivered", "failed"})
 HOLD_FOR: Final = timedelta(days=1)  # a callback whose SID is still unknown after this is not ours
-_OWN_STATUSES: Final = frozenset({"possibly_sent", "not_sent", "transient"})  # ours, never Twilio's
 
 
 def record_status(message_sid: str, status: str, error_code: str | None, now: datetime) -> bool:
@@ -50,7 +35,7 @@ def record_status(message_sid: str, status: str, error_code: str | None, now: da
     A callback for a SID dispatch has not recorded yet is held and applied by the next tick (`after_tick`).
     """
     status = status.strip().lower()
-    if status not in RANK or not message_sid:
+    if status not in STATUS_ORDER or not message_sid:
         return False
     moved = _apply(message_sid, status, error_code, now)
     if (
@@ -71,7 +56,7 @@ def record_status(message_sid: str, status: str, error_code: str | None, now: da
 
 
 def _apply(message_sid: str, status: str, error_code: str | None, now: datetime) -> bool:
-    earlier = sorted({name for name, value in RANK.items() if value < RANK[status]} | _OWN_STATUSES)
+    earlier = sorted({name for name, value in STATUS_ORDER.items() if value < STATUS_ORDER[status]} | OWN_STATUSES)
     values: dict[str, object] = {"status": status, "updated_at": now}
     if error_code:
         values["error_code"] = error_code[:16]
@@ -82,7 +67,7 @@ def _apply(message_sid: str, status: str, error_code: str | None, now: datetime)
         .execution_options(synchronize_session=False)
     )
     moved = bool(result.rowcount)
-    if moved and status in FAILED:
+    if moved and status in FAILED_STATUSES:
         _after_failure(message_sid, error_code, now)
     return moved
 
@@ -91,7 +76,7 @@ def apply_held_callbacks(now: datetime) -> int:
     """Apply held callbacks whose message dispatch has now recorded (in status order); drop stale ones."""
     known = select(OutboundMessage.id).where(OutboundMessage.provider_id == HeldStatusCallback.provider_id)
     held = db.session.scalars(select(HeldStatusCallback).where(known.exists())).all()
-    for callback in sorted(held, key=lambda c: (RANK.get(c.status, 0), c.id)):
+    for callback in sorted(held, key=lambda c: (STATUS_ORDER.get(c.status, 0), c.id)):
         _apply(callback.provider_id, callback.status, callback.error_code, now)
         db.session.delete(callback)
     db.session.execute(
@@ -119,7 +104,7 @@ def _after_failure(message_sid: str, error_code: str | None, now: datetime) -> N
             OutboundMessage.purpose,
         ).where(OutboundMessage.provider_id == message_sid)
     ).first()
-    if message is None or message.client_id is None or message.channel != "sms":
+    if message is None or message.client_id is None or message.channel != Channel.SMS:
         return
     client = db.session.get(Client, message.client_id)
     if client is None:
@@ -131,7 +116,7 @@ def _after_failure(message_sid: str, error_code: str | None, now: datetime) -> N
         return
     if client.sms_failed_at is None:
         client.sms_failed_at = now
-    if message.purpose in ("first", "fallback") and message.check_in_id is not None:
+    if message.purpose in MessagePurpose.first_sends() and message.check_in_id is not None:
         _hand_back(message.check_in_id)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.domain import schedule
 from app.domain.discretion import DiscretionError, check_short_name
+from app.domain.protocol import LONDON_ZONE_NAME
 from app.extensions import db
 from app.models import Area, Service
 from app.services import audit
@@ -43,7 +44,7 @@ class ServiceSettings:
     """How a service is contacted: all optional on the command line, with the SPEC defaults."""
 
     short_name: str | None = None
-    timezone: str = "Europe/London"
+    timezone: str = LONDON_ZONE_NAME
     send_window: str = "10:00-19:00"
     send_days: str = "mon-sat"
     plan: str = "4,8,18,26,52"

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, null, or_, select, update
 
+from app.domain.protocol import ERASE_AFTER
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -40,7 +41,6 @@ from app.services.organisation import get_service
 log = logging.getLogger("stillwell.privacy")
 
 #: Contact details are erased this long after a client's last check-in closes (SPEC 7).
-ERASE_AFTER = timedelta(days=90)
 #: A check-in in one of these states may still lead to a message: its client is not yet due for erasure.
 ACTIVE = (CheckInStatus.SCHEDULED.value, CheckInStatus.SENDING.value, CheckInStatus.OPEN.value)
 # Why contact stopped, on the episodes (and why their check-ins closed).

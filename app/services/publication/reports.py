@@ -14,23 +14,24 @@ import csv
 import io
 import json
 import logging
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, runtime_checkable
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from sqlalchemy import distinct, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
+from app.domain import months
 from app.domain.disclosure import SUPPRESSED, publish_count
 from app.domain.discretion import forbidden_words_in
 from app.domain.labels import CHANGE_LABELS
+from app.domain.months import add_months, day_start, last_day, month_label, months_between
+from app.domain.protocol import LONDON
 from app.extensions import db
 from app.messaging.base import SendOutcome
 from app.messaging.registry import email_sender
@@ -55,10 +56,9 @@ from app.services.publication.releases import software_version
 log = logging.getLogger(__name__)
 
 #: Months are calendar months in England, where commissioners work.
-LONDON: Final = ZoneInfo("Europe/London")
+
 #: The layout of `MonthlyReport.figures`; bump when its keys change.
 REPORT_FORMAT: Final = 1
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 ROLLING_MONTHS: Final = 12
 
 
@@ -71,29 +71,15 @@ class ReportError(ServiceError):
 
 def parse_month(text: str) -> date:
     """'2026-10' -> 1 October 2026; ReportError for anything else."""
-    match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise ReportError(f"{text!r} is not a month such as 2026-10 (YYYY-MM)")
-    return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def add_months(first: date, months: int) -> date:
-    """The first day of the month `months` after (or before) the month starting on `first`."""
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_label(first: date) -> str:
-    return f"{first.year:04d}-{first.month:02d}"
-
-
-def last_day(first: date) -> date:
-    return add_months(first, 1) - timedelta(days=1)
+    try:
+        return months.parse_month(text)
+    except ValueError as error:
+        raise ReportError(str(error)) from None
 
 
 def london_midnight(day: date) -> datetime:
     """The UTC instant a day starts in England (DST-aware)."""
-    return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(UTC)
+    return day_start(day, LONDON)
 
 
 def check_reportable(first: date, now: datetime) -> None:
@@ -103,16 +89,6 @@ def check_reportable(first: date, now: datetime) -> None:
         raise ReportError(
             f"{month_label(first)} has not ended yet: its report can be built from {over_from.isoformat()}"
         )
-
-
-def months_between(first: date, last: date) -> list[date]:
-    """First days of every month from `first`'s to `last`'s, inclusive (empty when first > last)."""
-    months: list[date] = []
-    current = first.replace(day=1)
-    while current <= last:
-        months.append(current)
-        current = add_months(current, 1)
-    return months
 
 
 # --- figures --------------------------------------------------------------------------------
