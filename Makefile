@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 FLASK = $(VENV)/bin/flask --app wsgi
 
-.PHONY: install run test test-fast lint security bench clean
+.PHONY: install system-deps system-deps-run run test test-fast lint security bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -11,6 +11,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# Debian packages, installed when missing (as root; otherwise it prints the command): see the script.
+system-deps:
+	scripts/system-deps.sh test
+
+system-deps-run:
+	scripts/system-deps.sh run
 
 # `PORT=5077 make run`: printed links and alert addresses use that port too, unless PUBLIC_BASE_URL is set
 # (in the environment or in .env, which wins).
@@ -22,13 +29,13 @@ endif
 endif
 endif
 
-run: install
+run: system-deps-run install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	$(FLASK) demo simulate --if-demo
 	scripts/run-dev.sh
 
-test: install
+test: system-deps install
 	scripts/test.sh
 
 test-fast: install
