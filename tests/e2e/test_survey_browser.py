@@ -22,9 +22,8 @@ from app.services import dispatch
 from app.services.dispatch.sending import new_survey_token
 from config import TestingConfig
 from tests.e2e.conftest import served
-from tests.factories import csv_bytes, make_service, row
+from tests.factories import csv_bytes, make_service, row, run_import
 from tests.fakes import fixtures
-from tests.integration.test_intake import run_import
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink

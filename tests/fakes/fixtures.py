@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.factories.sms import BASE
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.fakes.smtp_sink import SmtpSink
 
@@ -27,3 +28,16 @@ def smtp_sink() -> Iterator[SmtpSink]:
     """A fresh SMTP sink for one test; `smtp_sink.config()` gives the settings for it."""
     with SmtpSink() as sink:
         yield sink
+
+
+@pytest.fixture
+def providers(app, fake_twilio: FakeTwilio, smtp_sink: SmtpSink) -> tuple[FakeTwilio, SmtpSink]:
+    """The fake Twilio and the SMTP sink wired into the app, links built on the webhook tests' BASE."""
+    app.config.update(
+        fake_twilio.config(),
+        **smtp_sink.config(),
+        SEND_RATE_PER_SECOND=500,
+        PUBLIC_BASE_URL=BASE,
+        SAFEGUARDING_EMAIL="platform-safe@example.org",
+    )
+    return fake_twilio, smtp_sink

@@ -18,13 +18,12 @@ from app.extensions import db
 from app.models import CheckIn, CheckInStatus
 from app.services import dispatch
 from app.services.statistics import summaries as statistics
+from tests.factories.sms import DUE, DUE_8, Phone, open_check_in
 from tests.fakes import fixtures
-from tests.integration import test_webhook_sms
-from tests.integration.test_webhook_sms import DUE, DUE_8, Phone, open_check_in
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
-providers = test_webhook_sms.providers
+providers = fixtures.providers
 
 DUE_18 = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)  # Monday, 10:00 GMT
 

@@ -11,9 +11,8 @@ from app.services import dispatch
 from app.services.conversation.inbound import handle_inbound_sms
 from app.services.statistics import dashboard, summaries
 from app.services.statistics import summaries as statistics
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_intake import run_import
-from tests.integration.test_stats_summary import answer, seed_cohort
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.cohorts import answer, seed_cohort
 
 PHONE = "+447400123456"
 DUE = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)  # 4 weeks after 7 September 2026, 10:00 in London

@@ -7,13 +7,12 @@ from sqlalchemy import select
 from app.domain import texts
 from app.extensions import db
 from app.models import CheckIn, InboundMessage
+from tests.factories.sms import open_check_in
 from tests.fakes import fixtures
-from tests.integration import test_webhook_sms
-from tests.integration.test_webhook_sms import open_check_in
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
-providers = test_webhook_sms.providers
+providers = fixtures.providers
 
 
 def test_demo_reply_prints_the_next_question(app, providers, runner):

@@ -9,14 +9,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, OutboundMessage
-from app.services import contact, dispatch
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_intake import run_import
-
-# Discharged Monday 2026-09-07: the 4-week check-in is due Monday 2026-10-05, 10:00 BST = 09:00 UTC.
-DISCHARGE = "2026-09-07"
-DUE = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
-IMPORTED = datetime(2026, 9, 30, 12, 0, tzinfo=UTC)
+from app.services import contact
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.sms import DISCHARGE, DUE, IMPORTED, tick
 
 
 @pytest.fixture
@@ -32,12 +27,6 @@ def import_rows(*rows_: dict[str, str], plan: str = "4,8") -> None:
 
 def statuses() -> list[str]:
     return list(db.session.scalars(select(CheckIn.status).order_by(CheckIn.client_id, CheckIn.offset_weeks)))
-
-
-def tick(at: datetime) -> dict[str, int]:
-    result = dispatch.tick(at)
-    db.session.expire_all()
-    return result
 
 
 def test_due_check_in_is_sent_once_by_sms(app, providers):

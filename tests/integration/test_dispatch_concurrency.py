@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, OutboundMessage
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_dispatch import DISCHARGE, IMPORTED
-from tests.integration.test_intake import run_import
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.sms import DISCHARGE, IMPORTED
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 60

@@ -22,9 +22,8 @@ from app.extensions import db
 from app.models import CheckIn, CheckInStatus, OutboundMessage
 from app.services import dispatch
 from tests.conftest import make_app
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_dispatch import DISCHARGE, DUE, IMPORTED
-from tests.integration.test_intake import run_import
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.sms import DISCHARGE, DUE, IMPORTED
 
 ROUNDS = 40
 KILLS_PER_ROUND = 5  # 200 kills per database

@@ -9,14 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client, Episode, Submission
-from app.services.intake.importing import IntakeRejected, import_discharge_list, withdraw_episode
-from tests.factories import NOW, TODAY, csv_bytes, make_service, row
-
-
-def run_import(data: bytes, *, dry_run: bool = False, service: str = "TYNE", now: datetime = NOW):
-    return import_discharge_list(
-        service, data, filename="list.csv", actor="test", now=now, today=now.date(), dry_run=dry_run
-    )
+from app.services.intake.importing import IntakeRejected, withdraw_episode
+from tests.factories import NOW, TODAY, csv_bytes, make_service, row, run_import
 
 
 def count(model: type) -> int:

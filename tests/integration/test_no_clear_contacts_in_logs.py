@@ -24,14 +24,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CheckIn, Client
 from tests.factories import csv_bytes, make_service, row
+from tests.factories.privacy import database_dump
+from tests.factories.sms import Phone
 from tests.fakes import fixtures
-from tests.integration import test_webhook_sms
-from tests.integration.test_privacy_at_rest import database_dump
-from tests.integration.test_webhook_sms import Phone
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
-providers = test_webhook_sms.providers
+providers = fixtures.providers
 
 DUE_4 = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)  # discharged Monday 2 March 2026; 10:00 BST
 DUE_4_LATER = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)  # discharged a day later

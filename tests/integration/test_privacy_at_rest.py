@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import glob
 import re
-import sqlite3
-import subprocess
 
-from sqlalchemy.engine import make_url
-
-from app.extensions import db
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_intake import run_import
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.privacy import database_dump
 
 PHONES = ["07400 123456", "+447400654321", "07400 777888"]
 EMAILS = ["alpha.person@example.org", "Beta.Person@Example.org", "gamma@example.org"]
-
-
-def database_dump() -> str:
-    url = make_url(db.engine.url)
-    if url.get_backend_name() == "sqlite":
-        db.session.remove()
-        db.engine.dispose()
-        with sqlite3.connect(url.database) as connection:
-            text = "\n".join(connection.iterdump())
-        with open(url.database, "rb") as raw:  # free pages and the journal too, not just live rows
-            text += raw.read().decode("latin-1")
-        return text
-    pg_dump = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"))[-1]
-    result = subprocess.run(
-        [pg_dump, "-h", url.host, "-p", str(url.port), "-U", url.username or "postgres", url.database],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
 
 
 def digits_of(phone: str) -> str:

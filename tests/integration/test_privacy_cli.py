@@ -20,16 +20,14 @@ from app.security.fields import field_security
 from app.services import dispatch
 from app.services.privacy import lifecycle as privacy
 from tests.conftest import make_app
-from tests.factories import csv_bytes, make_service, row
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.cohorts import seed_cohort
+from tests.factories.privacy import reply
 from tests.fakes import fixtures
-from tests.integration import test_webhook_sms
-from tests.integration.test_intake import run_import
-from tests.integration.test_privacy_lifecycle import reply
-from tests.integration.test_stats_summary import seed_cohort
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
-providers = test_webhook_sms.providers
+providers = fixtures.providers
 
 PHONE = "+447400200001"
 EMAIL = "export.person@example.org"

@@ -17,19 +17,16 @@ from app.domain import texts
 from app.extensions import db
 from app.models import AuditEvent, CheckIn, CheckInStatus, Client, ContactPoint, Episode, InboundMessage
 from app.services import dispatch
-from app.services.conversation.inbound import handle_inbound_sms
 from app.services.errors import NotFound
 from app.services.privacy import lifecycle as privacy
 from scheduler.jobs import JOBS, erase_contact_details
-from tests.factories import csv_bytes, make_service, row
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.privacy import reply
 from tests.fakes import fixtures
-from tests.integration import test_webhook_sms
-from tests.integration.test_intake import run_import
-from tests.integration.test_webhook_sms import new_sid
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
-providers = test_webhook_sms.providers
+providers = fixtures.providers
 
 IMPORTED = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 DISCHARGE = "2026-03-02"  # a Monday
@@ -57,12 +54,6 @@ def cohort_rows() -> list[dict[str, str]]:
     rows.append(row(client_ref="MAILED", discharge_date=DISCHARGE, phone="", email=EMAILS["MAILED"]))
     rows.append(row(client_ref="NOCONSENT", discharge_date=DISCHARGE, consent_to_follow_up="no", phone="", email=""))
     return rows
-
-
-def reply(phone: str, body: str, at: datetime) -> list[str]:
-    replies = handle_inbound_sms(new_sid(), phone, body, at)
-    db.session.expire_all()
-    return replies
 
 
 def play_cohort(fake) -> None:

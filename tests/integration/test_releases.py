@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete, select, text, update
@@ -15,9 +15,8 @@ from app.models import AuditEvent, Release
 from app.models.publication import RELEASE_GUARD
 from app.services.errors import NotFound, ServiceError
 from app.services.publication import releases
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_intake import run_import
-from tests.integration.test_stats_summary import answer
+from tests.factories import csv_bytes, row, run_import
+from tests.factories.cohorts import AS_OF, seed_releasable
 
 #: Dropping the guard (app/models/publication.py), as migration 9d41c2f7a0b1's downgrade does.
 UNGUARD = {
@@ -26,32 +25,6 @@ UNGUARD = {
 }
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-AS_OF = date(2026, 10, 31)
-#: TYNE (area NE): 12 consented episodes, 10 durably recovered, 2 never answered.
-TYNE_RECOVERED = 10
-TYNE_EPISODES = 12
-
-
-def seed_releasable() -> None:
-    """Two areas; TYNE has enough people to publish, MERSEY (area NW) only 3 (suppressed)."""
-    make_service("TYNE", "NE")
-    make_service("MERSEY", "NW", short_name="Mersey Wellbeing")
-    refs = [f"T{i:02d}" for i in range(TYNE_EPISODES)]
-    run_import(
-        csv_bytes(row(client_ref=ref, discharge_date="2026-03-01", problem_descriptor="F32.1") for ref in refs),
-        now=NOW,
-    )
-    run_import(
-        csv_bytes(row(client_ref=f"M{i}", discharge_date="2026-03-01") for i in range(3)), service="MERSEY", now=NOW
-    )
-    answered_at = datetime(2026, 8, 30, 12, tzinfo=UTC)
-    for ref in refs[:TYNE_RECOVERED]:
-        answer(ref, 26, answered_at, "much_better", "yes", date(2026, 3, 30))
-    for ref in refs[TYNE_RECOVERED:]:
-        answer(ref, 26, answered_at, None)
-    for i in range(3):
-        answer(f"M{i}", 26, answered_at, "same", "no")
-    db.session.commit()
 
 
 def test_release_freezes_published_figures_with_a_verifiable_hash(app):

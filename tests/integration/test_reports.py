@@ -22,8 +22,7 @@ from app.services.access.users import create_user
 from app.services.contact import opt_out
 from app.services.publication import reports
 from app.services.statistics import summaries as statistics
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_intake import run_import
+from tests.factories import csv_bytes, make_service, row, run_import
 
 #: The month reported on, and an instant once it is over (07:00 on 1 October, London time).
 MONTH = "2026-09"

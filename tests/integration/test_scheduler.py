@@ -7,9 +7,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus
 from scheduler.jobs import JOBS, dispatch_tick, run_job
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_dispatch import DISCHARGE, DUE, IMPORTED
-from tests.integration.test_intake import run_import
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.sms import DISCHARGE, DUE, IMPORTED
 
 
 def test_job_table_runs_dispatch_every_minute():

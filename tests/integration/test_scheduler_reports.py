@@ -12,8 +12,7 @@ from app.models import Area, MonthlyReport
 from app.services.access.users import create_user
 from app.services.publication import reports
 from scheduler.jobs import JOBS, monthly_reports
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_intake import run_import
+from tests.factories import csv_bytes, make_service, row, run_import
 
 LONDON_MIDNIGHT_1_OCTOBER = datetime(2026, 9, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 October in London (BST)
 

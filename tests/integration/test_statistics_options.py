@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent
 from app.services.statistics import summaries as statistics
-from tests.integration.test_stats_summary import seed_cohort
+from tests.factories.cohorts import seed_cohort
 
 AS_OF = date(2026, 11, 20)
 

@@ -3,59 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, CheckIn, CheckInStatus, Client, Episode
+from app.models import AuditEvent
 from app.services.statistics import summaries as statistics
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_intake import run_import
-from tests.unit.test_statistics import assert_shape
-
-
-def check_in(ref: str, weeks: int) -> CheckIn:
-    return db.session.scalars(
-        select(CheckIn).join(Episode).join(Client).where(Client.client_ref == ref, CheckIn.offset_weeks == weeks)
-    ).one()
-
-
-def answer(
-    ref: str, weeks: int, at: datetime, change: str | None, usual_self: str | None = None, start: date | None = None
-) -> None:
-    item = check_in(ref, weeks)
-    item.status = CheckInStatus.CLOSED.value
-    item.first_sent_at = at - timedelta(hours=2)
-    item.closed_at = at + timedelta(days=14)
-    if change:
-        item.change, item.change_at = change, at
-    if usual_self:
-        item.usual_self, item.usual_self_at = usual_self, at
-    if start:
-        item.duration_start, item.duration_at = start, at
-
-
-def seed_cohort() -> None:
-    make_service()
-    run_import(
-        csv_bytes(
-            [
-                row(client_ref="R1", discharge_date="2026-03-01", problem_descriptor="F32.1"),
-                row(client_ref="R2", discharge_date="2026-03-01", problem_descriptor="F41.1"),
-                row(client_ref="R3", discharge_date="2026-03-01", problem_descriptor="none"),
-                row(client_ref="R4", discharge_date="2026-03-01", consent_to_follow_up="no"),
-            ]
-        ),
-        now=datetime(2026, 11, 20, tzinfo=UTC),
-    )
-    # R1 (depression): at 26 weeks well since 5 months before -> recovered (4 months needed).
-    answer("R1", 26, datetime(2026, 8, 30, 12, tzinfo=UTC), "much_better", "yes", date(2026, 3, 30))
-    # R2 (anxiety): same, not well.
-    answer("R2", 26, datetime(2026, 8, 30, 12, tzinfo=UTC), "same", "no")
-    # R3: sent and never answered: a non-response once closed.
-    answer("R3", 26, datetime(2026, 8, 30, 12, tzinfo=UTC), None)
-    db.session.commit()
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.cohorts import seed_cohort
+from tests.factories.statistics import assert_shape
 
 
 def test_summary_classifies_episodes_from_the_database(app):

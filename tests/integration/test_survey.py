@@ -17,9 +17,8 @@ from app.services import dispatch
 from app.services.conversation import inbound
 from app.services.conversation import survey as surveys
 from app.services.dispatch.sending import new_survey_token
-from tests.factories import csv_bytes, make_service, row
+from tests.factories import csv_bytes, make_service, row, run_import
 from tests.fakes import fixtures
-from tests.integration.test_intake import run_import
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink

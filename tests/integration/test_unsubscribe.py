@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, ContactPoint
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_dispatch import DISCHARGE, DUE, IMPORTED, tick
-from tests.integration.test_intake import run_import
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.sms import DISCHARGE, DUE, IMPORTED, tick
 
 
 def emailed_link(sink) -> str:

@@ -30,22 +30,22 @@ from app.models import CheckIn, InboundMessage
 from app.services import dispatch
 from app.services.conversation import inbound
 from app.web import webhooks
-from tests.fakes import fixtures
-from tests.integration import test_webhook_sms
-from tests.integration.test_webhook_sms import (
+from tests.factories.sms import (
     DUE,
     OTHER_PHONE,
     SMS_PATH,
     Phone,
+    new_sid,
     open_check_in,
     post_signed,
     replies_of,
     sms_params,
 )
+from tests.fakes import fixtures
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
-providers = test_webhook_sms.providers
+providers = fixtures.providers
 
 #: Statements one inbound SMS may send: PostgreSQL takes the sender's advisory lock first, then both read
 #: everything in one statement (two when nothing is open), INSERT the message and UPDATE the check-in.
@@ -131,7 +131,7 @@ def test_a_whole_conversation_stays_within_the_statement_bound(app, providers, m
 def test_a_redelivery_only_locks_and_reads(app, providers, monkeypatch):
     open_check_in()
     phone = Phone(app, monkeypatch)
-    sid = test_webhook_sms.new_sid()
+    sid = new_sid()
     first, _ = send_counted(phone, "2", DUE + timedelta(hours=1), sid=sid)
     again, sent = send_counted(phone, "2", DUE + timedelta(hours=2), sid=sid)
     assert first == again == [texts.duration_question()]
@@ -169,7 +169,7 @@ def test_a_message_stored_meanwhile_by_another_process_is_answered_as_stored(app
     the reply is the one stored. Exercised on both paths: pipelined on PostgreSQL, SQLAlchemy on SQLite."""
     check_in = open_check_in()
     phone = Phone(app, monkeypatch)
-    sid = test_webhook_sms.new_sid()
+    sid = new_sid()
     stored_replies = ["stored by the other process"]
     finders = {name: getattr(inbound, name) for name in ("_find_sender", "_find_sender_pipelined")}
 

@@ -6,16 +6,13 @@ answered is opened by a real dispatch tick against the fake Twilio.
 
 from __future__ import annotations
 
-import secrets
 import threading
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from app.domain import texts
 from app.extensions import db
@@ -23,92 +20,26 @@ from app.models import CheckIn, CheckInStatus, Client, ContactPoint, Episode, In
 from app.models.message import ReviewItem, SafeguardingAlert
 from app.services import dispatch
 from app.web import webhooks
-from tests.factories import csv_bytes, make_service, row
-from tests.fakes.fixtures import fake_twilio, smtp_sink  # noqa: F401
-from tests.integration.test_intake import run_import
+from tests.factories.sms import (
+    BASE,
+    DUE,
+    DUE_8,
+    OTHER_PHONE,
+    PHONE,
+    SMS_PATH,
+    Phone,
+    new_sid,
+    open_check_in,
+    post_signed,
+    replies_of,
+    signature,
+    sms_params,
+)
+from tests.fakes import fixtures
 
-BASE = "https://stillwell.example.org"
-SMS_PATH = "/webhooks/twilio/sms"
-PHONE = "+447400123456"
-OTHER_PHONE = "+447400999888"
-DISCHARGE = "2026-09-07"
-DUE = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)  # 4 weeks after discharge, 10:00 BST
-DUE_8 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # 8 weeks after discharge, 10:00 GMT
-IMPORTED = datetime(2026, 9, 30, 12, 0, tzinfo=UTC)
-
-
-# -- helpers shared by the webhook tests -------------------------------------------------------------
-
-
-def new_sid() -> str:
-    return "SM" + secrets.token_hex(16)
-
-
-def signature(token: str, url: str, params: dict[str, str]) -> str:
-    return RequestValidator(token).compute_signature(url, params)
-
-
-def post_signed(client, path: str, params: dict[str, str], *, token: str, url: str | None = None, headers=None):
-    """POST form `params` to `path`, signed as Twilio would sign `url` (default: BASE + path)."""
-    sig = signature(token, url or BASE + path, params)
-    return client.post(path, data=params, headers={"X-Twilio-Signature": sig, **(headers or {})})
-
-
-def sms_params(body: str, *, sid: str | None = None, sender: str = PHONE) -> dict[str, str]:
-    return {
-        "MessageSid": sid or new_sid(),
-        "SmsSid": sid or "",
-        "AccountSid": "AC" + "0" * 32,
-        "From": sender,
-        "To": "+447700900000",
-        "Body": body,
-        "NumMedia": "0",
-    }
-
-
-def replies_of(response) -> list[str]:
-    assert response.status_code == 200, response.data
-    assert response.mimetype == "text/xml"
-    root = ET.fromstring(response.data)
-    assert root.tag == "Response"
-    return [element.text or "" for element in root.findall("Message")]
-
-
-class Phone:
-    """A client's phone talking to the app through the signed webhook, at a chosen instant."""
-
-    def __init__(self, app, monkeypatch, number: str = PHONE) -> None:
-        self.client = app.test_client()
-        self.token = app.config["TWILIO_AUTH_TOKEN"]
-        self.monkeypatch = monkeypatch
-        self.number = number
-
-    def send(self, body: str, at: datetime, *, sid: str | None = None) -> list[str]:
-        self.monkeypatch.setattr(webhooks, "utcnow", lambda: at)
-        response = post_signed(self.client, SMS_PATH, sms_params(body, sid=sid, sender=self.number), token=self.token)
-        db.session.expire_all()
-        return replies_of(response)
-
-
-@pytest.fixture
-def providers(app, fake_twilio, smtp_sink):  # noqa: F811
-    app.config.update(
-        fake_twilio.config(),
-        **smtp_sink.config(),
-        SEND_RATE_PER_SECOND=500,
-        PUBLIC_BASE_URL=BASE,
-        SAFEGUARDING_EMAIL="platform-safe@example.org",
-    )
-    return fake_twilio, smtp_sink
-
-
-def open_check_in(plan: str = "4,8", **service_settings: object) -> CheckIn:
-    """One client (07400 123456) discharged on DISCHARGE; the 4-week check-in opened by a dispatch tick."""
-    make_service(plan=plan, **service_settings)
-    run_import(csv_bytes([row(discharge_date=DISCHARGE)]), now=IMPORTED)
-    assert dispatch.tick(DUE)["sent"] == 1
-    db.session.expire_all()
-    return db.session.scalars(select(CheckIn).where(CheckIn.status == CheckInStatus.OPEN)).one()
+fake_twilio = fixtures.fake_twilio
+smtp_sink = fixtures.smtp_sink
+providers = fixtures.providers
 
 
 def count(model: type) -> int:

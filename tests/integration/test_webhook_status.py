@@ -11,9 +11,8 @@ from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, OutboundMessage
 from app.models.message import HeldStatusCallback
 from app.services import dispatch
+from tests.factories.sms import DUE, open_check_in, post_signed
 from tests.fakes import fixtures
-from tests.integration import test_webhook_sms
-from tests.integration.test_webhook_sms import DUE, open_check_in, post_signed
 
 STATUS_PATH = "/webhooks/twilio/status"
 
@@ -53,7 +52,7 @@ def test_status_only_moves_forward(app, providers, sequence, final):
 
 fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
-providers = test_webhook_sms.providers
+providers = fixtures.providers
 
 
 def test_error_code_is_stored_and_unknown_sids_are_ignored(app, providers):

@@ -220,3 +220,19 @@ def test_packages_call_only_what_docs_architecture_says() -> None:
             if other and other != own and other.rpartition(".")[2] not in allowed[own.rpartition(".")[2]]:
                 undocumented.add(f"{own} -> {other} ({name})")
     assert undocumented == set()
+
+
+def test_tests_share_builders_through_factories_never_through_another_test_module() -> None:
+    """Builders live in tests/factories (or tests/fakes, a conftest): importing a test module runs its fixtures' imports
+    twice and ties unrelated tests together."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            if any(name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_") for name in names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

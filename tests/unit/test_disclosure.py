@@ -12,7 +12,7 @@ import pytest
 from app.domain.disclosure import SUPPRESSED, publish, publish_count, publish_rate, whole_percent
 from app.domain.statistics import effect_size, summarise, wilson_rate
 from app.domain.survival import wellness_summary
-from tests.unit.test_statistics import random_cohort
+from tests.factories.statistics import random_cohort
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ from app.domain.statistics import (
     wilson_rate,
 )
 from app.domain.survival import kaplan_meier, wellness_summary
+from tests.factories.statistics import assert_shape, random_cohort
 
 D = date.fromisoformat
 Z = 1.959964
@@ -315,63 +316,6 @@ def well(offset: int, t: str, start: str, change: str = "much_better") -> CheckI
     )
 
 
-RATE_KEYS = {"numerator", "denominator", "rate", "ci95"}
-BLOCK_KEYS = {"episodes", "eligible", "outcomes", "durable_recovery", "response"}
-
-
-def assert_shape(summary: dict[str, Any]) -> None:
-    assert set(summary) == {
-        "methodology",
-        "as_of",
-        "cohort",
-        "outcomes",
-        "durable_recovery",
-        "response",
-        "change_distribution",
-        "follow_up_points",
-        "by_problem_group",
-        "by_sessions",
-        "by_service",
-        "by_area",
-        "by_discharge_month",
-        "wellness",
-        "service_reported",
-        "effect_sizes",
-        "attrition",
-    }
-    assert summary["methodology"] == 1
-    assert set(summary["cohort"]) == {"episodes", "consented", "eligible", "pending"}
-    assert list(summary["outcomes"]) == list(ELIGIBLE)
-    assert set(summary["durable_recovery"]) == {"itt", "available_case"}
-    assert set(summary["response"]) == RATE_KEYS
-    assert list(summary["change_distribution"]) == list(CHANGES)
-    for point in summary["follow_up_points"]:
-        assert set(point) == {"weeks", "closed", "answered", "recovered", "itt", "available_case"}
-    assert list(summary["by_problem_group"]) == ["depression", "anxiety", "other"]
-    assert list(summary["by_sessions"]) == ["0", "1", "2-6", "7+"]
-    for key in ("by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month"):
-        for block in summary[key].values():
-            assert set(block) == BLOCK_KEYS
-            assert list(block["outcomes"]) == list(ELIGIBLE)
-    assert set(summary["wellness"]) == {"n", "events", "median_weeks", "still_well"}
-    assert set(summary["wellness"]["still_well"]) == {"26", "52"}
-    assert set(summary["service_reported"]) == {
-        "finished",
-        "missing_scores",
-        "at_caseness",
-        "recovery",
-        "reliable_improvement",
-        "reliable_recovery",
-        "reliable_deterioration",
-    }
-    for measures in summary["effect_sizes"].values():
-        assert set(measures) == {"phq9", "gad7"}
-        for e in measures.values():
-            assert set(e) == {"n", "mean_first", "mean_last", "d", "u3"}
-    assert list(summary["attrition"]) == ["referred", "assessed", "entered_treatment", "finished_course", "seven_plus"]
-    json.dumps(summary, allow_nan=False)
-
-
 def test_empty_summary_has_every_always_present_key() -> None:
     summary = summarise([], A)
     assert_shape(summary)
@@ -648,49 +592,3 @@ def test_summarise_on_random_cohorts(cohort: list[EpisodeFacts], as_of: date) ->
     for e in cohort:
         if e.consented and e.discharge_date <= as_of:
             assert classify_episode(e, as_of) in (*ELIGIBLE, "pending")
-
-
-def random_cohort(seed: int, size: int) -> list[EpisodeFacts]:
-    """A cohort of plausible episodes, for tests that need volume rather than edge cases."""
-    import random
-
-    rng = random.Random(seed)
-    cohort = []
-    for _ in range(size):
-        discharge = D("2026-01-01") + timedelta(days=rng.randrange(300))
-        items = []
-        for weeks in (4, 8, 18, 26, 52):
-            due = discharge + timedelta(weeks=weeks)
-            t = due + timedelta(days=rng.randrange(5))
-            if rng.random() < 0.7:
-                items.append(
-                    CheckInFacts(
-                        weeks,
-                        due,
-                        first_sent_on=due,
-                        change=Answer(rng.choice(CHANGES), t),
-                        usual_self=Answer(rng.choice(["yes", "mostly", "no"]), t) if rng.random() < 0.9 else None,
-                        duration_start=Answer(t - timedelta(days=rng.randrange(250)), t)
-                        if rng.random() < 0.8
-                        else None,
-                    )
-                )
-            else:
-                items.append(CheckInFacts(weeks, due, first_sent_on=due, unreachable=rng.random() < 0.1))
-        cohort.append(
-            EpisodeFacts(
-                rng.choice(["S1", "S2"]),
-                "A1",
-                discharge - timedelta(days=120),
-                discharge,
-                rng.randrange(10),
-                rng.choice(["F32", "F41.1", "none"]),
-                rng.random() < 0.9,
-                phq9_first=rng.randrange(28),
-                phq9_last=rng.randrange(28),
-                gad7_first=rng.randrange(22),
-                gad7_last=rng.randrange(22),
-                check_ins=tuple(items),
-            )
-        )
-    return cohort

@@ -13,8 +13,8 @@ from app.extensions import db
 from app.models import ApiToken, AuditEvent, Episode, Role, Service, Submission, User
 from app.services.access import api_tokens
 from app.services.publication import releases
-from tests.factories import csv_bytes, row
-from tests.integration.test_releases import AS_OF, NOW, seed_releasable
+from tests.factories import NOW, csv_bytes, row
+from tests.factories.cohorts import AS_OF, seed_releasable
 from tests.web.sign_in import make_user
 
 

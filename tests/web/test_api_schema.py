@@ -19,7 +19,8 @@ from app.models import Role, Service
 from app.services.access import api_tokens
 from app.services.publication import releases
 from app.web.openapi import document
-from tests.integration.test_releases import AS_OF, NOW, seed_releasable
+from tests.factories import NOW
+from tests.factories.cohorts import AS_OF, seed_releasable
 from tests.web.sign_in import make_user
 
 schema = schemathesis.openapi.from_dict(document())

@@ -21,9 +21,8 @@ from app.services import dispatch
 from app.services.conversation.inbound import handle_inbound_sms
 from app.services.statistics import dashboard
 from app.services.statistics import summaries as statistics
-from tests.factories import csv_bytes, make_service, row
-from tests.integration.test_intake import run_import
-from tests.integration.test_stats_summary import seed_cohort
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.cohorts import seed_cohort
 from tests.web.sign_in import make_user, sign_in
 
 PHONE = "+447400123456"

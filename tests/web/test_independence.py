@@ -29,14 +29,13 @@ from app.security.access import PUBLIC, audience
 from app.services import dispatch
 from app.services.access.api_tokens import create_token
 from app.services.conversation.inbound import handle_inbound_sms
-from tests.factories import csv_bytes, make_service, row
-from tests.integration import test_webhook_sms
-from tests.integration.test_intake import run_import
+from tests.factories import csv_bytes, make_service, row, run_import
+from tests.fakes import fixtures
 from tests.web.sign_in import light_password_hashing, make_user, sign_in
 
-fake_twilio = test_webhook_sms.fake_twilio
-smtp_sink = test_webhook_sms.smtp_sink
-providers = test_webhook_sms.providers
+fake_twilio = fixtures.fake_twilio
+smtp_sink = fixtures.smtp_sink
+providers = fixtures.providers
 pytestmark = pytest.mark.usefixtures("light_password_hashing", "providers")
 __all__ = ["fake_twilio", "light_password_hashing", "providers", "smtp_sink"]
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Release, Role
 from app.services.publication import releases
-from tests.integration.test_releases import AS_OF, NOW, seed_releasable
+from tests.factories import NOW
+from tests.factories.cohorts import AS_OF, seed_releasable
 from tests.web.sign_in import form_post, make_user, sign_in
 
 

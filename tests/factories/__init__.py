@@ -1,4 +1,7 @@
-"""Small builders for tests: an area and a service, and discharge-list CSV text. Synthetic data only."""
+"""Builders shared by the tests: an area and a service, discharge-list CSV text, and importing it.
+
+Test modules import builders from here (and from `tests.factories.sms`, `.cohorts`, `.statistics`,
+`.privacy`), never from another test module. Synthetic data only."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from datetime import UTC, datetime
 
 from app.domain.discharge_list import COLUMNS
 from app.models import Service
+from app.services.intake.importing import import_discharge_list
 from app.services.organisation import registry as organisation
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -68,3 +72,9 @@ def csv_bytes(rows: Iterable[Mapping[str, str]], columns: Iterable[str] = COLUMN
     for item in rows:
         writer.writerow(item)
     return out.getvalue().encode()
+
+
+def run_import(data: bytes, *, dry_run: bool = False, service: str = "TYNE", now: datetime = NOW):
+    return import_discharge_list(
+        service, data, filename="list.csv", actor="test", now=now, today=now.date(), dry_run=dry_run
+    )

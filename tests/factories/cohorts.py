@@ -1,0 +1,83 @@
+"""Cohorts written into the database: answered check-ins, the small summary cohort, a releasable pair of
+areas. Synthetic data only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import CheckIn, CheckInStatus, Client, Episode
+from tests.factories import NOW, csv_bytes, make_service, row, run_import
+
+
+def check_in(ref: str, weeks: int) -> CheckIn:
+    return db.session.scalars(
+        select(CheckIn).join(Episode).join(Client).where(Client.client_ref == ref, CheckIn.offset_weeks == weeks)
+    ).one()
+
+
+def answer(
+    ref: str, weeks: int, at: datetime, change: str | None, usual_self: str | None = None, start: date | None = None
+) -> None:
+    item = check_in(ref, weeks)
+    item.status = CheckInStatus.CLOSED.value
+    item.first_sent_at = at - timedelta(hours=2)
+    item.closed_at = at + timedelta(days=14)
+    if change:
+        item.change, item.change_at = change, at
+    if usual_self:
+        item.usual_self, item.usual_self_at = usual_self, at
+    if start:
+        item.duration_start, item.duration_at = start, at
+
+
+def seed_cohort() -> None:
+    make_service()
+    run_import(
+        csv_bytes(
+            [
+                row(client_ref="R1", discharge_date="2026-03-01", problem_descriptor="F32.1"),
+                row(client_ref="R2", discharge_date="2026-03-01", problem_descriptor="F41.1"),
+                row(client_ref="R3", discharge_date="2026-03-01", problem_descriptor="none"),
+                row(client_ref="R4", discharge_date="2026-03-01", consent_to_follow_up="no"),
+            ]
+        ),
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    # R1 (depression): at 26 weeks well since 5 months before -> recovered (4 months needed).
+    answer("R1", 26, datetime(2026, 8, 30, 12, tzinfo=UTC), "much_better", "yes", date(2026, 3, 30))
+    # R2 (anxiety): same, not well.
+    answer("R2", 26, datetime(2026, 8, 30, 12, tzinfo=UTC), "same", "no")
+    # R3: sent and never answered: a non-response once closed.
+    answer("R3", 26, datetime(2026, 8, 30, 12, tzinfo=UTC), None)
+    db.session.commit()
+
+
+AS_OF = date(2026, 10, 31)
+#: TYNE (area NE): 12 consented episodes, 10 durably recovered, 2 never answered.
+TYNE_RECOVERED = 10
+TYNE_EPISODES = 12
+
+
+def seed_releasable() -> None:
+    """Two areas; TYNE has enough people to publish, MERSEY (area NW) only 3 (suppressed)."""
+    make_service("TYNE", "NE")
+    make_service("MERSEY", "NW", short_name="Mersey Wellbeing")
+    refs = [f"T{i:02d}" for i in range(TYNE_EPISODES)]
+    run_import(
+        csv_bytes(row(client_ref=ref, discharge_date="2026-03-01", problem_descriptor="F32.1") for ref in refs),
+        now=NOW,
+    )
+    run_import(
+        csv_bytes(row(client_ref=f"M{i}", discharge_date="2026-03-01") for i in range(3)), service="MERSEY", now=NOW
+    )
+    answered_at = datetime(2026, 8, 30, 12, tzinfo=UTC)
+    for ref in refs[:TYNE_RECOVERED]:
+        answer(ref, 26, answered_at, "much_better", "yes", date(2026, 3, 30))
+    for ref in refs[TYNE_RECOVERED:]:
+        answer(ref, 26, answered_at, None)
+    for i in range(3):
+        answer(f"M{i}", 26, answered_at, "same", "no")
+    db.session.commit()
