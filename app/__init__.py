@@ -133,7 +133,10 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):  # unknown paths and methods under the API answer in JSON too
             return jsonify(error=getattr(error, "description", None) or "error"), code
-        return render_template("errors/error.html", code=code), code
+        described = getattr(error, "description", None)
+        # A description the code gave (abort(404, description=...)) is shown; werkzeug's stock text is not.
+        message = described if described and described != getattr(type(error), "description", None) else None
+        return render_template("errors/error.html", code=code, message=message), code
 
     for code in (400, 403, 404, 405, 429, 500):
         app.errorhandler(code)(render_error)

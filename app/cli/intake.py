@@ -35,7 +35,7 @@ def import_list(file: Path, service_code: str, dry_run: bool) -> None:
     now = parse_instant(None, "now")
     with _progress_bar(data.count(b"\n")) as progress:
         try:
-            result = intake_service.import_discharge_list(
+            result = intake_service.submit_discharge_list(
                 service_code,
                 data,
                 filename=file.name,

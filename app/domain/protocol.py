@@ -20,6 +20,8 @@ REMINDER_AFTER: Final = timedelta(hours=72)
 RECONCILE_GRACE: Final = timedelta(seconds=90)
 #: Contact details are erased this long after a client's last check-in closed (SPEC 7).
 ERASE_AFTER: Final = timedelta(days=90)
+#: The whole problem list of a refused discharge list (it may hold what a cell held) is kept this long.
+PROBLEM_LIST_KEPT: Final = timedelta(days=30)
 
 #: The default time zone of services, and the one of area-wide and national figures and reports.
 LONDON_ZONE_NAME: Final = "Europe/London"

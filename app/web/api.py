@@ -27,11 +27,11 @@ from app.security.access import ACCESS_ATTRIBUTE, public
 from app.services import intake
 from app.services.access import api_tokens
 from app.services.errors import NotFound, ServiceError
-from app.services.intake import submissions
 from app.services.organisation import get_area, get_service
 from app.services.publication import releases as release_service
 from app.web import openapi
 from app.web.published import release_document_response
+from app.web.submit import problems_download
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -299,7 +299,7 @@ def submit_discharge_list() -> ResponseReturnValue:
         raise ApiError(403, "this account is not attached to a service")
     data, filename = _submitted_file(now)
     try:
-        result = intake.import_discharge_list(
+        result = intake.submit_discharge_list(
             service.code,
             data,
             filename=filename,
@@ -307,13 +307,33 @@ def submit_discharge_list() -> ResponseReturnValue:
             now=now,
             today=now.astimezone(LONDON).date(),
             dry_run=dry_run,
+            max_bytes=MAX_SUBMISSION_BYTES,
         )
     except intake.IntakeRejected as rejected:
-        submissions.record_rejected(service, filename, rejected.problems, actor=_actor(user), now=now)
-        problems = [{"row": p.row, "column": p.column, "message": p.message} for p in rejected.problems]
-        return jsonify(errors=problems), 422
+        report = rejected.report
+        return jsonify(
+            errors=[{"row": p.row, "column": p.column, "message": p.message} for p in report.shown],
+            problems=report.total,
+            by_column=[{"column": column, "problems": count} for column, count in report.by_column],
+            submission=rejected.submission_id,
+            dry_run=dry_run,
+        ), 422
     body = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "dry_run": dry_run}
     return jsonify(body), 200 if dry_run else 201
+
+
+@bp.get("/submissions/<int:submission_id>/problems.csv")
+@api_allow(Role.SERVICE_SUBMITTER)
+def submission_problems(submission_id: int) -> ResponseReturnValue:
+    """Every problem of one of the token's service's refused lists, as CSV."""
+    user: User = g.api_user
+    if user.service_id is None:
+        raise ApiError(403, "this account is not attached to a service")
+    try:
+        submission, text = intake.submissions.problem_report(user.service_id, submission_id, now=g.api_now)
+    except NotFound as error:
+        raise ApiError(404, str(error)) from None
+    return problems_download(submission, text)
 
 
 def _submitted_file(now: datetime) -> tuple[bytes, str]:

@@ -220,9 +220,25 @@ SCHEMAS: Final[dict[str, Any]] = {
     },
     "SubmissionProblems": {
         "type": "object",
-        "required": ["errors"],
+        "required": ["errors", "problems", "by_column", "submission", "dry_run"],
         "properties": {
+            "problems": {"type": "integer", "description": "every problem found"},
+            "by_column": {
+                "type": "array",
+                "description": "problems per column (`file`: the whole file), most first",
+                "items": {
+                    "type": "object",
+                    "required": ["column", "problems"],
+                    "properties": {"column": {"type": "string"}, "problems": {"type": "integer"}},
+                },
+            },
+            "submission": {
+                "type": ["integer", "null"],
+                "description": "the submission keeping the whole list: GET /api/v1/submissions/{id}/problems.csv",
+            },
+            "dry_run": {"type": "boolean"},
             "errors": {
+                "description": "the first 1,000 problems, in file order",
                 "type": "array",
                 "items": {
                     "type": "object",
@@ -233,7 +249,7 @@ SCHEMAS: Final[dict[str, Any]] = {
                         "message": {"type": "string"},
                     },
                 },
-            }
+            },
         },
     },
 }
@@ -352,6 +368,21 @@ PATHS: Final[dict[str, Any]] = {
                     "description": "the list was refused; nothing was written",
                     "content": {"application/json": {"schema": _ref("SubmissionProblems")}},
                 },
+                "429": RATE_LIMITED,
+            },
+        }
+    },
+    "/api/v1/submissions/{submission_id}/problems.csv": {
+        "get": {
+            "operationId": "submissionProblems",
+            "summary": "Every problem of a refused (or checked) discharge list of your service, as CSV",
+            "description": "Columns row, column, problem; kept 30 days after the list was sent.",
+            "parameters": [{"name": "submission_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": {"description": "the problem list", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                "401": UNAUTHORISED,
+                "403": FORBIDDEN,
+                "404": _error("no refused list of your service with that number, or its list is no longer kept"),
                 "429": RATE_LIMITED,
             },
         }

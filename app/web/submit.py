@@ -7,9 +7,10 @@ problem listed as "row N, column NAME: message"), and withdrawals through the sa
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -17,14 +18,13 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.domain.discharge_list import Problem
 from app.domain.protocol import LONDON
-from app.models import Role
+from app.models import Role, Submission
 from app.models.types import utcnow
 from app.security.access import allow
 from app.services import intake as intake_service
 from app.services.access.users import actor_of
-from app.services.errors import ServiceError
+from app.services.errors import NotFound, ServiceError
 from app.services.intake import submissions
 
 bp = Blueprint("submit", __name__, url_prefix="/submit")
@@ -62,6 +62,7 @@ def _home(upload: UploadForm | None = None, **context: object) -> str:
         submissions=submissions.recent_submissions(service.id),
         quality=submissions.contact_quality(service.id),
         london=LONDON,
+        reports_since=utcnow() - submissions.PROBLEM_REPORT_KEPT,
         **context,
     )
 
@@ -83,26 +84,52 @@ def upload() -> ResponseReturnValue:
     service = submissions.service_of(current_user)
     storage = form.discharge_list.data
     filename = (storage.filename or "discharge-list.csv")[:255]
-    data = storage.stream.read(MAX_UPLOAD_BYTES + 1)
-    now = utcnow()
-    actor = actor_of(current_user)
-    if len(data) > MAX_UPLOAD_BYTES:
-        problems = [Problem(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; use flask intake import")]
-        submissions.record_rejected(service, filename, problems, actor=actor, now=now)
-        return _home(form, problems=problems, filename=filename), 400
+    dry_run = bool(form.dry_run.data)
     try:
-        result = intake_service.import_discharge_list(
-            service.code, data, filename=filename, actor=actor, now=now, today=_today(), dry_run=bool(form.dry_run.data)
+        result = intake_service.submit_discharge_list(
+            service.code,
+            storage.stream.read(MAX_UPLOAD_BYTES + 1),
+            filename=filename,
+            actor=actor_of(current_user),
+            now=utcnow(),
+            today=_today(),
+            dry_run=dry_run,
+            max_bytes=MAX_UPLOAD_BYTES,
         )
     except intake_service.IntakeRejected as rejected:
-        submissions.record_rejected(service, filename, rejected.problems, actor=actor, now=now)
-        return _home(form, problems=rejected.problems, filename=filename), 400
+        return _home(
+            form, report=rejected.report, refused_id=rejected.submission_id, filename=filename, dry_run=dry_run
+        ), 400
     if result.dry_run:
-        submissions.record_dry_run(service, filename, actor=actor, now=now)
         flash(f"{filename} is fine. If imported it would make these changes: {_changes(result)}. Nothing was imported.")
     else:
         flash(f"{filename} was imported: {_changes(result)}.")
     return redirect(url_for("submit.home"))
+
+
+@bp.get("/submissions/<int:submission_id>/problems.csv")
+@allow(Role.SERVICE_SUBMITTER)
+def problems(submission_id: int) -> ResponseReturnValue:
+    """Every problem of one of the service's refused (or checked) lists, as CSV, for the person fixing it."""
+    service = submissions.service_of(current_user)
+    try:
+        submission, text = submissions.problem_report(service.id, submission_id, now=utcnow())
+    except NotFound as error:
+        abort(404, description=str(error))
+    return problems_download(submission, text)
+
+
+def problems_download(submission: Submission, text: str) -> Response:
+    """A refused list's problems as a CSV attachment named after the file, never cached."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", submission.filename.rsplit(".", 1)[0]).strip("-") or "discharge-list"
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{stem}-problems.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _changes(result: intake_service.ImportResult) -> str:

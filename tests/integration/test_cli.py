@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Area, AuditEvent, Client, Episode, Service, User
+from app.models import Area, AuditEvent, Client, Episode, Service, Submission, User
 from app.security.passwords import verify_password
 from tests.factories import csv_bytes, row
 
@@ -179,6 +179,29 @@ def test_intake_import_failure_lists_every_problem_on_stderr(runner, tmp_path: P
         "row 3, column treatment_sessions: -1 is out of range (expected 0 or more)",
     ]
     assert db.session.scalar(select(func.count()).select_from(Client)) == 0
+
+
+def test_the_command_line_keeps_the_service_history_as_the_page_and_the_api_do(runner, tmp_path: Path):
+    """One service call for every edge: a refusal and a dry run from `flask intake import` are in the service's
+    submission history and audited, like those sent through /submit or the API."""
+    setup_service(runner)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([row(treatment_sessions="-1")]))
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([row()]))
+    assert invoke(runner, "intake", "import", str(bad), "--service", "TYNE").exit_code == 1
+    assert invoke(runner, "intake", "import", str(bad), "--service", "TYNE", "--dry-run").exit_code == 1
+    assert invoke(runner, "intake", "import", str(good), "--service", "TYNE", "--dry-run").exit_code == 0
+    assert invoke(runner, "intake", "import", str(good), "--service", "TYNE").exit_code == 0
+    history = db.session.execute(select(Submission.filename, Submission.status).order_by(Submission.id)).all()
+    assert [tuple(item) for item in history] == [
+        ("bad.csv", "rejected"),
+        ("bad.csv", "check_failed"),
+        ("good.csv", "checked"),
+        ("good.csv", "imported"),
+    ]
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("intake.%"))).all()
+    assert actions == ["intake.rejected", "intake.dry_run", "intake.dry_run", "intake.import"]
 
 
 def test_intake_import_missing_file_and_unknown_service(runner, tmp_path: Path):

@@ -234,7 +234,11 @@ def test_dry_run_writes_nothing(client, submitter_token):
     )
     assert response.status_code == 200
     assert response.get_json() == {"created": 1, "updated": 0, "unchanged": 0, "dry_run": True}
-    assert (count(Episode), count(Submission)) == (episodes, submissions)
+    assert count(Episode) == episodes  # nothing imported; the check is in the history, as on the web page
+    assert count(Submission) == submissions + 1
+    checked = db.session.scalars(select(Submission).order_by(Submission.id.desc())).first()
+    assert (checked.status, checked.created) == ("checked", 1)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "intake.dry_run"))
 
 
 def test_submission_problems_are_json_and_nothing_is_written(client, submitter_token):
@@ -255,6 +259,29 @@ def test_submission_problems_are_json_and_nothing_is_written(client, submitter_t
         "/api/v1/submissions", data=b"", headers={**bearer(submitter_token), "Content-Type": "text/csv"}
     )
     assert empty.status_code == 422 and empty.get_json()["errors"][0]["row"] is None
+
+
+def test_a_long_refusal_lists_the_first_thousand_and_the_whole_list_downloads(client, submitter_token):
+    """SPEC 8.6: the answer lists the first 1,000 problems and the count per column; the whole list is a CSV."""
+    bad = [row(client_ref=f"B{n:05d}", treatment_sessions="many") for n in range(1100)]
+    bad += [row(client_ref=f"E{n:05d}", email="nobody@") for n in range(30)]
+    response = client.post(
+        "/api/v1/submissions", data=csv_bytes(bad), headers={**bearer(submitter_token), "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["problems"] == 1130 and len(body["errors"]) == 1000
+    assert body["by_column"] == [  # most first
+        {"column": "treatment_sessions", "problems": 1100},
+        {"column": "email", "problems": 30},
+    ]
+    download = client.get(f"/api/v1/submissions/{body['submission']}/problems.csv", headers=bearer(submitter_token))
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    lines = download.data.decode().splitlines()
+    assert lines[0] == "row,column,problem" and len(lines) == 1131
+    assert lines[-1].startswith("1131,email,")
+    assert client.get(f"/api/v1/submissions/{body['submission']}/problems.csv").status_code == 401
+    assert client.get("/api/v1/submissions/999999/problems.csv", headers=bearer(submitter_token)).status_code == 404
 
 
 def test_submission_as_a_multipart_upload(client, submitter_token):

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, CheckIn, CheckInStatus, Episode, Role, Submission, User
+from app.models import AuditEvent, CheckIn, CheckInStatus, Episode, Role, Service, Submission, User
 from tests.factories import csv_bytes, make_service, row
 from tests.web.sign_in import light_password_hashing, make_user, sign_in
 
@@ -83,9 +83,27 @@ def test_a_dry_run_writes_nothing(submitter: tuple[FlaskClient, User]) -> None:
     client, _ = submitter
     response = upload(client, csv_bytes(ROWS), dry_run=True)
     assert response.status_code == 302
-    assert "is fine" in client.get("/submit").data.decode()
-    assert count(Episode) == 0 and count(Submission) == 0
+    page = client.get("/submit").data.decode()
+    assert "is fine" in page
+    assert count(Episode) == 0  # nothing imported, but the check is in the history, labelled as one
+    checked = db.session.scalars(select(Submission)).one()
+    assert (checked.status, checked.created, checked.rows) == ("checked", 4, 4)
+    assert "Checked only (nothing imported): fine; importing it would make 4 new" in page
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "intake.dry_run"))
+
+
+def test_a_failed_dry_run_is_labelled_as_a_check_not_a_refused_import(submitter: tuple[FlaskClient, User]) -> None:
+    client, _ = submitter
+    response = upload(client, csv_bytes([row(discharge_date="2099-01-01")]), name="check.csv", dry_run=True)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "check.csv has problems" in response.data.decode()  # type: ignore[attr-defined]
+    stored = db.session.scalars(select(Submission)).one()
+    assert (stored.status, stored.problems) == ("check_failed", 1)
+    page = client.get("/submit").data.decode()
+    assert "Checked only (nothing imported): 1 problem (row 2 discharge_date)" in page
+    assert "Not imported" not in page
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "intake.dry_run")).one()
+    assert json.loads(event.detail or "{}")["problems"] == 1
 
 
 def test_every_problem_is_shown_and_nothing_is_written(submitter: tuple[FlaskClient, User]) -> None:
@@ -180,3 +198,68 @@ def test_another_services_episode_cannot_be_withdrawn(app: Flask, submitter: tup
         db.session.scalar(select(func.count()).select_from(Episode).where(Episode.contact_stopped_reason.is_not(None)))
         == 0
     )
+
+
+def test_a_long_refusal_shows_the_first_thousand_counts_per_column_and_a_download(
+    submitter: tuple[FlaskClient, User],
+) -> None:
+    """SPEC 8.6: the first 1,000 problems, the count per column, and the whole list downloadable as CSV."""
+    client, _ = submitter
+    bad = [row(client_ref=f"B{n:05d}", treatment_sessions="07400 123456") for n in range(1200)]
+    bad += [row(client_ref=f"E{n:05d}", email="nobody@") for n in range(5)]
+    response = upload(client, csv_bytes(bad), name="big-bad.csv")
+    html = response.data.decode()  # type: ignore[attr-defined]
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "these 1,205 problems" in html
+    assert html.count("<li>row ") == 1000
+    assert "205 more are in the full list" in html
+    assert '<td>treatment_sessions</td><td class="numeric">1,200</td>' in html
+    assert '<td>email</td><td class="numeric">5</td>' in html
+    refused = db.session.scalars(select(Submission)).one()
+    link = f"/submit/submissions/{refused.id}/problems.csv"
+    assert f'href="{link}"' in html
+    download = client.get(link)
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert 'filename="big-bad-problems.csv"' in download.headers["Content-Disposition"]
+    lines = download.data.decode().splitlines()
+    assert lines[0] == "row,column,problem" and len(lines) == 1206
+    assert lines[1].startswith("2,treatment_sessions,")
+    assert f'href="{link}"' in client.get("/submit").data.decode()  # also from the history
+
+
+def test_the_problem_list_is_encrypted_and_only_its_service_downloads_it(app: Flask, submitter) -> None:
+    from tests.factories.privacy import database_dump
+
+    client, _ = submitter
+    upload(client, csv_bytes([row(treatment_sessions="07400 999888")]), name="secret.csv")
+    refused_id = db.session.scalars(select(Submission.id)).one()
+    assert "07400 999888" in client.get(f"/submit/submissions/{refused_id}/problems.csv").data.decode()
+    other = make_user(
+        Role.SERVICE_SUBMITTER,
+        "wear@example.org",
+        service=db.session.scalars(select(Service).where(Service.code == "WEAR")).one(),
+    )
+    other_client = app.test_client()
+    sign_in(other_client, other)
+    assert other_client.get(f"/submit/submissions/{refused_id}/problems.csv").status_code == 404
+    assert "07400 999888" not in database_dump()  # stored encrypted, like contact details
+
+
+def test_problem_lists_are_kept_thirty_days(submitter: tuple[FlaskClient, User]) -> None:
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+    from app.services.privacy import lifecycle
+
+    client, _ = submitter
+    upload(client, csv_bytes([row(discharge_date="2099-01-01")]), name="old.csv")
+    refused = db.session.scalars(select(Submission)).one()
+    refused.submitted_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    gone = client.get(f"/submit/submissions/{refused.id}/problems.csv")
+    assert gone.status_code == 404 and "no longer kept" in gone.data.decode()
+    assert "Every problem (CSV)" not in client.get("/submit").data.decode()
+    lifecycle.erase_due(utcnow())  # the scheduler's erasure job forgets the list itself
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(Submission.problem_report.is_not(None))) == 0

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import and_, delete, insert, select, text, update
 
-from app.domain import schedule
+from app.domain import intake_problems, schedule
 from app.domain.discharge_list import DischargeRow, Problem, read_discharge_list
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, Episode, Service, Submission
@@ -29,6 +29,13 @@ class IntakeRejected(ServiceError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s) in the discharge list")
         self.problems = list(problems)
+        #: The submission in the service's history that keeps the whole problem list (None: not recorded).
+        self.submission_id: int | None = None
+
+    @property
+    def report(self) -> intake_problems.ProblemReport:
+        """The first problems and the count per column, as people are told them."""
+        return intake_problems.report(self.problems)
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,28 @@ by which channel (counted from the stored flags and keyed hashes, never by decry
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
-from app.domain.discharge_list import COLUMNS, Problem
+from app.domain import intake_problems
+from app.domain.discharge_list import Problem
+from app.domain.protocol import PROBLEM_LIST_KEPT
 from app.extensions import db
 from app.models import Client, Episode, Service, Submission, User
+from app.models.submission import CHECK_FAILED, CHECKED, REJECTED
+from app.security.fields import field_security
 from app.services import audit
-from app.services.errors import ServiceError
+from app.services.errors import NotFound, ServiceError
+from app.services.intake.importing import ImportResult
 
 RECENT_SUBMISSIONS = 100
-#: How many problem places a rejected submission keeps (the page showed every problem when it was rejected).
-PLACES_SHOWN = 20
+#: How long the whole problem list of a refused discharge list is kept for its sender to download
+#: (privacy's erasure job then erases it).
+PROBLEM_REPORT_KEPT = PROBLEM_LIST_KEPT
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ def service_of(user: User) -> Service:
 
 
 def recent_submissions(service_id: int, limit: int = RECENT_SUBMISSIONS) -> list[Submission]:
-    """The service's accepted discharge lists, newest first."""
+    """The service's discharge lists (imported, refused and only checked), newest first."""
     query = (
         select(Submission)
         .where(Submission.service_id == service_id)
@@ -86,47 +93,82 @@ def contact_quality(service_id: int) -> ContactQuality:
     return ContactQuality(*(int(value or 0) for value in row))
 
 
-def record_rejected(service: Service, filename: str, problems: Sequence[Problem], *, actor: str, now: datetime) -> None:
-    """A discharge list that was refused (none of it imported): in the service's history with how many problems
-    and where they are, and audited."""
-    db.session.add(
-        Submission(
-            service_id=service.id,
-            filename=filename[:255],
-            submitted_by=actor,
-            submitted_at=now,
-            rows=0,
-            created=0,
-            updated=0,
-            unchanged=0,
-            status="rejected",
-            problems=len(problems),
-            problem_places=problem_places(problems),
-        )
+def record_rejected(
+    service: Service, filename: str, problems: Sequence[Problem], *, actor: str, now: datetime, dry_run: bool = False
+) -> Submission:
+    """A discharge list that was refused (none of it imported), or checked and found wanting: in the service's
+    history with how many problems and where they are, the whole list of them kept encrypted for its sender to
+    download, and audited."""
+    submission = Submission(
+        service_id=service.id,
+        filename=filename[:255],
+        submitted_by=actor,
+        submitted_at=now,
+        rows=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        status=CHECK_FAILED if dry_run else REJECTED,
+        problems=len(problems),
+        problem_places=intake_problems.places(problems),
+        problem_report=field_security().encrypt_bytes(
+            gzip.compress(intake_problems.problems_csv(problems).encode(), compresslevel=6)
+        ),
     )
+    db.session.add(submission)
+    db.session.flush()
+    action = "intake.dry_run" if dry_run else "intake.rejected"
     audit.record(
-        actor, "intake.rejected", now, subject=f"service:{service.code}", file=filename, problems=len(problems)
+        actor,
+        action,
+        now,
+        subject=f"service:{service.code}",
+        file=filename,
+        submission=submission.id,
+        problems=len(problems),
     )
     db.session.commit()
+    return submission
 
 
-def problem_places(problems: Sequence[Problem], most: int = PLACES_SHOWN) -> str:
-    """Where the problems are, never what the cells held (a rejected cell may hold anything, even a phone
-    number): "row 3 email; row 7 discharge_date; file", the first `most` places, then how many more."""
-    places: list[str] = []
-    for problem in problems:
-        if problem.row is None:
-            place = "file"
-        else:
-            column = problem.column if problem.column in COLUMNS else "an unknown column"
-            place = f"row {problem.row} {column}"
-        if place not in places:
-            places.append(place)
-    shown = "; ".join(places[:most])
-    return shown + (f"; and {len(places) - most} more" if len(places) > most else "")
-
-
-def record_dry_run(service: Service, filename: str, *, actor: str, now: datetime) -> None:
-    """Audit a discharge list checked without being imported."""
-    audit.record(actor, "intake.dry_run", now, subject=f"service:{service.code}", file=filename)
+def record_dry_run(service: Service, filename: str, result: ImportResult, *, actor: str, now: datetime) -> Submission:
+    """A discharge list checked without being imported, with what it would have changed: in the history, audited."""
+    submission = Submission(
+        service_id=service.id,
+        filename=filename[:255],
+        submitted_by=actor,
+        submitted_at=now,
+        rows=result.created + result.updated + result.unchanged,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        status=CHECKED,
+    )
+    db.session.add(submission)
+    db.session.flush()
+    audit.record(
+        actor,
+        "intake.dry_run",
+        now,
+        subject=f"service:{service.code}",
+        file=filename,
+        submission=submission.id,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
     db.session.commit()
+    return submission
+
+
+def problem_report(service_id: int, submission_id: int, *, now: datetime) -> tuple[Submission, str]:
+    """The whole problem list of one of the service's refused (or checked) lists, as CSV text."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.service_id != service_id or not submission.refused:
+        raise NotFound("no refused discharge list of your service has that number")
+    if submission.problem_report is None or submission.submitted_at < now - PROBLEM_REPORT_KEPT:
+        raise NotFound(
+            f"the problem list of {submission.filename} is no longer kept (lists are kept "
+            f"{PROBLEM_REPORT_KEPT.days} days): check the file again to see its problems"
+        )
+    return submission, gzip.decompress(field_security().decrypt_bytes(submission.problem_report)).decode()

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, exists, func, null, or_, select, update
 
-from app.domain.protocol import ERASE_AFTER
+from app.domain.protocol import ERASE_AFTER, PROBLEM_LIST_KEPT
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -29,6 +29,7 @@ from app.models import (
     OptEvent,
     OutboundMessage,
     Service,
+    Submission,
     User,
 )
 from app.models.message import ReviewItem, SafeguardingAlert
@@ -173,10 +174,22 @@ def erase_due(now: datetime, batch_size: int = 500, actor: str = SCHEDULER) -> i
         erased += len(rows)
         last_id = rows[-1].id
     erased_senders = _forget_unknown_senders(cutoff)
+    forget_problem_lists(now)
     db.session.commit()
     if erased or erased_senders:
         log.info("erased the contact details of %d client(s) and %d unknown sender(s)", erased, erased_senders)
     return erased
+
+
+def forget_problem_lists(now: datetime) -> int:
+    """Erase the problem lists of refused discharge lists once PROBLEM_LIST_KEPT has passed (a rejected cell
+    may hold anything, even a phone number); the count of problems and their places stay in the history."""
+    statement = (
+        update(Submission)
+        .where(Submission.problem_report.is_not(None), Submission.submitted_at < now - PROBLEM_LIST_KEPT)
+        .values(problem_report=None)
+    )
+    return int(getattr(db.session.execute(statement), "rowcount", 0) or 0)
 
 
 def _forget_unknown_senders(cutoff: datetime) -> int:
@@ -395,6 +408,7 @@ def _episode_export(episode: Episode, check_ins: list[CheckIn]) -> dict[str, Any
 ENCRYPTED_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (Client, ("phone_enc", "email_enc")),
     (User, ("totp_secret_enc",)),
+    (Submission, ("problem_report",)),
 )
 
 
