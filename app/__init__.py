@@ -23,6 +23,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     _tune_engine(app)
     _ensure_instance_folder(app)
     configure_logging(app)
+    register_request_limits(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -84,6 +85,13 @@ def configure_logging(app: Flask) -> None:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
+def register_request_limits(app: Flask) -> None:
+    """Request bodies capped before anything parses them (app/security/limits.py)."""
+    from app.security.limits import init_request_limits
+
+    init_request_limits(app)
+
+
 def register_extensions(app: Flask) -> None:
     from app.database import ping_idle_connections
     from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -133,9 +141,10 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):  # unknown paths and methods under the API answer in JSON too
             return jsonify(error=getattr(error, "description", None) or "error"), code
-        return render_template("errors/error.html", code=code), code
+        message = getattr(error, "description", None) if code == 413 else None
+        return render_template("errors/error.html", code=code, message=message), code
 
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.errorhandler(code)(render_error)
 
 

@@ -17,7 +17,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.domain.discharge_list import Problem
 from app.domain.protocol import LONDON
 from app.models import Role
 from app.models.types import utcnow
@@ -28,10 +27,6 @@ from app.services.errors import ServiceError
 from app.services.intake import submissions
 
 bp = Blueprint("submit", __name__, url_prefix="/submit")
-
-
-#: Largest discharge list taken through the web (the command line takes any size).
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class UploadForm(FlaskForm):  # type: ignore[misc]
@@ -83,13 +78,9 @@ def upload() -> ResponseReturnValue:
     service = submissions.service_of(current_user)
     storage = form.discharge_list.data
     filename = (storage.filename or "discharge-list.csv")[:255]
-    data = storage.stream.read(MAX_UPLOAD_BYTES + 1)
+    data = storage.stream.read()  # at most 20 MB: app/security/limits.py refused a larger request with 413
     now = utcnow()
     actor = actor_of(current_user)
-    if len(data) > MAX_UPLOAD_BYTES:
-        problems = [Problem(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; use flask intake import")]
-        submissions.record_rejected(service, filename, problems, actor=actor, now=now)
-        return _home(form, problems=problems, filename=filename), 400
     try:
         result = intake_service.import_discharge_list(
             service.code, data, filename=filename, actor=actor, now=now, today=_today(), dry_run=bool(form.dry_run.data)
