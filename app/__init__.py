@@ -23,6 +23,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     _tune_engine(app)
     _ensure_instance_folder(app)
     configure_logging(app)
+    register_request_limits(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -84,6 +85,13 @@ def configure_logging(app: Flask) -> None:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
+def register_request_limits(app: Flask) -> None:
+    """Request bodies capped before anything parses them (app/security/limits.py)."""
+    from app.security.limits import init_request_limits
+
+    init_request_limits(app)
+
+
 def register_extensions(app: Flask) -> None:
     from app.database import ping_idle_connections
     from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -138,7 +146,7 @@ def register_errorhandlers(app: Flask) -> None:
         message = described if described and described != getattr(type(error), "description", None) else None
         return render_template("errors/error.html", code=code, message=message), code
 
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.errorhandler(code)(render_error)
 
 

@@ -40,8 +40,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 ISO_DAY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CSV_TYPES: Final = frozenset({"text/csv", "application/csv", "text/plain"})
-#: A national service's yearly discharge list is a few tens of megabytes at most.
-MAX_SUBMISSION_BYTES: Final = 64 * 1024 * 1024
 DEFAULT_RATE_LIMIT: Final = "300/minute"
 DEFAULT_ADDRESS_RATE_LIMIT: Final = "1200/minute"
 ERROR_CODES: Final = (400, 401, 403, 404, 405, 413, 415, 422, 429, 500)
@@ -307,7 +305,6 @@ def submit_discharge_list() -> ResponseReturnValue:
             now=now,
             today=now.astimezone(LONDON).date(),
             dry_run=dry_run,
-            max_bytes=MAX_SUBMISSION_BYTES,
         )
     except intake.IntakeRejected as rejected:
         report = rejected.report
@@ -337,9 +334,9 @@ def submission_problems(submission_id: int) -> ResponseReturnValue:
 
 
 def _submitted_file(now: datetime) -> tuple[bytes, str]:
-    """The CSV bytes and a file name, from a text/csv body or a multipart form's `file`."""
-    if (request.content_length or 0) > MAX_SUBMISSION_BYTES:
-        raise ApiError(413, f"the file is larger than {MAX_SUBMISSION_BYTES // (1024 * 1024)} MB; split it")
+    """The CSV bytes and a file name, from a text/csv body or a multipart form's `file`.
+
+    A body over 20 MB was refused (413) before the view (app/security/limits.py)."""
     mimetype = request.mimetype
     if mimetype in CSV_TYPES:
         data = request.get_data(cache=False)
@@ -351,12 +348,10 @@ def _submitted_file(now: datetime) -> tuple[bytes, str]:
             raise ApiError(400, "the multipart body could not be read") from None
         if upload is None:
             raise ApiError(400, "the multipart form needs the CSV file in a field named 'file'", "file")
-        data = upload.read(MAX_SUBMISSION_BYTES + 1)
+        data = upload.read()
         filename = upload.filename or "api-upload.csv"
     else:
         raise ApiError(415, "send the CSV as Content-Type text/csv, or as multipart/form-data with a field 'file'")
-    if len(data) > MAX_SUBMISSION_BYTES:
-        raise ApiError(413, f"the file is larger than {MAX_SUBMISSION_BYTES // (1024 * 1024)} MB; split it")
     return data, filename
 
 

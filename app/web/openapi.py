@@ -362,7 +362,7 @@ PATHS: Final[dict[str, Any]] = {
                 "400": _error("a parameter or the request body is not valid"),
                 "401": UNAUTHORISED,
                 "403": FORBIDDEN,
-                "413": _error("the file is too large"),
+                "413": _error("the request body is over 20 MB"),
                 "415": _error("the body is neither text/csv nor multipart/form-data"),
                 "422": {
                     "description": "the list was refused; nothing was written",

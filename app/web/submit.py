@@ -30,10 +30,6 @@ from app.services.intake import submissions
 bp = Blueprint("submit", __name__, url_prefix="/submit")
 
 
-#: Largest discharge list taken through the web (the command line takes any size).
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
 class UploadForm(FlaskForm):  # type: ignore[misc]
     discharge_list = FileField("Discharge list (CSV file)", validators=[FileRequired("Choose a CSV file to upload")])
     dry_run = BooleanField("Only check the file: do not import anything")
@@ -88,13 +84,12 @@ def upload() -> ResponseReturnValue:
     try:
         result = intake_service.submit_discharge_list(
             service.code,
-            storage.stream.read(MAX_UPLOAD_BYTES + 1),
+            storage.stream.read(),  # at most 20 MB: app/security/limits.py refused a larger request with 413
             filename=filename,
             actor=actor_of(current_user),
             now=utcnow(),
             today=_today(),
             dry_run=dry_run,
-            max_bytes=MAX_UPLOAD_BYTES,
         )
     except intake_service.IntakeRejected as rejected:
         return _home(

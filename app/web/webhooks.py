@@ -2,7 +2,9 @@
 
 Every request must carry a valid `X-Twilio-Signature`, computed over the URL Twilio was configured with,
 which we take from `PUBLIC_BASE_URL` plus the path and query string: never from the Host or X-Forwarded-*
-headers, which a caller chooses. An unsigned or mis-signed request gets 403 and nothing is written. The
+headers, which a caller chooses. An unsigned or mis-signed request gets 403 and nothing is written; so does
+a signed one whose `MessageSid` is not a Twilio message SID, with 400. Bodies over 64 KB were refused (413)
+before any of this (app/security/limits.py). The
 routes stay thin and fast: one service call each, no email or provider call inside the request; the validator
 is made once per auth token and the TwiML is written directly (the same bytes the twilio package writes).
 """
@@ -11,8 +13,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from html import escape
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlparse
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -27,6 +30,9 @@ from app.services.dispatch import record_status
 log = logging.getLogger("stillwell.webhooks")
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
+
+#: A Twilio message SID: SM (an SMS) or MM (an MMS) and 32 lower-case hex digits (SPEC 8.6).
+MESSAGE_SID: Final = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
 
 
 @limiter.request_filter
@@ -69,6 +75,15 @@ def twiml(replies: list[str]) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><Response>{messages}</Response>'
 
 
+def _message_sid() -> str:
+    """The request's `MessageSid`; 400 (before anything is written) unless it is one Twilio could have made."""
+    sid = request.form.get("MessageSid", "")
+    if not MESSAGE_SID.fullmatch(sid):
+        log.warning("refused a webhook request to %s: MessageSid is missing or not a Twilio message SID", request.path)
+        abort(400, "MessageSid must be SM or MM followed by 32 lower-case hexadecimal digits")
+    return sid
+
+
 def _require_signature() -> None:
     token = current_app.config.get("TWILIO_AUTH_TOKEN") or ""
     signature = request.headers.get("X-Twilio-Signature", "")
@@ -83,8 +98,8 @@ def _require_signature() -> None:
 def inbound_sms() -> Response:
     """An inbound SMS: handle it and answer with one <Message> per reply (an empty <Response/> for none)."""
     _require_signature()
-    sid, sender = request.form.get("MessageSid", ""), request.form.get("From", "")
-    if not sid or not sender:
+    sid, sender = _message_sid(), request.form.get("From", "")
+    if not sender:
         abort(400)
     replies = handle_inbound_sms(sid, sender, request.form.get("Body", ""), utcnow())
     return Response(twiml(replies), mimetype="text/xml")
@@ -96,9 +111,9 @@ def inbound_sms() -> Response:
 def delivery_status() -> Response:
     """A delivery-status callback: move the message's status forward (never back)."""
     _require_signature()
-    sid = request.form.get("MessageSid", "")
+    sid = _message_sid()
     status = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
-    if not sid or not status:
+    if not status:
         abort(400)
     record_status(sid, status, request.form.get("ErrorCode") or None, utcnow())
     return Response(status=204)

@@ -96,6 +96,50 @@ def test_unsigned_or_mis_signed_requests_are_refused_and_nothing_is_stored(app, 
     assert db.session.scalars(select(CheckIn.change)).all() == [None, None]
 
 
+#: MessageSids Twilio could not have made: SM or MM and 32 lower-case hex digits is the only shape (SPEC 8.6).
+BAD_SIDS = [
+    "",
+    "SM123",
+    "SM" + "0" * 31,
+    "SM" + "0" * 33,
+    "SM" + "A" * 32,
+    "sm" + "0" * 32,
+    "XX" + "0" * 32,
+    "SMdemo" + "0" * 32,
+    "SM" + "0" * 32 + "\n",
+    "MM" + "g" * 32,
+    "SM" + "0" * 32 + "' OR 1=1 --",
+]
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every table: a refused request must leave every one as it was (no message, no audit event)."""
+    return {
+        table.name: int(db.session.execute(select(func.count()).select_from(table)).scalar_one())
+        for table in db.metadata.sorted_tables
+    }
+
+
+@pytest.mark.parametrize("sid", BAD_SIDS)
+def test_a_message_sid_twilio_could_not_have_made_is_refused_and_nothing_is_written(app, providers, sid):
+    check_in = open_check_in()
+    before = row_counts()
+    params = {**sms_params("1"), "MessageSid": sid}
+    response = post_signed(app.test_client(), SMS_PATH, params, token=app.config["TWILIO_AUTH_TOKEN"])
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert row_counts() == before
+    assert db.session.get(CheckIn, check_in.id).change is None
+
+
+def test_an_mms_sid_is_taken(app, providers, monkeypatch):
+    check_in = open_check_in()
+    phone = Phone(app, monkeypatch)
+    assert phone.send("1", DUE + timedelta(hours=1), sid="MM" + "0123456789abcdef" * 2) == [texts.duration_question()]
+    db.session.refresh(check_in)
+    assert check_in.change == "much_better"
+
+
 def test_signature_covers_the_query_string(app, providers):
     open_check_in()
     client, token = app.test_client(), app.config["TWILIO_AUTH_TOKEN"]

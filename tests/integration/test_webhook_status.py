@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, ContactPoint, OutboundMessage
@@ -73,6 +73,17 @@ def test_unsigned_status_callback_changes_nothing(app, providers):
     db.session.expire_all()
     assert first_message().status == "accepted"
     assert db.session.scalars(select(ContactPoint)).all() == []
+
+
+@pytest.mark.parametrize("sid", ["", "SM123", "SM" + "F" * 32, "console-1234", "SM" + "0" * 32 + "x", "MX" + "0" * 32])
+def test_a_message_sid_twilio_could_not_have_made_is_refused_and_nothing_is_written(app, providers, sid):
+    open_check_in()
+    tables = db.metadata.sorted_tables
+    before = {table.name: db.session.execute(select(func.count()).select_from(table)).scalar_one() for table in tables}
+    assert callback(app, sid, "failed", "21610").status_code == 400
+    after = {table.name: db.session.execute(select(func.count()).select_from(table)).scalar_one() for table in tables}
+    assert after == before  # no held callback, no opt-out, no audit event
+    assert first_message().status == "accepted"
 
 
 def test_error_21610_opts_the_client_out_everywhere(app, providers):

@@ -25,22 +25,19 @@ def submit_discharge_list(
     now: datetime,
     today: date,
     dry_run: bool = False,
-    max_bytes: int | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Check and (unless `dry_run`) import a discharge list, recording the outcome in the service's history.
 
     Raises IntakeRejected with every problem, its report (the first problems, the count per column) and the
-    number of the submission that keeps the whole list; nothing of the file is written then. A list larger
-    than `max_bytes` (the web's and the API's limit) is refused without being read.
+    number of the submission that keeps the whole list; nothing of the file is written then. (The web's and the
+    API's size limit is applied before the request is read: app/security/limits.py.)
     """
     try:
         service = get_service(service_code)
     except ServiceError as error:
         raise IntakeRejected([Problem(str(error))]) from None  # no service: no history to keep it in
     try:
-        if max_bytes is not None and len(data) > max_bytes:
-            raise IntakeRejected([Problem(f"the file is larger than {max_bytes // (1024 * 1024)} MB; split it")])
         result = import_discharge_list(
             service.code,
             data,
