@@ -235,12 +235,11 @@ def help_epilog(width: int = 76) -> str:
         lines += textwrap.wrap(item.meaning, width, initial_indent="    ", subsequent_indent="    ")
         lines += [line for rule in item.rules for line in _bullet(rule, width, "    ")]
         blocks.append(lines)
-    blocks.append(
-        [
-            "The same table is in docs/intake.md and in the intake guide at /submit/guide,",
-            "with a template CSV at /submit/template.csv.",
-        ]
+    where = (
+        "The same table is in docs/intake.md and in the intake guide at /submit/guide, with a template CSV "
+        "at /submit/template.csv."
     )
+    blocks.append(textwrap.wrap(where, width))
     return "\n\n".join("\b\n" + "\n".join(lines) for lines in blocks)
 
 
