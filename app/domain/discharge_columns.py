@@ -232,19 +232,26 @@ def help_epilog(width: int = 76) -> str:
     blocks = [["The file:", *(line for rule in FILE_RULES for line in _bullet(rule, width, "  "))]]
     for item in COLUMN_TABLE:
         lines = [f"{item.name} ({item.status}), for example {item.example}"]
-        lines += textwrap.wrap(item.meaning, width, initial_indent="    ", subsequent_indent="    ")
+        lines += _wrap(item.meaning, width, "    ", "    ")
         lines += [line for rule in item.rules for line in _bullet(rule, width, "    ")]
         blocks.append(lines)
     where = (
         "The same table is in docs/intake.md and in the intake guide at /submit/guide, with a template CSV "
         "at /submit/template.csv."
     )
-    blocks.append(textwrap.wrap(where, width))
+    blocks.append(_wrap(where, width, "", ""))
     return "\n\n".join("\b\n" + "\n".join(lines) for lines in blocks)
 
 
 def _bullet(text: str, width: int, indent: str) -> list[str]:
-    return textwrap.wrap(text, width, initial_indent=indent + "- ", subsequent_indent=indent + "  ")
+    return _wrap(text, width, indent + "- ", indent + "  ")
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """Lines broken at spaces only, so that a rule read back line by line is the same sentence."""
+    return textwrap.wrap(
+        text, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False
+    )
 
 
 def columns_markdown() -> str:
