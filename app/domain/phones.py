@@ -83,9 +83,12 @@ NOT_ALLOCATED: Final = "is not an allocated UK number"
 def is_drama_number(value: str) -> bool:
     """Whether `value` is a UK number in a range Ofcom reserves for TV and radio drama (so it reaches nobody)."""
     try:
-        number = phonenumbers.parse(value, "GB")
+        return _in_drama_range(phonenumbers.parse(value, "GB"))
     except phonenumbers.NumberParseException:
         return False
+
+
+def _in_drama_range(number: phonenumbers.PhoneNumber) -> bool:
     significant = phonenumbers.national_significant_number(number)
     return number.country_code == 44 and len(significant) == 10 and significant.startswith(OFCOM_DRAMA_PREFIXES)
 
@@ -99,7 +102,7 @@ def phone_problem(value: str) -> str:
         number = phonenumbers.parse(value, "GB")
     except phonenumbers.NumberParseException:
         return f"is not a valid phone number ({PHONE_FORMS})"
-    if is_drama_number(value):
+    if _in_drama_range(number):
         return DRAMA_RANGE
     length = phonenumbers.is_possible_number_with_reason(number)
     if number.country_code == 44:
