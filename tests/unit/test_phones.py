@@ -3,7 +3,14 @@ form Twilio's sender arrives in, so the keyed hashes match (app.domain.phones)."
 
 import pytest
 
-from app.domain.phones import DRAMA_RANGE, is_drama_number, normalise_phone, phone_problem, sender_number
+from app.domain.phones import (
+    DRAMA_RANGE,
+    OFCOM_DRAMA_PREFIXES,
+    is_drama_number,
+    normalise_phone,
+    phone_problem,
+    sender_number,
+)
 
 WRITTEN = [
     ("07400 123456", "+447400123456"),
@@ -97,3 +104,10 @@ def test_inbound_senders_in_the_drama_range_are_hashed_as_today() -> None:
     # Twilio's test numbers (+447700900xxx) arrive in E.164: taken as given, as before (no client has them).
     assert sender_number("+447700900123") == "+447700900123"
     assert sender_number("07700 900123") == "07700 900123"
+
+
+@pytest.mark.parametrize("prefix", OFCOM_DRAMA_PREFIXES)
+def test_every_drama_range_holds_a_thousand_numbers_and_no_more(prefix: str) -> None:
+    assert is_drama_number(f"0{prefix}000") and is_drama_number(f"+44{prefix}999")
+    assert not is_drama_number(f"0{prefix}99")  # one digit short: another number, not in the range
+    assert not is_drama_number(f"+1{prefix}000")  # the same digits in another country
