@@ -15,7 +15,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant, today_in_london
-from app.domain.phones import normalise_phone
+from app.domain.phones import normalise_phone, phone_problem
 from app.services import demo as demo_service
 from app.services.conversation import handle_inbound_sms
 from app.services.demo import explore as demo_explore
@@ -82,7 +82,7 @@ def seed(if_empty: bool, clients_per_service: int) -> None:
 def reply(phone: str, at: str | None, notes: bool | None, text: str) -> None:
     normalised = normalise_phone(phone)
     if normalised is None:
-        raise click.ClickException(f"--phone: {phone!r} is not a valid phone number (try 07700100001)")
+        raise click.ClickException(f"--phone: {phone!r} {phone_problem(phone)} (try 07700110042)")
     number = normalised[0]
     received_at = parse_instant(at, "--at")
     message_sid = f"SMdemo{secrets.token_hex(16)}"

@@ -12,6 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_day, parse_instant, today_in_london
+from app.domain import discharge_columns
 from app.domain.discharge_list import Problem
 from app.services import intake as intake_service
 
@@ -21,7 +22,11 @@ def intake() -> None:
     pass
 
 
-@intake.command("import", help="Import a discharge list (CSV). All or nothing: any problem and nothing is written.")
+@intake.command(
+    "import",
+    help="Import a discharge list (CSV). All or nothing: any problem and nothing is written.",
+    epilog=discharge_columns.help_epilog(),
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--service", "service_code", required=True, help="Code of the submitting service.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change, writing nothing.")

@@ -14,41 +14,39 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
-from app.domain.phones import normalise_phone
+from app.domain.discharge_columns import (
+    CHANNELS,
+    CLIENT_REF_MAX_LENGTH,
+    COLUMNS,
+    CONSENT_VALUES,
+    CONTACT_COLUMNS,
+    DATE_FORMS,
+    DATE_ORDER,
+    DESCRIPTOR_FORMS,
+    ENDING_REASONS,
+    INTENSITIES,
+    LANGUAGE_FORMS,
+    REQUIRED_COLUMNS,
+    SCORE_RANGES,
+    SESSIONS_MIN,
+)
+from app.domain.phones import normalise_phone, phone_problem
 
-COLUMNS: tuple[str, ...] = (
-    "client_ref",
-    "phone",
-    "email",
-    "preferred_channel",
-    "consent_to_follow_up",
-    "referral_date",
-    "assessment_date",
-    "first_treatment_date",
-    "discharge_date",
-    "treatment_sessions",
-    "problem_descriptor",
-    "intensity",
-    "phq9_first",
-    "phq9_last",
-    "gad7_first",
-    "gad7_last",
-    "ending_reason",
-    "language",
-)
-REQUIRED_COLUMNS: tuple[str, ...] = (
-    "client_ref",
-    "consent_to_follow_up",
-    "referral_date",
-    "discharge_date",
-    "treatment_sessions",
-    "problem_descriptor",
-)
-CONTACT_COLUMNS = ("phone", "email", "preferred_channel")
-ENDING_REASONS = ("completed", "dropped_out", "declined", "not_suitable", "deceased", "other")
-INTENSITIES = ("low", "high", "stepped")
-SCORE_RANGES = {"phq9_first": 27, "phq9_last": 27, "gad7_first": 21, "gad7_last": 21}
-DATE_ORDER = ("referral_date", "assessment_date", "first_treatment_date", "discharge_date")
+__all__ = [
+    "COLUMNS",
+    "CONTACT_COLUMNS",
+    "DATE_ORDER",
+    "ENDING_REASONS",
+    "INTENSITIES",
+    "REQUIRED_COLUMNS",
+    "SCORE_RANGES",
+    "DischargeRow",
+    "Problem",
+    "is_nhs_number",
+    "normalise_email",
+    "parse_date",
+    "read_discharge_list",
+]
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -170,7 +168,7 @@ def parse_date(value: str) -> date | str:
     else:
         match = _UK_DATE.match(value)
         if not match:
-            return f"{value!r} is not a date: use 2026-03-14 or 14/3/2026"
+            return f"{value!r} is not a date: use {DATE_FORMS}"
         day, month, year = (int(part) for part in match.groups())
     try:
         return date(year, month, day)
@@ -280,22 +278,17 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
     if client_ref is not None:
         if is_nhs_number(client_ref):
             reader.problem("client_ref", "looks like an NHS number; use the service's own pseudonymous reference")
-        elif len(client_ref) > 64:
-            reader.problem("client_ref", "is longer than 64 characters")
+        elif len(client_ref) > CLIENT_REF_MAX_LENGTH:
+            reader.problem("client_ref", f"is longer than {CLIENT_REF_MAX_LENGTH} characters")
     consent_text = reader.required("consent_to_follow_up")
     consent: bool | None = None
     if consent_text is not None:
-        consent = {"yes": True, "no": False}.get(consent_text.lower())
+        consent = CONSENT_VALUES.get(consent_text.lower())
         if consent is None:
-            reader.problem("consent_to_follow_up", f"{consent_text!r} must be yes or no")
-    dates = {
-        "referral_date": reader.date("referral_date", required=True),
-        "assessment_date": reader.date("assessment_date"),
-        "first_treatment_date": reader.date("first_treatment_date"),
-        "discharge_date": reader.date("discharge_date", required=True),
-    }
+            reader.problem("consent_to_follow_up", f"{consent_text!r} must be {' or '.join(CONSENT_VALUES)}")
+    dates = {name: reader.date(name, required=name in REQUIRED_COLUMNS) for name in DATE_ORDER}
     _check_date_order(reader, dates, today)
-    sessions = reader.integer("treatment_sessions", 0, None, required=True)
+    sessions = reader.integer("treatment_sessions", SESSIONS_MIN, None, required=True)
     descriptor = reader.required("problem_descriptor")
     if descriptor is not None:
         if descriptor.lower() == "none":
@@ -303,7 +296,7 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
         elif not _ICD10_F.match(descriptor):
             reader.problem(
                 "problem_descriptor",
-                f"{descriptor!r} is not an ICD-10 chapter F code: expected a form like F41.1, F411 or F32, or none",
+                f"{descriptor!r} is not an ICD-10 chapter F code: expected a form like {DESCRIPTOR_FORMS}, or none",
             )
         else:
             descriptor = descriptor.upper()
@@ -312,7 +305,7 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
     ending_reason = reader.choice("ending_reason", ENDING_REASONS)
     language = reader.text("language") or None
     if language is not None and not _BCP47.match(language):
-        reader.problem("language", f"{language!r} is not a BCP 47 language tag such as en or en-GB")
+        reader.problem("language", f"{language!r} is not a BCP 47 language tag such as {LANGUAGE_FORMS}")
     contact = _read_contact(reader) if consent else _Contact()
     if reader.problems:
         return None
@@ -376,10 +369,7 @@ def _read_contact(reader: _RowReader) -> _Contact:
     if phone_text:
         normalised = normalise_phone(phone_text)
         if normalised is None:
-            reader.problem(
-                "phone",
-                "is not a valid phone number (a UK number such as 07xxx xxxxxx, or E.164 such as +447xxxxxxxxx)",
-            )
+            reader.problem("phone", phone_problem(phone_text))
         else:
             phone, uk_mobile = normalised
     email: str | None = None
@@ -388,7 +378,7 @@ def _read_contact(reader: _RowReader) -> _Contact:
         email = normalise_email(email_text)
         if email is None:
             reader.problem("email", "is not a valid email address")
-    channel = reader.choice("preferred_channel", ("sms", "email"))
+    channel = reader.choice("preferred_channel", CHANNELS)
     if len(reader.problems) > problems_before:
         return _Contact()  # the contact columns are already reported; judging channels on top would mislead
     usable = {"sms": uk_mobile, "email": email is not None}

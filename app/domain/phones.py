@@ -47,6 +47,77 @@ def normalise_phone(value: str) -> tuple[str, bool] | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), False
 
 
+#: The numbers Ofcom reserves for TV and radio drama, as national significant numbers (no leading 0):
+#: each prefix is followed by three digits (01632 960000 to 960999, 07700 900000 to 900999, ...).
+#: phonenumbers counts some of them (07700 900xxx, 01632 960xxx, 0115 496 0xxx) as not valid, and so intake
+#: refuses them; the others sit in allocated blocks and are accepted (a landline is never texted).
+OFCOM_DRAMA_PREFIXES: Final = (
+    "1134960",
+    "1144960",
+    "1154960",
+    "1164960",
+    "1174960",
+    "1184960",
+    "1214960",
+    "1314960",
+    "1414960",
+    "1514960",
+    "1614960",
+    "1914980",
+    "1632960",
+    "2079460",
+    "2896496",
+    "2920180",
+    "3069990",
+    "7700900",
+    "8081570",
+    "9098790",
+)
+#: How a phone number may be written, as the refusals say it.
+PHONE_FORMS: Final = "a UK number such as 07xxx xxxxxx, or E.164 such as +447xxxxxxxxx"
+#: The refusal of a number in one of Ofcom's drama ranges.
+DRAMA_RANGE: Final = "is in the range Ofcom reserves for TV and radio drama, so it cannot reach anyone"
+NOT_ALLOCATED: Final = "is not an allocated UK number"
+
+
+def is_drama_number(value: str) -> bool:
+    """Whether `value` is a UK number in a range Ofcom reserves for TV and radio drama (so it reaches nobody)."""
+    try:
+        return _in_drama_range(phonenumbers.parse(value, "GB"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _in_drama_range(number: phonenumbers.PhoneNumber) -> bool:
+    significant = phonenumbers.national_significant_number(number)
+    return number.country_code == 44 and len(significant) == 10 and significant.startswith(OFCOM_DRAMA_PREFIXES)
+
+
+def phone_problem(value: str) -> str:
+    """Why `normalise_phone` refuses `value`, for the person who wrote it (the number itself is not repeated).
+
+    Only for a value `normalise_phone` refused: a number in a drama range, one that is not allocated, one
+    with too few or too many digits, or text that is not a phone number at all."""
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return f"is not a valid phone number ({PHONE_FORMS})"
+    if _in_drama_range(number):
+        return DRAMA_RANGE
+    length = phonenumbers.is_possible_number_with_reason(number)
+    if number.country_code == 44:
+        if phonenumbers.national_significant_number(number).startswith("7"):  # mobiles: 07 and 9 more digits
+            length = phonenumbers.is_possible_number_for_type_with_reason(number, phonenumbers.PhoneNumberType.MOBILE)
+        if length == phonenumbers.ValidationResult.IS_POSSIBLE:
+            return f"{NOT_ALLOCATED} (check it for a mistyped digit)"
+        if length == phonenumbers.ValidationResult.TOO_LONG:
+            return f"is not a valid phone number: too many digits for a UK number ({PHONE_FORMS})"
+        return f"is not a valid phone number: too few digits for a UK number ({PHONE_FORMS})"
+    if length == phonenumbers.ValidationResult.IS_POSSIBLE:
+        return f"is not an allocated number for country code +{number.country_code}"
+    return f"is not a valid phone number for country code +{number.country_code} ({PHONE_FORMS})"
+
+
 def sender_number(number: str) -> str:
     """What an inbound sender's keyed hash is made from: E.164, or the text as given (stripped) when not a number."""
     if _UK_MOBILE_E164.fullmatch(number):

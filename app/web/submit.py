@@ -18,6 +18,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.domain import discharge_columns
 from app.domain.protocol import LONDON
 from app.models import Role, Submission
 from app.models.types import utcnow
@@ -154,3 +155,24 @@ def withdraw() -> ResponseReturnValue:
             return redirect(url_for("submit.home"))
     status = 400 if form.is_submitted() else 200
     return render_template("submit/withdraw.html", service=service, form=form, error=error), status
+
+
+@bp.get("/guide")
+@allow(Role.SERVICE_SUBMITTER)
+def guide() -> ResponseReturnValue:
+    """The intake guide: every column of a discharge list, its rules and an example (from the column table)."""
+    return render_template(
+        "submit/guide.html",
+        columns=discharge_columns.COLUMN_TABLE,
+        file_rules=discharge_columns.FILE_RULES,
+        left_empty=discharge_columns.TEMPLATE_LEFT_EMPTY,
+    )
+
+
+@bp.get("/template.csv")
+@allow(Role.SERVICE_SUBMITTER)
+def template_csv() -> ResponseReturnValue:
+    """A template discharge list: the header and one synthetic example row that passes the checks."""
+    response = Response(discharge_columns.template_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="stillwell-discharge-list-template.csv"'
+    return response

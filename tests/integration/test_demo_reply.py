@@ -47,3 +47,11 @@ def test_demo_reply_refuses_a_bad_number_or_time(app, runner):
     result = runner.invoke(args=["demo", "reply", "--phone", "07400123456", "--at", "yesterday", "hello"])
     assert result.exit_code != 0 and "ISO 8601" in result.output
     assert db.session.scalars(select(InboundMessage)).all() == []
+
+
+def test_demo_reply_says_why_a_drama_number_is_refused(app, runner):
+    result = runner.invoke(args=["demo", "reply", "--phone", "07700 900001", "hello"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is in the range Ofcom reserves for TV and radio drama, so it cannot reach anyone" in result.output
+    assert "try 07700110042" in result.output
+    assert db.session.scalars(select(InboundMessage)).all() == []
