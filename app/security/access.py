@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, Final, TypeVar
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from app.models import Role
@@ -70,6 +70,22 @@ def refuse(allowed: frozenset[str]) -> Any | None:
 def _here() -> str:
     """The path (and query) being asked for, to come back to after signing in."""
     return request.full_path if request.query_string else request.path
+
+
+def may_visit(endpoint: str) -> bool:
+    """Whether the current visitor would be let into the view of `endpoint`, by the rule its view declares.
+
+    For templates (as `may_visit`): a link is shown exactly when following it would not be refused.
+    """
+    view = current_app.view_functions.get(endpoint)
+    declared = audience(view) if view is not None else None
+    if declared == PUBLIC:
+        return True
+    if not declared or not current_user.is_authenticated:
+        return False
+    if current_user.role in SECOND_FACTOR_ROLES and not session.get(SECOND_FACTOR_SESSION_KEY):
+        return False
+    return current_user.role in declared
 
 
 def audience(view: Callable[..., Any]) -> frozenset[str] | str | None:

@@ -21,7 +21,7 @@ from flask_login import login_user, logout_user
 from app.extensions import db, login_manager
 from app.models import Role, User
 from app.models.types import utcnow
-from app.security.access import SECOND_FACTOR_SESSION_KEY
+from app.security.access import SECOND_FACTOR_SESSION_KEY, may_visit
 
 SESSION_ID_KEY: Final = "sid"
 EPOCH_KEY: Final = "epoch"
@@ -151,8 +151,9 @@ class CookieSessions(SecureCookieSessionInterface):
 
 
 def init_sessions(app: Flask) -> None:
-    """Session checks on every request, and `role_home` for templates."""
+    """Session checks on every request, and `role_home` and `may_visit` for templates."""
     app.session_interface = CookieSessions()
     login_manager.session_protection = "basic"
     app.before_request(check_session_age)
     app.jinja_env.globals["role_home"] = home_for
+    app.jinja_env.globals["may_visit"] = may_visit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
@@ -23,6 +23,15 @@ def home() -> ResponseReturnValue:
 def help_page() -> ResponseReturnValue:
     """Who is texting and why, how to stop the messages, and where to get urgent help (the HELP text links here)."""
     return render_template("public/help.html")
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> ResponseReturnValue:
+    """The site's icon where browsers look for it first (pages also link app/static/favicon.svg)."""
+    return send_from_directory(
+        str(current_app.static_folder), "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
 
 
 @bp.get("/healthz")

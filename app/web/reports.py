@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.models import Role
 from app.models.types import utcnow
 from app.security.access import allow
-from app.services.publication import reports
+from app.services.publication import releases, reports
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -19,9 +19,10 @@ _FILES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 @bp.get("/")
 @allow(Role.COMMISSIONER)
 def index() -> ResponseReturnValue:
-    """The signed-in commissioner's area: its reports, newest first."""
+    """The signed-in commissioner's area: its reports, newest first, and the releases covering it."""
     area, archive = reports.archive_for(current_user.area_id)
-    return render_template("reports/index.html", area=area, archive=archive)
+    area_releases = releases.releases_for_area(area.id) if area is not None else []
+    return render_template("reports/index.html", area=area, archive=archive, releases=area_releases)
 
 
 @bp.get("/<int:report_id>.<any(pdf, csv):kind>")

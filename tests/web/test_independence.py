@@ -137,7 +137,7 @@ def crawl(app: Flask, client: FlaskClient, start: str, token: str) -> dict[str, 
         seen.add(path)
         headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
         response = client.get(path, headers=headers)
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", errors="replace")  # binary answers too (the favicon)
         leaked = leaks(body, own_page=path not in public_paths and not path.startswith("/published"))
         if leaked:
             found[path] = leaked

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Area, AuditEvent, MonthlyReport, Role
+from app.services.publication import releases
 from tests.factories import make_service
 from tests.web.sign_in import make_user, sign_in
 
@@ -112,3 +113,27 @@ def test_only_commissioners_reach_the_reports(client, areas):
     sign_in(client, make_user(Role.SERVICE_SUBMITTER, "submit@example.org"))
     assert client.get("/reports/").status_code == 403
     assert client.get(f"/reports/{report.id}.pdf").status_code == 403
+
+
+def test_the_reports_page_links_to_the_releases_of_the_own_area_and_its_services(client, areas):
+    ne, _ = areas
+    made = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    as_of = date(2026, 10, 31)
+    own_area = releases.create_release(as_of, "area", "NE", "test", made, title="North East, October")
+    own_service = releases.create_release(as_of, "service", "TYNE", "test", made, title="Tyneside, October")
+    other_area = releases.create_release(as_of, "area", "SW", "test", made, title="South West, October")
+    other_service = releases.create_release(as_of, "service", "AVON", "test", made, title="Avon, October")
+    sign_in(client, make_user(Role.COMMISSIONER, "ne@example.org", area=ne))
+    html = client.get("/reports/").get_data(as_text=True)
+    assert f'href="/published/{own_area.id}"' in html and f'href="/published/{own_service.id}"' in html
+    assert "North East, October" in html and "Tyneside, October" in html
+    assert f'href="/published/{other_area.id}"' not in html and f'href="/published/{other_service.id}"' not in html
+    assert 'href="/published"' in html  # and every release
+    assert '<time class="nowrap" datetime="2026-10-31">2026-10-31</time>' in html
+
+
+def test_the_reports_page_says_when_no_release_covers_the_area(client, areas):
+    ne, _ = areas
+    sign_in(client, make_user(Role.COMMISSIONER, "ne@example.org", area=ne))
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "No release covers Area NE or one of its services yet." in html and 'href="/published"' in html

@@ -24,7 +24,7 @@ from typing import Any, Final
 from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models import Release
+from app.models import Area, Release, Service
 from app.services import audit
 from app.services.errors import NotFound, ServiceError
 from app.services.organisation import get_area, get_service
@@ -222,6 +222,24 @@ def list_releases(page: int = 1, per_page: int = 20) -> tuple[list[Release], int
         .offset((max(page, 1) - 1) * per_page)
     ).all()
     return list(rows), int(total)
+
+
+def releases_for_area(area_id: int, limit: int = 50) -> list[Release]:
+    """The newest releases covering one area: those of the area itself and of its services (for its commissioners)."""
+    area = db.session.get(Area, area_id)
+    if area is None:
+        return []
+    service_codes = select(Service.code).where(Service.area_id == area.id)
+    rows = db.session.scalars(
+        select(Release)
+        .where(
+            ((Release.scope_kind == "area") & (Release.scope_code == area.code))
+            | ((Release.scope_kind == "service") & Release.scope_code.in_(service_codes))
+        )
+        .order_by(Release.created_at.desc(), Release.id.desc())
+        .limit(limit)
+    ).all()
+    return list(rows)
 
 
 def payload_bytes(release: Release) -> bytes:
