@@ -2,18 +2,27 @@
 
 Every setting can be changed from the environment, so the Procfile, the systemd unit and a container share
 this file. The access log never holds a survey or unsubscribe token (`/s/<token>`, `/u/<token>`: a token
-is a key to someone's survey) nor a query string: `MaskingLogger` rewrites them before anything is written.
+is a key to someone's survey) nor a query string: `MaskingLogger` writes them `/s/[redacted]` (the one rule
+in app/security/log_redaction.py) and drops queries before anything is written; its error log is redacted too.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+# gunicorn reads this file before it changes to the app's folder: make the app's package importable.
+_ROOT = str(Path(__file__).resolve().parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from app.security.log_redaction import add_filter, redact_tokens  # noqa: E402
 
 # Where to listen: GUNICORN_BIND wins, else PORT (as Heroku-like platforms set it) on every interface.
 _port = os.environ.get("PORT")
@@ -40,17 +49,21 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
 # Method, path (masked), protocol, status, bytes, milliseconds, process: no query string, referrer or agent.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms %(p)s'
 
-# /s/<token> (web survey) and /u/<token>[/resume] (email unsubscribe): the token is a credential.
-TOKEN_PATH = re.compile(r"(/[su]/)[^/?#\s\"]+")
-
 
 def mask_path(text: str) -> str:
-    """The text with every survey or unsubscribe token replaced by `<token>` and any query string dropped."""
-    return TOKEN_PATH.sub(r"\1<token>", text.split("?", 1)[0])
+    """The text with every survey or unsubscribe token replaced by `[redacted]` and any query string dropped."""
+    return redact_tokens(text.split("?", 1)[0])
 
 
 class MaskingLogger(Logger):  # type: ignore[misc]  (gunicorn ships no type hints)
-    """gunicorn's logger, with tokens masked in every access-log atom; JSON lines when LOG_FORMAT=json."""
+    """gunicorn's logger, with tokens masked in every access-log atom and error-log line; JSON lines when
+    LOG_FORMAT=json."""
+
+    def setup(self, cfg: Any) -> None:
+        """gunicorn's set-up, then the token filter on its error and access loggers (`Error handling /s/...`)."""
+        super().setup(cfg)
+        add_filter(self.error_log)
+        add_filter(self.access_log)
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
         """gunicorn's atoms with paths masked, the query string and referrer removed."""

@@ -61,13 +61,16 @@ class JsonLineFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)  # redacted (log_redaction)
         return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_logging(app: Flask) -> None:
-    """Logs on stderr, plain or one JSON object a line (`LOG_FORMAT=json`); never a phone number or email."""
+    """Logs on stderr, plain or one JSON object a line (`LOG_FORMAT=json`); never a phone number or email,
+    nor a survey or unsubscribe token (app.security.log_redaction)."""
     import os
+
+    from app.security.log_redaction import redact_logs
 
     log_format = str(app.config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT") or "text").lower()
     root = logging.getLogger()
@@ -83,6 +86,7 @@ def configure_logging(app: Flask) -> None:
     # urllib3 logs each request line at DEBUG, query string included: Twilio's message list is
     # filtered by phone number (reconciliation), so never let it log below WARNING.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    redact_logs()
 
 
 def register_request_limits(app: Flask) -> None:

@@ -17,15 +17,26 @@ def tokens() -> None:
 @tokens.command("create", help="Issue a token for a user. It is printed once and never stored: keep it safe.")
 @click.option("--email", required=True, help="The user the token acts as.")
 @click.option("--label", required=True, help="What the token is for (e.g. 'monthly dashboard').")
+@click.option(
+    "--days",
+    type=int,
+    default=api_tokens.DEFAULT_DAYS,
+    show_default=True,
+    help=f"How many days the token works (1-{api_tokens.MAX_DAYS}); then it expires.",
+)
 @with_appcontext
 @command_with_clear_errors
-def create(email: str, label: str) -> None:
-    issued = api_tokens.create_token(email, label, actor=cli_actor(), now=parse_instant(None, "now"))
-    click.echo(f"token {issued.token.id} created; it is shown only this once:", err=True)
+def create(email: str, label: str, days: int) -> None:
+    issued = api_tokens.create_token(email, label, actor=cli_actor(), now=parse_instant(None, "now"), days=days)
+    click.echo(
+        f"token {issued.token.id} created, expiring {issued.token.expires_at:%Y-%m-%d %H:%M} UTC;"
+        " it is shown only this once:",
+        err=True,
+    )
     click.echo(issued.secret)
 
 
-@tokens.command("list", help="Tokens with their owner, label and use; never the token text.")
+@tokens.command("list", help="Tokens with their owner, label, use and expiry; never the token text.")
 @click.option("--email", help="Only this user's tokens.")
 @with_appcontext
 @command_with_clear_errors
@@ -34,14 +45,15 @@ def list_command(email: str | None) -> None:
     if not rows:
         click.echo("no API tokens")
         return
-    click.echo("id\tuser\trole\tlabel\tcreated\tlast used\tstatus")
+    now = parse_instant(None, "now")
+    click.echo("id\tuser\trole\tlabel\tcreated\texpires\tlast used\tstatus")
     for token, user in rows:
-        status = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
+        status = api_tokens.status_of(token, now)
         last_used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
         # The user is named by id: emails are contact details and never printed in clear.
         click.echo(
             f"{token.id}\tuser:{user.id}\t{user.role}\t{token.label}\t{token.created_at:%Y-%m-%d %H:%M}\t"
-            f"{last_used}\t{status}"
+            f"{token.expires_at:%Y-%m-%d %H:%M}\t{last_used}\t{status}"
         )
 
 

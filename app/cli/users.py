@@ -64,13 +64,13 @@ def _user_command(name: str, help_text: str, action: Callable[..., None], done: 
 _user_command("unlock", "Lift a sign-in lockout before it runs out.", user_service.unlock_user, "unlocked user {id}")
 _user_command(
     "reset-totp",
-    "Forget a user's authenticator app (a lost phone); they set it up again at sign-in.",
+    "Forget a user's authenticator app (a lost phone); they set it up again at sign-in; their API tokens end.",
     user_service.reset_second_factor,
-    "second factor reset for user {id}; their sessions have ended",
+    "second factor reset for user {id}; their sessions and API tokens have ended",
 )
 _user_command(
     "deactivate",
-    "Stop a user signing in; their sessions end at once.",
+    "Stop a user signing in; their sessions and API tokens end at once.",
     user_service.deactivate_user,
-    "deactivated user {id}",
+    "deactivated user {id}; their sessions and API tokens have ended",
 )

@@ -66,7 +66,9 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined,misc]
-    """A bearer token for /api/v1/, one user's; only its SHA-256 is stored."""
+    """A bearer token for /api/v1/, one user's; only its SHA-256 is stored. It works until `expires_at`
+    unless revoked first: by hand, or when its user is deactivated, has the authenticator reset or
+    changes password (`revoked_reason` says which)."""
 
     __tablename__ = "api_token"
 
@@ -77,3 +79,6 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: why it was revoked: "revoked" (by hand), "user_deactivated", "totp_reset" or "password_changed"
+    revoked_reason: Mapped[str | None] = mapped_column(String(24))

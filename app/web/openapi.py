@@ -254,7 +254,7 @@ SCHEMAS: Final[dict[str, Any]] = {
     },
 }
 
-UNAUTHORISED: Final = _error("no valid bearer token (missing, unknown, revoked, or its user deactivated)")
+UNAUTHORISED: Final = _error("no valid bearer token (missing, unknown, revoked, expired, or its user deactivated)")
 FORBIDDEN: Final = _error("the token's user may not do this")
 RATE_LIMITED: Final = _error("too many requests; try again later")
 
@@ -406,7 +406,8 @@ def document() -> dict[str, Any]:
             "title": "Stillwell API",
             "version": "1",
             "description": "Durable-recovery statistics, releases and discharge-list submission. "
-            "Authenticate with `Authorization: Bearer <token>`; tokens come from `flask tokens create`. "
+            "Authenticate with `Authorization: Bearer <token>`; tokens come from `flask tokens create` and expire "
+            "(90 days unless `--days`). "
             "Errors are JSON objects with an `error` message.",
         },
         "paths": PATHS,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.models import ApiToken
 from tests.conftest import make_app
 
 
@@ -44,3 +47,36 @@ def _release_is_frozen() -> None:
     for statement in ("UPDATE release SET title = 'renamed'", "DELETE FROM release"):
         with pytest.raises(IntegrityError, match="frozen"), db.engine.begin() as connection:
             connection.execute(text(statement))
+
+
+def test_tokens_issued_before_expiry_existed_get_90_days_from_creation(db_url):
+    app = make_app(db_url)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        upgrade(revision="3b7e5d1c9f20")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO app_user (id, email, password_hash, role, active, created_at, failed_logins,"
+                    " session_epoch) VALUES (1, 'e@example.org', 'x', 'evaluator', true, '2026-01-01 00:00:00', 0, 0)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO api_token (user_id, token_hash, label, created_at, revoked_at) VALUES"
+                    " (1, 'live', 'old', '2026-03-01 12:30:00', NULL),"
+                    " (1, 'dead', 'gone', '2026-03-01 12:30:00', '2026-03-02 08:00:00')"
+                )
+            )
+        upgrade()
+        db.session.remove()
+        tokens = {token.token_hash: token for token in db.session.scalars(select(ApiToken))}
+        assert tokens["live"].expires_at == datetime(2026, 5, 30, 12, 30, tzinfo=UTC)  # created + 90 days
+        assert tokens["live"].revoked_reason is None
+        assert tokens["dead"].revoked_reason == "revoked"
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

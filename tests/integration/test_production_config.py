@@ -124,10 +124,10 @@ def load_gunicorn_conf() -> ModuleType:
 @pytest.mark.parametrize(
     ("raw_uri", "logged"),
     [
-        ("/s/AbC123-_xyzTOKEN", "/s/<token>"),
-        ("/s/AbC123-_xyzTOKEN?utm=1", "/s/<token>"),
-        ("/u/UnSubTOKEN.sig", "/u/<token>"),
-        ("/u/UnSubTOKEN.sig/resume", "/u/<token>/resume"),
+        ("/s/AbC123-_xyzTOKEN", "/s/[redacted]"),
+        ("/s/AbC123-_xyzTOKEN?utm=1", "/s/[redacted]"),
+        ("/u/UnSubTOKEN.sig", "/u/[redacted]"),
+        ("/u/UnSubTOKEN.sig/resume", "/u/[redacted]/resume"),
         ("/webhooks/twilio/sms?x=1", "/webhooks/twilio/sms"),
         ("/healthz", "/healthz"),
     ],

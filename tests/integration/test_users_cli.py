@@ -25,8 +25,11 @@ def audited(action: str) -> list[str]:
     ("command", "help_text"),
     [
         ("unlock", "Lift a sign-in lockout before it runs out."),
-        ("reset-totp", "Forget a user's authenticator app (a lost phone); they set it up again at sign-in."),
-        ("deactivate", "Stop a user signing in; their sessions end at once."),
+        (
+            "reset-totp",
+            "Forget a user's authenticator app (a lost phone); they set it up again at sign-in; their API tokens end.",
+        ),
+        ("deactivate", "Stop a user signing in; their sessions and API tokens end at once."),
     ],
 )
 def test_help(app: Flask, command: str, help_text: str) -> None:
@@ -57,12 +60,15 @@ def test_each_command_prints_what_it_did_and_is_audited(app: Flask) -> None:
     result = runner.invoke(args=["users", "reset-totp", "--email", "admin@example.org"])
     assert (result.exit_code, result.output) == (
         0,
-        f"second factor reset for user {admin.id}; their sessions have ended\n",
+        f"second factor reset for user {admin.id}; their sessions and API tokens have ended\n",
     )
     assert audited("user.totp_reset") == [subject]
 
     result = runner.invoke(args=["users", "deactivate", "--email", "admin@example.org"])
-    assert (result.exit_code, result.output) == (0, f"deactivated user {admin.id}\n")
+    assert (result.exit_code, result.output) == (
+        0,
+        f"deactivated user {admin.id}; their sessions and API tokens have ended\n",
+    )
     assert audited("user.deactivate") == [subject]
     db.session.expire_all()
     user = db.session.get(User, admin.id)

@@ -19,6 +19,7 @@ from app.models import Area, Role, Service, User
 from app.security import totp
 from app.security.passwords import WeakPassword, check_strength, hash_password, needs_rehash, verify_password
 from app.services import audit
+from app.services.access import api_tokens
 from app.services.errors import AlreadyExists, NotFound, ServiceError
 from app.services.organisation import get_area, get_service
 
@@ -224,25 +225,28 @@ def find_user(email: str) -> User:
 
 
 def deactivate_user(user: User, *, actor: str, now: datetime) -> None:
-    """Stop a user signing in, and end their sessions at once."""
+    """Stop a user signing in, and end their sessions and API tokens at once."""
     if actor == actor_of(user):
         raise ServiceError("you cannot deactivate your own account")
     if not user.active:
         raise ServiceError("that user is already deactivated")
     user.active = False
     user.session_epoch = (user.session_epoch or 0) + 1
+    api_tokens.revoke_user_tokens(user, api_tokens.USER_DEACTIVATED, actor=actor, now=now)
     audit.record(actor, "user.deactivate", now, subject=actor_of(user))
     db.session.commit()
 
 
 def reset_second_factor(user: User, *, actor: str, now: datetime) -> None:
-    """Forget a user's TOTP secret (a lost phone): they enrol again at their next sign-in; sessions end."""
+    """Forget a user's TOTP secret (a lost phone): they enrol again at their next sign-in; sessions and API
+    tokens end."""
     if not needs_second_factor(user):
         raise ServiceError(f"a {user.role} has no second factor to reset")
     user.totp_secret_enc = None
     user.totp_confirmed_at = None
     user.totp_last_step = None
     user.session_epoch = (user.session_epoch or 0) + 1
+    api_tokens.revoke_user_tokens(user, api_tokens.TOTP_RESET, actor=actor, now=now)
     audit.record(actor, "user.totp_reset", now, subject=actor_of(user))
     db.session.commit()
 
@@ -271,7 +275,8 @@ class PasswordChange:
 def change_password(user: User, current: str, new: str, now: datetime, lockout: Lockout = Lockout()) -> PasswordChange:
     """Change a signed-in user's own password; a wrong current one counts towards the lockout like a failed sign-in.
 
-    On success every session of the user ends (`session_epoch`): the caller starts this one afresh.
+    On success every session (`session_epoch`) and API token of the user ends: the caller starts this session
+    afresh.
     """
     if not user.active or is_locked(user, now):
         verify_password(_decoy_hash(), current)
@@ -295,6 +300,7 @@ def change_password(user: User, current: str, new: str, now: datetime, lockout: 
     user.password_hash = hash_password(new)
     user.failed_logins = 0
     user.session_epoch = (user.session_epoch or 0) + 1
+    api_tokens.revoke_user_tokens(user, api_tokens.PASSWORD_CHANGED, actor=actor_of(user), now=now)
     audit.record(actor_of(user), "auth.password_changed", now, subject=actor_of(user))
     db.session.commit()
     return PasswordChange(True)
