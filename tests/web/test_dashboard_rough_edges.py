@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import xml.etree.ElementTree as ET
 from datetime import date
 
 import pytest
@@ -123,3 +124,30 @@ def test_only_evaluators_download_the_figures(app) -> None:
     commissioner = app.test_client()
     sign_in(commissioner, make_user(Role.COMMISSIONER))
     assert commissioner.get("/evaluate/figures.csv").status_code == 403
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def bar_width(svg: bytes, gid: str) -> float:
+    """The width of a bar drawn as <g id=gid><path d="M x y L x y ..."/></g>, in SVG units."""
+    group = ET.fromstring(svg).find(f".//{SVG}g[@id='{gid}']")
+    assert group is not None, gid
+    path = group.find(f"{SVG}path")
+    assert path is not None
+    xs = [float(x) for x in re.findall(r"([-\d.]+) [-\d.]+", path.get("d", ""))]
+    return max(xs) - min(xs)
+
+
+def test_a_group_with_no_data_is_a_stub_not_a_full_bar(app, evaluator: FlaskClient) -> None:
+    seed_cohort()
+    query = "as_of=2026-11-20&problem_group=depression"
+    groups = statistics.summary(date(2026, 11, 20), problem_group="depression")["by_problem_group"]
+    assert groups["depression"]["durable_recovery"]["itt"]["rate"] == 1.0  # 1 of 1
+    assert groups["anxiety"]["durable_recovery"]["itt"]["rate"] is None
+    response = evaluator.get(f"/evaluate/charts/by-problem-group.svg?{query}")
+    assert response.status_code == 200
+    full, empty = bar_width(response.data, "bar-0"), bar_width(response.data, "no-data-1")
+    assert empty < full * 0.05, (empty, full)  # a stub: nobody reads it as 100%
+    assert b"<pattern" not in response.data  # no hatching that fills the row
+    assert b"no data" in response.data

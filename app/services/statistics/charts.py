@@ -7,7 +7,8 @@ relies on colour alone: every bar is labelled with its value.
 
 Rates come as SPEC RATE dicts, either unsuppressed (`rate` a fraction 0-1, `ci95` two fractions)
 or published (`published=True`: whole percentages, or "*" when suppressed). A missing rate is drawn
-as an empty bar labelled "no data", a suppressed one as "suppressed".
+as a short dashed outline at 0 labelled "no data" (never a bar that could be read as 100%), a
+suppressed one the same way labelled "suppressed".
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ EMPTY_COLOUR: Final = "#b1b4b6"
 INK: Final = "#0b0c0c"
 BAND_COLOUR: Final = "#c5dcf0"
 WIDTH_INCHES: Final = 7.0
+#: A rate with no data (or suppressed) is a dashed outline this wide (in percent), labelled beside it.
+NO_DATA_WIDTH: Final = 2.0
 _RC: Final[dict[Any, Any]] = {
     "svg.hashsalt": "stillwell-charts",  # stable clip-path ids: same numbers, same bytes
     "svg.fonttype": "none",  # text stays text: selectable, small, read by assistive technology
@@ -61,16 +64,17 @@ def rate_bars(
         positions = list(range(len(rows)))
         for y, (value, ci) in zip(positions, values, strict=True):
             if value is None:
-                ax.barh(y, 100, color="white", edgecolor=EMPTY_COLOUR, hatch="//", height=0.6)
+                # a short outlined stub, labelled beside it: never a bar that could be read as a rate
+                ax.barh(y, NO_DATA_WIDTH, color="white", edgecolor=INK, linestyle="--", height=0.6, gid=f"no-data-{y}")
                 continue
-            ax.barh(y, value, color=BAR_COLOUR, height=0.6)
+            ax.barh(y, value, color=BAR_COLOUR, height=0.6, gid=f"bar-{y}")
             if ci is not None:
                 # Wilson bounds at a rate of 0 or 1 can land a rounding error beyond the rate itself.
                 below, above = max(0.0, value - ci[0]), max(0.0, ci[1] - value)
                 ax.errorbar(value, y, xerr=[[below], [above]], fmt="none", ecolor=INK, capsize=4, linewidth=1.2)
         for y, ((value, ci), text) in enumerate(zip(values, drawn, strict=True)):
             right = ci[1] if ci is not None else (value if value is not None else 0)
-            x = 2 if value is None else min(right + 1.5, 101)
+            x = NO_DATA_WIDTH + 1.5 if value is None else min(right + 1.5, 101)
             ax.text(x, y, text, va="center", ha="left", fontsize=9)
         ax.set_yticks(positions, labels)
         ax.invert_yaxis()
