@@ -25,7 +25,7 @@ from app.domain.outcomes import (
     problem_group,
     sessions_band,
 )
-from app.domain.survival import CurvePoint, wellness_curve, wellness_summary
+from app.domain.survival import Curve, wellness_curve, wellness_summary
 
 METHODOLOGY_VERSION: Final = 1
 K = TypeVar("K")
@@ -321,7 +321,7 @@ class SummaryBuilder:
         self._time.extend(other._time)
         self._event.extend(other._event)
 
-    def wellness_curve(self) -> list[CurvePoint]:
+    def wellness_curve(self) -> Curve:
         """The steps of the wellness Kaplan-Meier curve behind `result()["wellness"]`."""
         return wellness_curve(self._entry, self._time, self._event)
 

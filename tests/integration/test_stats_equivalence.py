@@ -327,6 +327,18 @@ def test_curve_matches_the_wellness_summary(app) -> None:
     assert sum(point.events for point in curve) == wellness["events"]
     days = [point.days for point in curve]
     assert days == sorted(days)
+    # the numbers at risk beside the curve are the fit's own at each step (just before it: the day before)
+    assert [curve.at_risk(p.days - 1) for p in curve if p.at_risk is not None] == [
+        p.at_risk for p in curve if p.at_risk is not None
+    ]
+    assert len(curve.at_risk_by_day) == curve[-1].days and curve.at_risk(curve[-1].days) == 0
+    most = max(curve.at_risk_by_day)
+    assert curve.drawable_until(most + 1) is None and curve.drawn(most + 1) == []
+    minimum = max(2, most // 2)  # this small cohort never has 10 at risk at once
+    until = curve.drawable_until(minimum)
+    assert until is not None and all(point.days <= until for point in curve.drawn(minimum))
+    assert curve.drawn(minimum)[-1].days == until
+    assert curve.at_risk(until - 1) >= minimum and all(n < minimum for n in curve.at_risk_by_day[until:])
     for key, weeks in (("26", 182), ("52", 364)):
         estimate = wellness["still_well"][key]["estimate"]
         if estimate is not None:

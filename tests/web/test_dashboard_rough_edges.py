@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from app.domain.survival import Curve, wellness_curve
 from app.extensions import db
 from app.models import Role, Service
 from app.services.statistics import dashboard
@@ -151,3 +152,101 @@ def test_a_group_with_no_data_is_a_stub_not_a_full_bar(app, evaluator: FlaskClie
     assert empty < full * 0.05, (empty, full)  # a stub: nobody reads it as 100%
     assert b"<pattern" not in response.data  # no hatching that fills the row
     assert b"no data" in response.data
+
+
+#: Twelve people followed from the start of their wellness, each ending it 5 weeks after the last.
+ENDINGS = [7 * weeks for weeks in range(5, 65, 5)]
+
+
+@pytest.fixture
+def twelve_followed(app, monkeypatch: pytest.MonkeyPatch) -> Curve:
+    """The seed cohort's figures, with a wellness curve of twelve people beside them."""
+    seed_cohort()
+    curve = wellness_curve([0] * len(ENDINGS), ENDINGS, [1] * len(ENDINGS))
+    real = statistics.summary_and_curve
+
+    def with_twelve(as_of: date, **options: object):  # type: ignore[no-untyped-def]
+        summary, _ = real(as_of, **options)  # type: ignore[arg-type]
+        return summary, curve
+
+    monkeypatch.setattr(statistics, "summary_and_curve", with_twelve)
+    return curve
+
+
+def table_rows(html: str, caption: str) -> list[list[str]]:
+    """The rows of cell texts of the table with this caption."""
+    found = re.search(rf"<caption[^>]*>{re.escape(caption)}</caption>(.*?)</table>", html, re.DOTALL)
+    assert found is not None, caption
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)]
+        for row in re.findall(r"<tr>(.*?)</tr>", found.group(1), re.DOTALL)
+    ]
+
+
+def tick_scale(root: ET.Element) -> tuple[float, float]:
+    """(SVG x of week 0, SVG units per week) from the x axis's tick marks and their labels."""
+    ticks = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("id", "").startswith("xtick_"):
+            mark, label = group.find(f".//{SVG}use"), group.find(f".//{SVG}text")
+            assert mark is not None and label is not None
+            ticks.append((float("".join(label.itertext())), float(mark.get("x", "nan"))))
+    (w0, x0), (w1, x1) = ticks[0], ticks[-1]
+    per_week = (x1 - x0) / (w1 - w0)
+    return x0 - w0 * per_week, per_week
+
+
+def test_the_wellness_curve_stops_where_fewer_than_10_are_at_risk(evaluator: FlaskClient, twelve_followed) -> None:
+    # 12, 11, 10 at risk until the third ending at 15 weeks, then 9: the curve is drawn to 15 weeks only
+    assert twelve_followed.drawable_until() == 15 * 7
+    assert twelve_followed[-1].survival == 0.0  # undrawn, it would fall to 0% at 60 weeks on one person
+    response = evaluator.get("/evaluate/charts/wellness.svg?as_of=2026-11-20")
+    root = ET.fromstring(response.data)
+    origin, per_week = tick_scale(root)
+    line = root.find(f".//{SVG}g[@id='km-curve']/{SVG}path")
+    assert line is not None
+    xs = [float(x) for x in re.findall(r"([-\d.]+) [-\d.]+", line.get("d", ""))]
+    assert (max(xs) - origin) / per_week == pytest.approx(15, abs=0.05)
+    assert (min(xs) - origin) / per_week == pytest.approx(0, abs=0.05)
+    description = "".join(root.find(f"{SVG}desc").itertext())  # type: ignore[union-attr]
+    assert "drawn while 10 or more are at risk (to 15.0 weeks)" in description
+
+
+def test_the_numbers_at_risk_are_under_the_chart_and_in_a_table(evaluator: FlaskClient, twelve_followed) -> None:
+    weeks = list(range(0, 57, 8))  # 60 weeks of follow-up: a number every 8 weeks
+    at_risk = [sum(1 for ending in ENDINGS if ending > w * 7) for w in weeks]
+    assert at_risk[:3] == [12, 11, 9]
+    svg = evaluator.get("/evaluate/charts/wellness.svg?as_of=2026-11-20").data
+    root = ET.fromstring(svg)
+    origin, per_week = tick_scale(root)
+    assert [
+        float("".join(t.itertext()))
+        for g in root.iter(f"{SVG}g")
+        if g.get("id", "").startswith("xtick_")
+        for t in g.iter(f"{SVG}text")
+    ] == weeks
+    for w, n in zip(weeks, at_risk, strict=True):
+        number = root.find(f".//{SVG}g[@id='at-risk-{w}']/{SVG}text")
+        assert number is not None and "".join(number.itertext()) == str(n), w
+        assert (float(number.get("x", "nan")) - origin) / per_week == pytest.approx(w, abs=0.2)
+    description = "".join(root.find(f"{SVG}desc").itertext())  # type: ignore[union-attr]
+    assert "numbers at risk: 0 weeks 12, 8 weeks 11, 16 weeks 9" in description
+    html = evaluator.get("/evaluate?as_of=2026-11-20").get_data(as_text=True)
+    table = table_rows(html, "Wellness: numbers at risk")
+    assert table == [["Weeks since wellness began", *map(str, weeks)], ["At risk", *map(str, at_risk)]]
+    assert "The curve is drawn only while 10 or more people are at risk: to 15.0 weeks." in html
+    rows = read_csv(evaluator.get("/evaluate/figures.csv?as_of=2026-11-20").get_data(as_text=True))
+    exported = {r["group"]: r["value"] for r in rows if r["measure"] == "at_risk"}
+    assert exported == {f"{w} weeks": str(n) for w, n in zip(weeks, at_risk, strict=True)}
+
+
+def test_no_curve_is_drawn_when_fewer_than_10_are_ever_at_risk(app, evaluator: FlaskClient, monkeypatch) -> None:
+    seed_cohort()
+    curve = wellness_curve([0] * 9, [7 * w for w in range(5, 50, 5)], [1] * 9)
+    real = statistics.summary_and_curve
+    monkeypatch.setattr(statistics, "summary_and_curve", lambda as_of, **o: (real(as_of, **o)[0], curve))
+    svg = evaluator.get("/evaluate/charts/wellness.svg?as_of=2026-11-20").data
+    assert b'id="km-curve"' not in svg and b"no curve drawn: fewer than 10 at risk throughout" in svg
+    assert b'id="at-risk-0"' in svg
+    html = evaluator.get("/evaluate?as_of=2026-11-20").get_data(as_text=True)
+    assert "Fewer than 10 people are at risk at every time, so no curve is drawn." in html

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from app.domain.csv_cells import write_csv
 from app.domain.labels import CHANGE_LABELS, FUNNEL_LABELS
 from app.domain.outcomes import CHANGES, PROBLEM_GROUPS
-from app.domain.survival import CurvePoint
+from app.domain.survival import MIN_AT_RISK, Curve
 from app.extensions import db
 from app.models import Area, CheckIn, Episode, InboundMessage, OptEvent, OutboundMessage, Service, Submission
 from app.services.statistics import summaries as statistics
@@ -183,7 +183,7 @@ class Dashboard:
 
     filters: Filters
     summary: dict[str, Any]
-    curve: list[CurvePoint]
+    curve: Curve
     computed_at: datetime
     charts: dict[str, str] = field(default_factory=dict)
 
@@ -191,6 +191,35 @@ class Dashboard:
     def empty(self) -> bool:
         """No episode in scope."""
         return int(self.summary["cohort"]["episodes"]) == 0
+
+    @property
+    def min_at_risk(self) -> int:
+        """The wellness curve is drawn only while this many or more are at risk."""
+        return MIN_AT_RISK
+
+    @property
+    def curve_drawn_until_weeks(self) -> float | None:
+        """How far the wellness curve is drawn: while MIN_AT_RISK or more are at risk (None: not at all)."""
+        until = self.curve.drawable_until(MIN_AT_RISK)
+        return None if until is None else until / 7
+
+    def risk_row(self) -> list[tuple[int, int]]:
+        """(weeks, people at risk) at the chart's tick times, from 0 to the end of follow-up."""
+        if not self.curve:
+            return []
+        return [(weeks, self.curve.at_risk(weeks * 7)) for weeks in risk_ticks(self.curve[-1].days)]
+
+
+#: Steps between the weeks of the numbers-at-risk row, the first giving at most RISK_TICKS + 1 ticks.
+TICK_STEPS: Final = (1, 2, 4, 8, 13, 26, 52, 104, 208)
+RISK_TICKS: Final = 8
+
+
+def risk_ticks(last_day: int) -> list[int]:
+    """The weeks to show the numbers at risk at (and the chart's ticks): 0, then every few weeks to the end."""
+    weeks = last_day / 7
+    step = next((s for s in TICK_STEPS if weeks / s <= RISK_TICKS), TICK_STEPS[-1])
+    return list(range(0, int(weeks) + 1, step))
 
 
 class _Cache:
@@ -316,10 +345,19 @@ def _wellness(d: Dashboard) -> str:
     from app.services.statistics import charts
 
     wellness = d.summary["wellness"]
-    points = [(p.weeks, p.survival) for p in d.curve]
-    band = [(p.weeks, *(p.ci95 or (p.survival, p.survival))) for p in d.curve]
+    drawn = d.curve.drawn(MIN_AT_RISK)
+    points = [(p.weeks, p.survival) for p in drawn]
+    band = [(p.weeks, *(p.ci95 or (p.survival, p.survival))) for p in drawn]
     marks = [(float(key), value["estimate"]) for key, value in wellness["still_well"].items()]
-    return charts.survival_curve("How long wellness lasts (Kaplan-Meier)", points, band=band, marks=marks)
+    return charts.survival_curve(
+        "How long wellness lasts (Kaplan-Meier)",
+        points,
+        band=band,
+        marks=marks,
+        at_risk=d.risk_row(),
+        followed_weeks=d.curve[-1].weeks if d.curve else None,
+        minimum=MIN_AT_RISK,
+    )
 
 
 def _breakdown(key: str, heading: str) -> Callable[[Dashboard], str]:
@@ -420,6 +458,9 @@ def figure_rows(d: Dashboard) -> Iterator[FigureRow]:
     for weeks, point in wellness["still_well"].items():
         low, high = point["ci95"] if point["ci95"] is not None else (None, None)
         yield "wellness", f"{weeks} weeks", "still_well", point["estimate"], "proportion", low, high
+    yield "wellness", "", "curve_drawn_until_weeks", d.curve_drawn_until_weeks, "weeks", None, None
+    for weeks, n in d.risk_row():
+        yield "wellness", f"{weeks} weeks", "at_risk", n, "count", None, None
 
 
 def figures_csv(d: Dashboard) -> str:
