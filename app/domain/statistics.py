@@ -25,7 +25,7 @@ from app.domain.outcomes import (
     problem_group,
     sessions_band,
 )
-from app.domain.survival import CurvePoint, wellness_curve, wellness_summary
+from app.domain.survival import Curve, wellness_curve, wellness_summary
 
 METHODOLOGY_VERSION: Final = 1
 K = TypeVar("K")
@@ -321,7 +321,7 @@ class SummaryBuilder:
         self._time.extend(other._time)
         self._event.extend(other._event)
 
-    def wellness_curve(self) -> list[CurvePoint]:
+    def wellness_curve(self) -> Curve:
         """The steps of the wellness Kaplan-Meier curve behind `result()["wellness"]`."""
         return wellness_curve(self._entry, self._time, self._event)
 
@@ -338,14 +338,14 @@ class SummaryBuilder:
         for (band, category), n in by_sessions.items():
             outcomes[category] += n
             bands[band] += n
+        # A block's episodes are every episode of its group, consented or not (SPEC section 5), so the
+        # groups of one breakdown add up to cohort.episodes; only consented ones can be eligible.
         for table, blocks in ((by_group, groups), (by_sessions, by_band)):
             for (value, category), n in table.items():
-                if category != _NOT_CONSENTED:  # counted only in cohort.episodes, attrition and service-reported
-                    _count_block(blocks[value], category, n)
+                _count_block(blocks[value], category, n)
         for table, named in ((by_service, services), (by_area, areas), (by_month, months)):
             for (value, category), n in table.items():
-                if category != _NOT_CONSENTED:
-                    _count_block(_block_for(named, value), category, n)
+                _count_block(_block_for(named, value), category, n)
         episodes = sum(outcomes)
         eligible = sum(outcomes[:_N_CATEGORIES])
         answered = sum(outcomes[:5])
@@ -429,7 +429,7 @@ def _add_into(total: list[int], more: list[int]) -> None:
 
 
 def _block(counts: list[int]) -> dict[str, Any]:
-    """A BLOCK: (consented) episodes, eligible, outcomes, durable recovery (ITT, available case), response."""
+    """A BLOCK: episodes (consented or not), eligible, outcomes, durable recovery (ITT, available case), response."""
     eligible = counts[_ELIGIBLE]
     answered = sum(counts[2:7])
     durable = counts[2]

@@ -8,7 +8,7 @@ intervals on the log(-log S) scale from Greenwood's (1926) variance.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -163,6 +163,59 @@ def curve_points(km: KaplanMeier) -> list[CurvePoint]:
     return points
 
 
-def wellness_curve(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> list[CurvePoint]:
-    """The steps of the wellness Kaplan-Meier curve (the same fit as `wellness_summary`)."""
-    return curve_points(kaplan_meier(entry, time, event))
+#: A curve is drawn only while at least this many people are at risk: beyond, a step rests on so few
+#: people that it falls towards 0% on one or two endings.
+MIN_AT_RISK: Final = 10
+
+
+class Curve(list[CurvePoint]):
+    """The steps of a Kaplan-Meier curve and, beside them, how many are at risk on each day of follow-up.
+
+    `at_risk_by_day[d]`: subjects under follow-up just after day d (entry <= d < time), the people
+    an ending between day d and d + 1 would be counted against; 0 beyond the last day.
+    """
+
+    def __init__(self, points: Iterable[CurvePoint] = (), at_risk_by_day: Sequence[int] = ()) -> None:
+        super().__init__(points)
+        self.at_risk_by_day: tuple[int, ...] = tuple(at_risk_by_day)
+
+    def at_risk(self, day: int) -> int:
+        """Subjects at risk just after `day` (for the "numbers at risk" row under the chart)."""
+        return self.at_risk_by_day[day] if 0 <= day < len(self.at_risk_by_day) else 0
+
+    def drawable_until(self, minimum: int = MIN_AT_RISK) -> int | None:
+        """The last day up to which `minimum` or more are at risk (None when never so many)."""
+        last = None
+        for day, n in enumerate(self.at_risk_by_day):
+            if n >= minimum:
+                last = day + 1
+        return last
+
+    def drawn(self, minimum: int = MIN_AT_RISK) -> list[CurvePoint]:
+        """The steps up to `drawable_until`, the last one carried forward to it; empty when never so many."""
+        until = self.drawable_until(minimum)
+        if until is None:
+            return []
+        kept = [point for point in self if point.days <= until]
+        if kept and kept[-1].days < until:
+            last = kept[-1]
+            kept.append(CurvePoint(until, last.survival, last.ci95, None, 0))
+        return kept
+
+
+def at_risk_by_day(entry: Sequence[int], time: Sequence[int]) -> tuple[int, ...]:
+    """Subjects under follow-up just after each day from 0 to the last (entry <= d < time), entry < time only."""
+    entry_a = np.asarray(entry, dtype=np.int64)
+    time_a = np.asarray(time, dtype=np.int64)
+    keep = entry_a < time_a
+    entry_a, time_a = np.maximum(entry_a[keep], 0), time_a[keep]
+    if not time_a.size:
+        return ()
+    last = int(time_a.max())
+    change = np.bincount(entry_a, minlength=last + 1) - np.bincount(time_a, minlength=last + 1)
+    return tuple(int(n) for n in np.cumsum(change)[:last])
+
+
+def wellness_curve(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> Curve:
+    """The steps of the wellness Kaplan-Meier curve (the same fit as `wellness_summary`), with the numbers at risk."""
+    return Curve(curve_points(kaplan_meier(entry, time, event)), at_risk_by_day(entry, time))

@@ -62,6 +62,9 @@ def dashboard() -> ResponseReturnValue:
         problems=problems,
         services=dashboards.service_codes(),
         areas=dashboards.area_codes(),
+        dates=dashboards.typed_dates(request.args, filters),
+        conflict=dashboards.scope_conflict(filters),
+        csv_url=url_for("evaluate.figures_csv", **_args(filters.query())),
         problem_groups=PROBLEM_GROUPS,
         breakdowns=dashboards.BREAKDOWNS,
         reported_rates=dashboards.SERVICE_REPORTED_RATES,
@@ -80,6 +83,19 @@ def chart(name: str) -> ResponseReturnValue:
     filters, _ = dashboards.parse_filters(request.args, now.astimezone(LONDON).date())
     svg = dashboards.chart(dashboards.dashboard(filters, now), name)
     return current_app.response_class(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/figures.csv")
+@allow(Role.EVALUATOR)
+def figures_csv() -> ResponseReturnValue:
+    """The figures of the dashboard, one a row, for the same filters, as a CSV download."""
+    now = utcnow()
+    filters, _ = dashboards.parse_filters(request.args, now.astimezone(LONDON).date())
+    text = dashboards.figures_csv(dashboards.dashboard(filters, now))
+    name = f"stillwell-figures-{filters.as_of.isoformat()}.csv"
+    return current_app.response_class(
+        text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.get("/methodology")

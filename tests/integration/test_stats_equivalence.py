@@ -20,6 +20,8 @@ from app.extensions import db
 from app.models import Area, CheckIn, Client, ContactPoint, Episode, OptEvent, Service
 from app.services.statistics import summaries as statistics
 
+NO_FILTERS = statistics.NO_FILTERS
+
 # Europe/London, plus zones with half-hour offsets and a half-hour daylight-saving shift
 ZONES = ("Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "America/St_Johns")
 DESCRIPTORS = ("F32.1", "f33", "F41.1", "F41.2", " F42 ", "F45.2", "none", "Z63")
@@ -82,12 +84,18 @@ def build(rng: random.Random, episodes: int) -> Cohort:
 
 
 def add_episode(
-    rng: random.Random, cohort: Cohort, service: tuple[int, str, str, str], start: date = date(2025, 1, 1)
+    rng: random.Random,
+    cohort: Cohort,
+    service: tuple[int, str, str, str],
+    start: date = date(2025, 1, 1),
+    *,
+    consent: bool | None = None,
 ) -> None:
     service_id, code, area, zone = service
     discharge = start + timedelta(days=rng.randint(0, 700))
     referral = discharge - timedelta(days=rng.randint(0, 300))
-    consent = rng.random() < 0.9
+    drawn = rng.random() < 0.9
+    consent = drawn if consent is None else consent
     contact = {}
     events: list[tuple[datetime, str]] = []
     if consent and rng.random() < 0.2:
@@ -301,11 +309,7 @@ def test_both_readers_agree_with_problem_group_and_discharge_filters(
         cohort, as_of, area="NE", group="depression"
     )
     narrowed = statistics.summary(as_of, problem_group="anxiety")
-    assert narrowed["cohort"]["episodes"] == narrowed["by_problem_group"]["anxiety"]["episodes"] + sum(
-        1
-        for _, _, f in cohort.facts
-        if not f.consented and problem_group(f.problem_descriptor) == "anxiety" and f.discharge_date <= as_of
-    )
+    assert narrowed["cohort"]["episodes"] == narrowed["by_problem_group"]["anxiety"]["episodes"]  # consented or not
     assert narrowed["by_problem_group"]["depression"]["episodes"] == 0
     with pytest.raises(ValueError, match="unknown problem group"):
         statistics.summary(as_of, problem_group="sadness")
@@ -323,6 +327,18 @@ def test_curve_matches_the_wellness_summary(app) -> None:
     assert sum(point.events for point in curve) == wellness["events"]
     days = [point.days for point in curve]
     assert days == sorted(days)
+    # the numbers at risk beside the curve are the fit's own at each step (just before it: the day before)
+    assert [curve.at_risk(p.days - 1) for p in curve if p.at_risk is not None] == [
+        p.at_risk for p in curve if p.at_risk is not None
+    ]
+    assert len(curve.at_risk_by_day) == curve[-1].days and curve.at_risk(curve[-1].days) == 0
+    most = max(curve.at_risk_by_day)
+    assert curve.drawable_until(most + 1) is None and curve.drawn(most + 1) == []
+    minimum = max(2, most // 2)  # this small cohort never has 10 at risk at once
+    until = curve.drawable_until(minimum)
+    assert until is not None and all(point.days <= until for point in curve.drawn(minimum))
+    assert curve.drawn(minimum)[-1].days == until
+    assert curve.at_risk(until - 1) >= minimum and all(n < minimum for n in curve.at_risk_by_day[until:])
     for key, weeks in (("26", 182), ("52", 364)):
         estimate = wellness["still_well"][key]["estimate"]
         if estimate is not None:
@@ -445,3 +461,48 @@ def test_a_zone_whose_dates_go_back_falls_back_to_the_reference_reader(app) -> N
     as_of = date(2010, 3, 4)
     assert statistics.bulk_plan(as_of, None, None) is None
     assert statistics.summary(as_of) == expected(cohort, as_of)
+
+
+BREAKDOWN_KEYS = ("by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month")
+
+
+def assert_breakdowns_add_up(result: dict[str, Any], path: str) -> None:
+    """SPEC section 5: a BLOCK's episodes count every episode of its group, consented or not."""
+    cohort = result["cohort"]
+    assert cohort["consented"] < cohort["episodes"], "the cohort needs episodes without consent"
+    for key in BREAKDOWN_KEYS:
+        blocks = result[key].values()
+        assert sum(block["episodes"] for block in blocks) == cohort["episodes"], (path, key)
+        assert sum(block["eligible"] for block in blocks) == cohort["eligible"], (path, key)
+
+
+def test_breakdown_episodes_add_up_to_the_cohort_on_every_path(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Episodes without consent count in their groups' `episodes` on each path: the bulk reader in one
+    process and in worker processes, the reference reader, and the pure methodology."""
+    rng = random.Random(21)
+    cohort = build(rng, 90)
+    # a service whose only episodes have no consent still has its group, with nothing eligible
+    service = cohort.add(
+        Service, code="NOCON", name="NOCON", area_id=2, short_name="NOCON", timezone="Europe/London", created_at=STAMP
+    )
+    for _ in range(3):
+        add_episode(rng, cohort, (service, "NOCON", "SW", "Europe/London"), consent=False)
+    store(cohort)
+    monkeypatch.setattr(statistics, "BULK_CHUNK", 13)
+    as_of = date(2027, 6, 1)
+    want = expected(cohort, as_of)
+    assert want["by_service"]["NOCON"]["episodes"] == 3 and want["by_service"]["NOCON"]["eligible"] == 0
+    assert_breakdowns_add_up(want, "pure methodology")
+    assert statistics.bulk_plan(as_of, None, None) is not None
+    bulk = statistics.summary(as_of, workers=1)
+    assert_breakdowns_add_up(bulk, "bulk reader")
+    assert bulk == want
+    parallel = statistics.summary(as_of, workers=2)
+    assert_breakdowns_add_up(parallel, "bulk reader, worker processes")
+    assert parallel == want
+    reference = summarise(statistics.episode_facts(as_of, statistics._scope_filters(None, None, NO_FILTERS)), as_of)
+    assert_breakdowns_add_up(reference, "reference reader")
+    assert reference == want
+    narrowed = statistics.summary(as_of, area_code="SW", problem_group="anxiety", workers=1)
+    assert narrowed == expected(cohort, as_of, area="SW", group="anxiety")
+    assert sum(block["episodes"] for block in narrowed["by_service"].values()) == narrowed["cohort"]["episodes"]

@@ -368,7 +368,7 @@ def test_summary_by_hand() -> None:
             check_in(18, D("2026-10-12"), skipped=True),
             discharge="2026-06-08",
         ),
-        # no consent: counted only in cohort.episodes, attrition, service-reported
+        # no consent: in cohort.episodes, attrition, service-reported and the breakdowns' episodes, nothing else
         ep(
             check_in(99, D("2026-07-06")),
             consented=False,
@@ -423,11 +423,13 @@ def test_summary_by_hand() -> None:
     }
     assert points[26]["itt"] == wilson_rate(1, 1) and points[4]["available_case"] == wilson_rate(0, 2)
     groups = summary["by_problem_group"]
-    # Episodes without consent are in no breakdown: depression has episodes 1 and 4 only.
-    assert (groups["depression"]["episodes"], groups["depression"]["eligible"]) == (2, 1)
+    # A breakdown's episodes count every episode, consented or not (SPEC section 5): depression has
+    # episodes 1, 4 and the one without consent, eligible only episode 1.
+    assert (groups["depression"]["episodes"], groups["depression"]["eligible"]) == (3, 1)
     assert groups["anxiety"]["outcomes"]["unchanged"] == 1
     assert groups["other"]["outcomes"]["no_response"] == 1
-    assert {k: v["episodes"] for k, v in summary["by_sessions"].items()} == {"0": 1, "1": 1, "2-6": 0, "7+": 2}
+    assert {k: v["episodes"] for k, v in summary["by_sessions"].items()} == {"0": 1, "1": 1, "2-6": 1, "7+": 2}
+    assert summary["by_sessions"]["2-6"]["eligible"] == 0
     assert list(summary["by_service"]) == ["S1", "S2"] and list(summary["by_area"]) == ["A1"]
     assert summary["by_service"]["S2"]["response"] == wilson_rate(1, 1)
     assert list(summary["by_discharge_month"]) == ["2026-06"]
@@ -555,7 +557,7 @@ def reference(cohort: list[EpisodeFacts], as_of: date) -> dict[str, Any]:
         "changes": Counter(o.last_change for _, o in outcomes if o.last_change),
         "points": points,
         "by_group": by_group,
-        "by_band": Counter(sessions_band(e.treatment_sessions) for e, _ in outcomes),
+        "by_band": Counter(sessions_band(e.treatment_sessions) for e in scope),
         "spells": spells,
     }
 
@@ -571,7 +573,8 @@ def test_summarise_on_random_cohorts(cohort: list[EpisodeFacts], as_of: date) ->
     assert cohort_counts["eligible"] + cohort_counts["pending"] == cohort_counts["consented"]
     assert cohort_counts["consented"] <= cohort_counts["episodes"]
     for key in ("by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month"):
-        assert sum(block["episodes"] for block in summary[key].values()) == cohort_counts["consented"]
+        assert sum(block["episodes"] for block in summary[key].values()) == cohort_counts["episodes"]
+        assert sum(block["eligible"] for block in summary[key].values()) == cohort_counts["eligible"]
 
     expected = reference(cohort, as_of)
     assert cohort_counts["episodes"] == expected["episodes"]

@@ -7,7 +7,8 @@ relies on colour alone: every bar is labelled with its value.
 
 Rates come as SPEC RATE dicts, either unsuppressed (`rate` a fraction 0-1, `ci95` two fractions)
 or published (`published=True`: whole percentages, or "*" when suppressed). A missing rate is drawn
-as an empty bar labelled "no data", a suppressed one as "suppressed".
+as a short dashed outline at 0 labelled "no data" (never a bar that could be read as 100%), a
+suppressed one the same way labelled "suppressed".
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ EMPTY_COLOUR: Final = "#b1b4b6"
 INK: Final = "#0b0c0c"
 BAND_COLOUR: Final = "#c5dcf0"
 WIDTH_INCHES: Final = 7.0
+#: A rate with no data (or suppressed) is a dashed outline this wide (in percent), labelled beside it.
+NO_DATA_WIDTH: Final = 2.0
 _RC: Final[dict[Any, Any]] = {
     "svg.hashsalt": "stillwell-charts",  # stable clip-path ids: same numbers, same bytes
     "svg.fonttype": "none",  # text stays text: selectable, small, read by assistive technology
@@ -61,16 +64,17 @@ def rate_bars(
         positions = list(range(len(rows)))
         for y, (value, ci) in zip(positions, values, strict=True):
             if value is None:
-                ax.barh(y, 100, color="white", edgecolor=EMPTY_COLOUR, hatch="//", height=0.6)
+                # a short outlined stub, labelled beside it: never a bar that could be read as a rate
+                ax.barh(y, NO_DATA_WIDTH, color="white", edgecolor=INK, linestyle="--", height=0.6, gid=f"no-data-{y}")
                 continue
-            ax.barh(y, value, color=BAR_COLOUR, height=0.6)
+            ax.barh(y, value, color=BAR_COLOUR, height=0.6, gid=f"bar-{y}")
             if ci is not None:
                 # Wilson bounds at a rate of 0 or 1 can land a rounding error beyond the rate itself.
                 below, above = max(0.0, value - ci[0]), max(0.0, ci[1] - value)
                 ax.errorbar(value, y, xerr=[[below], [above]], fmt="none", ecolor=INK, capsize=4, linewidth=1.2)
         for y, ((value, ci), text) in enumerate(zip(values, drawn, strict=True)):
             right = ci[1] if ci is not None else (value if value is not None else 0)
-            x = 2 if value is None else min(right + 1.5, 101)
+            x = NO_DATA_WIDTH + 1.5 if value is None else min(right + 1.5, 101)
             ax.text(x, y, text, va="center", ha="left", fontsize=9)
         ax.set_yticks(positions, labels)
         ax.invert_yaxis()
@@ -136,21 +140,31 @@ def survival_curve(
     *,
     band: Sequence[tuple[float, float, float]] | None = None,
     marks: Sequence[tuple[float, float | None]] = (),
+    at_risk: Sequence[tuple[float, int]] = (),
+    followed_weeks: float | None = None,
+    minimum: int | None = None,
     description: str | None = None,
 ) -> str:
     """A Kaplan-Meier step curve: weeks on x, the proportion still well on y, optional 95% band.
 
-    `points`: (weeks, S) steps, starting at (0, 1.0); `band`: (weeks, lower, upper) steps;
-    `marks`: (weeks, estimate) to label on the curve, e.g. still well at 26 and 52 weeks.
+    `points`: (weeks, S) steps, starting at (0, 1.0), only as far as the curve is to be drawn;
+    `band`: (weeks, lower, upper) steps; `marks`: (weeks, estimate) to label on the curve, e.g. still
+    well at 26 and 52 weeks; `at_risk`: (weeks, people at risk), shown as a row of numbers under the
+    x axis at those ticks; `followed_weeks`: how far follow-up goes (the x axis spans it even where
+    the curve is not drawn); `minimum`: the curve is drawn only while this many or more are at risk.
     """
     if description is None:
         parts = [f"{len(points)} steps"]
         parts += [f"still well at {weeks:g} weeks: {_percent(est)}" for weeks, est in marks]
         if points:
             parts.append(f"last step at {points[-1][0]:.1f} weeks, {_percent(points[-1][1])} still well")
+        if minimum is not None and followed_weeks is not None:
+            parts.append(_drawn_text(points, minimum))
+        if at_risk:
+            parts.append("numbers at risk: " + ", ".join(f"{weeks:g} weeks {n}" for weeks, n in at_risk))
         description = _describe(title, parts)
     with _LOCK, matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_INCHES, 3.8))
+        fig = Figure(figsize=(WIDTH_INCHES, 4.3 if at_risk else 3.8))
         ax = fig.add_subplot()
         if band:
             ax.fill_between(
@@ -170,6 +184,7 @@ def survival_curve(
                 color=BAR_COLOUR,
                 linewidth=2,
                 label="Still well (Kaplan-Meier)",
+                gid="km-curve",
             )
             ax.legend(loc="lower left", frameon=False, fontsize=9)
         for weeks, estimate in marks:
@@ -177,11 +192,37 @@ def survival_curve(
             ax.text(weeks, 1.02, f"{weeks:g} wk: {_percent(estimate)}", ha="center", va="bottom", fontsize=8)
         ax.set_ylim(0, 1.08)
         ax.set_xlim(left=0)
+        if followed_weeks:
+            ax.set_xlim(0, max(followed_weeks, *(weeks for weeks, _ in marks)) * 1.02)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
-        ax.set_xlabel("Weeks since wellness began")
         ax.set_ylabel("Still well")
-        _finish(fig, ax, title, empty=not points)
+        label = "Weeks since wellness began"
+        if minimum is not None and followed_weeks is not None:
+            label += f" (curve {_drawn_text(points, minimum)})"
+        ax.set_xlabel(label)
+        if at_risk:
+            ax.set_xticks([weeks for weeks, _ in at_risk], [f"{weeks:g}" for weeks, _ in at_risk])
+            row = ("data", "axes fraction")
+            ax.annotate(
+                "At risk",
+                (0, -0.3),
+                xycoords=row,
+                xytext=(-14, 0),
+                textcoords="offset points",
+                ha="right",
+                fontsize=9,
+                fontweight="bold",
+            )
+            for weeks, n in at_risk:
+                ax.annotate(str(n), (weeks, -0.3), xycoords=row, ha="center", fontsize=9, gid=f"at-risk-{weeks:g}")
+        _finish(fig, ax, title, empty=not points and not at_risk)
         return _svg(fig, title, description)
+
+
+def _drawn_text(points: Sequence[tuple[float, float]], minimum: int) -> str:
+    if not points:
+        return f"no curve drawn: fewer than {minimum} at risk throughout"
+    return f"drawn while {minimum} or more are at risk (to {points[-1][0]:.1f} weeks)"
 
 
 def _rate_percent(rate: dict[str, Any], published: bool) -> tuple[float | None, tuple[float, float] | None]:

@@ -14,16 +14,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import func, select
 
+from app.domain.csv_cells import write_csv
 from app.domain.labels import CHANGE_LABELS, FUNNEL_LABELS
 from app.domain.outcomes import CHANGES, PROBLEM_GROUPS
-from app.domain.survival import CurvePoint
+from app.domain.survival import MIN_AT_RISK, Curve
 from app.extensions import db
 from app.models import Area, CheckIn, Episode, InboundMessage, OptEvent, OutboundMessage, Service, Submission
 from app.services.statistics import summaries as statistics
@@ -121,6 +122,36 @@ def parse_filters(args: Mapping[str, str], today: date) -> tuple[Filters, list[s
     return Filters(as_of, service, area, group, discharged_from, discharged_to), problems
 
 
+#: The date fields of the filter form, by query-string name.
+DATE_FIELDS: Final = ("as_of", "discharged_from", "discharged_to")
+
+
+def typed_dates(args: Mapping[str, str], filters: Filters) -> dict[str, str]:
+    """What each date field of the form shows: the date typed, even when it was refused (a period that
+    ends before it starts keeps both ends, to be corrected), else the date in force ("" for none)."""
+    shown: dict[str, str] = {}
+    for name in DATE_FIELDS:
+        text = (args.get(name) or "").strip()
+        try:
+            shown[name] = date.fromisoformat(text).isoformat()
+        except ValueError:  # not a date: a date field cannot show it, so it shows what is in force
+            value = getattr(filters, name)
+            shown[name] = value.isoformat() if value is not None else ""
+    return shown
+
+
+def scope_conflict(filters: Filters) -> str | None:
+    """Why no episode can match, when the service chosen is not in the area chosen; else None."""
+    if not filters.service_code or not filters.area_code:
+        return None
+    area = db.session.scalar(
+        select(Area.code).join(Service, Service.area_id == Area.id).where(Service.code == filters.service_code)
+    )
+    if area is None or area == filters.area_code:
+        return None
+    return f"service {filters.service_code} is not in area {filters.area_code} (it is in area {area})"
+
+
 def service_codes() -> list[str]:
     """Every service code, for the filter form."""
     return list(db.session.scalars(select(Service.code).order_by(Service.code)))
@@ -152,7 +183,7 @@ class Dashboard:
 
     filters: Filters
     summary: dict[str, Any]
-    curve: list[CurvePoint]
+    curve: Curve
     computed_at: datetime
     charts: dict[str, str] = field(default_factory=dict)
 
@@ -160,6 +191,35 @@ class Dashboard:
     def empty(self) -> bool:
         """No episode in scope."""
         return int(self.summary["cohort"]["episodes"]) == 0
+
+    @property
+    def min_at_risk(self) -> int:
+        """The wellness curve is drawn only while this many or more are at risk."""
+        return MIN_AT_RISK
+
+    @property
+    def curve_drawn_until_weeks(self) -> float | None:
+        """How far the wellness curve is drawn: while MIN_AT_RISK or more are at risk (None: not at all)."""
+        until = self.curve.drawable_until(MIN_AT_RISK)
+        return None if until is None else until / 7
+
+    def risk_row(self) -> list[tuple[int, int]]:
+        """(weeks, people at risk) at the chart's tick times, from 0 to the end of follow-up."""
+        if not self.curve:
+            return []
+        return [(weeks, self.curve.at_risk(weeks * 7)) for weeks in risk_ticks(self.curve[-1].days)]
+
+
+#: Steps between the weeks of the numbers-at-risk row, the first giving at most RISK_TICKS + 1 ticks.
+TICK_STEPS: Final = (1, 2, 4, 8, 13, 26, 52, 104, 208)
+RISK_TICKS: Final = 8
+
+
+def risk_ticks(last_day: int) -> list[int]:
+    """The weeks to show the numbers at risk at (and the chart's ticks): 0, then every few weeks to the end."""
+    weeks = last_day / 7
+    step = next((s for s in TICK_STEPS if weeks / s <= RISK_TICKS), TICK_STEPS[-1])
+    return list(range(0, int(weeks) + 1, step))
 
 
 class _Cache:
@@ -285,10 +345,19 @@ def _wellness(d: Dashboard) -> str:
     from app.services.statistics import charts
 
     wellness = d.summary["wellness"]
-    points = [(p.weeks, p.survival) for p in d.curve]
-    band = [(p.weeks, *(p.ci95 or (p.survival, p.survival))) for p in d.curve]
+    drawn = d.curve.drawn(MIN_AT_RISK)
+    points = [(p.weeks, p.survival) for p in drawn]
+    band = [(p.weeks, *(p.ci95 or (p.survival, p.survival))) for p in drawn]
     marks = [(float(key), value["estimate"]) for key, value in wellness["still_well"].items()]
-    return charts.survival_curve("How long wellness lasts (Kaplan-Meier)", points, band=band, marks=marks)
+    return charts.survival_curve(
+        "How long wellness lasts (Kaplan-Meier)",
+        points,
+        band=band,
+        marks=marks,
+        at_risk=d.risk_row(),
+        followed_weeks=d.curve[-1].weeks if d.curve else None,
+        minimum=MIN_AT_RISK,
+    )
 
 
 def _breakdown(key: str, heading: str) -> Callable[[Dashboard], str]:
@@ -319,3 +388,92 @@ def chart(d: Dashboard, name: str) -> str:
     if svg is None:
         svg = d.charts[name] = draw(d)
     return svg
+
+
+# The CSV export: the figures on the page, one a row, for the same filters.
+
+CSV_COLUMNS: Final = (
+    "as_of",
+    "service",
+    "area",
+    "problem_group",
+    "discharged_from",
+    "discharged_to",
+    "section",
+    "group",
+    "measure",
+    "value",
+    "unit",
+    "ci95_low",
+    "ci95_high",
+)
+#: (section, group, measure, value, unit, ci95 low, ci95 high)
+FigureRow = tuple[str, str, str, Any, str, Any, Any]
+
+
+def _rate(section: str, group: str, measure: str, rate: dict[str, Any]) -> Iterator[FigureRow]:
+    low, high = rate["ci95"] if rate["ci95"] is not None else (None, None)
+    yield section, group, measure, rate["rate"], "proportion", low, high
+    yield section, group, f"{measure}_numerator", rate["numerator"], "count", None, None
+    yield section, group, f"{measure}_denominator", rate["denominator"], "count", None, None
+
+
+def _counts(section: str, group: str, counts: Mapping[str, Any]) -> Iterator[FigureRow]:
+    for name, count in counts.items():
+        yield section, group, name, count, "count", None, None
+
+
+def figure_rows(d: Dashboard) -> Iterator[FigureRow]:
+    """Every figure the dashboard shows, unrounded: rates as proportions (0-1) with their counts."""
+    s = d.summary
+    yield from _counts("cohort", "", s["cohort"])
+    yield from _counts("outcomes", "", s["outcomes"])
+    yield from _rate("durable_recovery", "", "itt", s["durable_recovery"]["itt"])
+    yield from _rate("durable_recovery", "", "available_case", s["durable_recovery"]["available_case"])
+    yield from _rate("response", "", "response", s["response"])
+    reported = s["service_reported"]
+    counted = ("finished", "at_caseness", "missing_scores")
+    yield from _counts("service_reported", "", {key: reported[key] for key in counted})
+    for key, _ in SERVICE_REPORTED_RATES:
+        yield from _rate("service_reported", "", key, reported[key])
+    yield from _counts("attrition", "", s["attrition"])
+    for point in s["follow_up_points"]:
+        group = f"{point['weeks']} weeks"
+        yield from _counts("follow_up_point", group, {key: point[key] for key in ("closed", "answered", "recovered")})
+        yield from _rate("follow_up_point", group, "itt", point["itt"])
+        yield from _rate("follow_up_point", group, "available_case", point["available_case"])
+    for key, _ in BREAKDOWNS:
+        for group, block in s[key].items():
+            yield from _counts(key, str(group), {"episodes": block["episodes"], "eligible": block["eligible"]})
+            yield from _counts(key, str(group), block["outcomes"])
+            yield from _rate(key, str(group), "durable_recovery_itt", block["durable_recovery"]["itt"])
+            yield from _rate(
+                key, str(group), "durable_recovery_available_case", block["durable_recovery"]["available_case"]
+            )
+            yield from _rate(key, str(group), "response", block["response"])
+    yield from _counts("change_distribution", "", s["change_distribution"])
+    wellness = s["wellness"]
+    yield from _counts("wellness", "", {"n": wellness["n"], "events": wellness["events"]})
+    yield "wellness", "", "median_weeks", wellness["median_weeks"], "weeks", None, None
+    for weeks, point in wellness["still_well"].items():
+        low, high = point["ci95"] if point["ci95"] is not None else (None, None)
+        yield "wellness", f"{weeks} weeks", "still_well", point["estimate"], "proportion", low, high
+    yield "wellness", "", "curve_drawn_until_weeks", d.curve_drawn_until_weeks, "weeks", None, None
+    for weeks, n in d.risk_row():
+        yield "wellness", f"{weeks} weeks", "at_risk", n, "count", None, None
+
+
+def figures_csv(d: Dashboard) -> str:
+    """The dashboard's figures as CSV (CSV_COLUMNS), every row carrying the filters; every cell guarded
+    against formula injection (app.domain.csv_cells)."""
+    f = d.filters
+    scope = [
+        f.as_of.isoformat(),
+        f.service_code or "",
+        f.area_code or "",
+        f.problem_group or "",
+        f.discharged_from.isoformat() if f.discharged_from else "",
+        f.discharged_to.isoformat() if f.discharged_to else "",
+    ]
+    rows = ([*scope, *(("" if value is None else value) for value in row)] for row in figure_rows(d))
+    return write_csv([CSV_COLUMNS, *rows])

@@ -36,7 +36,7 @@ from sqlalchemy import func, or_, select
 from app.domain.disclosure import publish
 from app.domain.outcomes import Answer, CheckInFacts, EpisodeFacts
 from app.domain.statistics import SummaryBuilder
-from app.domain.survival import CurvePoint
+from app.domain.survival import Curve
 from app.extensions import db
 from app.models import Area, CheckIn, CheckInStatus, Client, ContactPoint, Episode, OptEvent, Service
 from app.services import audit
@@ -102,8 +102,9 @@ def summary(as_of: date, **options: Unpack[SummaryOptions]) -> dict[str, Any]:
 
 def summary_and_curve(
     as_of: date, *, with_curve: bool = True, **options: Unpack[SummaryOptions]
-) -> tuple[dict[str, Any], list[CurvePoint]]:
-    """`summary` and, beside it, the steps of the wellness Kaplan-Meier curve (empty without `with_curve`)."""
+) -> tuple[dict[str, Any], Curve]:
+    """`summary` and, beside it, the steps of the wellness Kaplan-Meier curve with its numbers at risk
+    (empty without `with_curve`)."""
     unknown = sorted(options.keys() - SummaryOptions.__optional_keys__)
     if unknown:
         raise TypeError(f"summary_and_curve() got an unexpected keyword argument {unknown[0]!r}")
@@ -117,7 +118,7 @@ def summary_and_curve(
         for facts in episode_facts(as_of, _scope_filters(service_code, area_code, filters)):
             builder.add(facts)
     result = builder.result()
-    curve = builder.wellness_curve() if with_curve else []
+    curve = builder.wellness_curve() if with_curve else Curve()
     if actor is not None and now is not None:
         audit.record(
             actor,
