@@ -164,11 +164,11 @@ def test_tidy_rows_flatten_every_figure(app):
     rows = {(section, key): value for section, key, value in releases.tidy_rows(document)}
     assert rows[("release", "as_of")] == "2026-10-31"
     assert rows[("release", "scope.kind")] == "all" and rows[("release", "scope.code")] == ""
-    assert rows[("outcomes", "durably_recovered")] == "10"
+    assert rows[("outcomes", "durably_recovered")] == 10  # numbers stay numbers (the CSV guards only text)
     assert rows[("outcomes", "unchanged")] == "*"
-    assert rows[("durable_recovery", "itt.rate")] == "67"
+    assert rows[("durable_recovery", "itt.rate")] == 67
     assert ("durable_recovery", "itt.ci95.low") in rows and ("durable_recovery", "itt.ci95.high") in rows
-    assert rows[("follow_up_points", "26_weeks.answered")] == "15"
+    assert rows[("follow_up_points", "26_weeks.answered")] == 15
 
 
 def test_software_version_falls_back_without_git(monkeypatch):

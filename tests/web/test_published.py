@@ -150,3 +150,14 @@ def test_non_ascii_titles_keep_the_hash_exact(app, client):
     assert "Évaluation – octobre ✓".encode() in response.data  # UTF-8, not \u escapes
     assert hashlib.sha256(response.data).hexdigest() == release.sha256
     assert releases.verify_release(release.id).ok
+
+
+def test_csv_download_guards_formulas_and_keeps_numbers(client, app):
+    seed_releasable()
+    title = '=HYPERLINK("http://x.example","click")'
+    item = releases.create_release(AS_OF, "all", None, "test", NOW, title=title)
+    text = client.get(f"/published/{item.id}.csv").get_data(as_text=True)
+    values = {(section, key): value for section, key, value in csv.reader(io.StringIO(text))}
+    assert values[("release", "title")] == "'" + title  # a spreadsheet shows it as text, never runs it
+    assert values[("outcomes", "durably_recovered")] == "10"  # numbers are written as numbers, unquoted
+    assert "\n" + "outcomes,durably_recovered,10\n" in text

@@ -235,14 +235,15 @@ def document(release: Release) -> dict[str, Any]:
     return parsed
 
 
-def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str]]:
+def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str | int | float]]:
     """A released document as (section, key, value) rows: metadata, then every figure, in document order.
 
     Sections are the top-level names (`release` for the metadata); keys are dotted paths below them,
     a follow-up point named by its weeks (`26_weeks.itt.rate`) and an interval by its ends
-    (`ci95.low`, `ci95.high`). Values are as published: numbers, "*" for suppressed, empty for null.
+    (`ci95.low`, `ci95.high`). Values are as published: numbers (as numbers), "*" for suppressed, empty for
+    null.
     """
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str | int | float]] = []
     for key, value in released.items():
         if key == "figures":
             continue
@@ -261,9 +262,9 @@ def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _flatten(section: str, prefix: str, value: Any) -> list[tuple[str, str, str]]:
+def _flatten(section: str, prefix: str, value: Any) -> list[tuple[str, str, str | int | float]]:
     if isinstance(value, dict):
-        rows: list[tuple[str, str, str]] = []
+        rows: list[tuple[str, str, str | int | float]] = []
         for key, inner in value.items():
             rows += _flatten(section, f"{prefix}.{key}" if prefix else str(key), inner)
         return rows
@@ -276,11 +277,14 @@ def _flatten(section: str, prefix: str, value: Any) -> list[tuple[str, str, str]
     return [(section, prefix, _cell(value))]
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> str | int | float:
+    """A released value as a CSV cell: numbers stay numbers; text as published; null is empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
     return str(value)
 
 

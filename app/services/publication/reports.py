@@ -10,8 +10,6 @@ both files to the area's commissioners; the scheduler builds and sends last mont
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -27,6 +25,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import months
+from app.domain.csv_cells import write_csv
 from app.domain.disclosure import SUPPRESSED, publish_count
 from app.domain.discretion import forbidden_words_in
 from app.domain.labels import CHANGE_LABELS
@@ -227,27 +226,31 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[Row]:
                 yield "effect_sizes", f"{descriptor} {measure}", name, value, "count" if name == "n" else "", None, None
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> object:
+    """A figure as written: numbers stay numbers (a float to 4 significant digits), None is empty."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+        rounded = float(f"{value:.4g}")
+        return int(rounded) if rounded.is_integer() else rounded
+    return value
 
 
 def render_csv(figures: dict[str, Any]) -> str:
-    """The report's figures as tidy CSV rows (area, month, scope, section, group, measure, value, ...)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """The report's figures as tidy CSV rows (area, month, scope, section, group, measure, value, ...).
+
+    Every text cell is guarded against formula injection (`write_csv`); numbers stay numbers."""
+    rows: list[tuple[object, ...]] = [CSV_COLUMNS]
     area, month = figures["area"]["code"], figures["month"]
     scopes = (("all_discharges", figures["all_discharges"]), ("last_12_months", figures["last_12_months"]))
     for scope, summary in scopes:
         for row in summary_rows(summary):
-            writer.writerow([area, month, scope, *(_cell(value) for value in row)])
+            rows.append((area, month, scope, *(_cell(value) for value in row)))
     for name, count in figures["activity"].items():
-        writer.writerow([area, month, "month_activity", "activity", "", name, _cell(count), "count", "", ""])
-    return out.getvalue()
+        rows.append((area, month, "month_activity", "activity", "", name, _cell(count), "count", "", ""))
+    return write_csv(rows)
 
 
 # --- the PDF --------------------------------------------------------------------------------
