@@ -235,6 +235,31 @@ def test_cli_refuses_bad_input_clearly(app, runner, args, message):
     assert db.session.scalar(select(Release)) is None
 
 
+#: 00:30 on 1 June 2026 in London (BST): still 31 May in UTC.
+BST_HALF_PAST_MIDNIGHT = datetime(2026, 5, 31, 23, 30, tzinfo=UTC)
+
+
+def test_a_release_as_of_after_today_in_london_is_refused_and_nothing_is_written(app):
+    seed_releasable()
+    with pytest.raises(ServiceError, match=r"^as-of date 2026-06-02 is after today \(2026-06-01, Europe/London\)$"):
+        releases.create_release(datetime(2026, 6, 2).date(), "all", None, "test", BST_HALF_PAST_MIDNIGHT)
+    assert db.session.scalar(select(Release)) is None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "release.created")) is None
+    # 1 June is today in London, though not yet in UTC.
+    assert releases.create_release(datetime(2026, 6, 1).date(), "all", None, "test", BST_HALF_PAST_MIDNIGHT).id
+
+
+def test_cli_refuses_an_as_of_after_today_in_london(app, runner, monkeypatch):
+    seed_releasable()
+    monkeypatch.setattr("app.cli.common.utcnow", lambda: BST_HALF_PAST_MIDNIGHT)
+    result = runner.invoke(args=["releases", "create", "--as-of", "2026-06-02"])
+    assert result.exit_code == 1
+    assert "as-of date 2026-06-02 is after today (2026-06-01, Europe/London)" in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(Release)) is None
+    assert runner.invoke(args=["releases", "create", "--as-of", "2026-06-01"]).exit_code == 0
+
+
 def test_cli_verify_unknown_release(app, runner):
     result = runner.invoke(args=["releases", "verify", "99"])
     assert result.exit_code == 1 and "no release has id 99" in result.output

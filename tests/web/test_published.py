@@ -161,3 +161,17 @@ def test_csv_download_guards_formulas_and_keeps_numbers(client, app):
     assert values[("release", "title")] == "'" + title  # a spreadsheet shows it as text, never runs it
     assert values[("outcomes", "durably_recovered")] == "10"  # numbers are written as numbers, unquoted
     assert "\n" + "outcomes,durably_recovered,10\n" in text
+
+
+def test_form_refuses_an_as_of_after_today_in_london_and_creates_nothing(app, client, monkeypatch):
+    from datetime import UTC, datetime
+
+    seed_releasable()
+    sign_in(client, make_user(Role.EVALUATOR))
+    # 00:30 on 2 July 2027 in London (BST): still 1 July in UTC, so 2 July is today and 3 July is not.
+    monkeypatch.setattr("app.web.published.utcnow", lambda: datetime(2027, 7, 1, 23, 30, tzinfo=UTC))
+    response = form_post(client, "/published/new", {"as_of": "2027-07-03", "scope": "all"})
+    assert response.status_code == 400
+    assert "as-of date 2027-07-03 is after today (2027-07-02, Europe/London)" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Release)) == 0
+    assert form_post(client, "/published/new", {"as_of": "2027-07-02", "scope": "all"}).status_code == 303

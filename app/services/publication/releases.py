@@ -156,6 +156,7 @@ def create_release(
     from app.services import statistics  # numpy and friends load only when figures are made
 
     check_as_of(as_of)
+    statistics.refuse_future_as_of(as_of, now)  # figures for a day not over yet would be frozen wrong
     scope_code = check_scope(scope_kind, scope_code)
     title = (title or "").strip() or default_title(as_of, scope_kind, scope_code)
     if len(title) > TITLE_MAX:
