@@ -75,6 +75,7 @@ def release(release_id: int) -> ResponseReturnValue:
         release=item,
         document=document,
         figures=document["figures"],
+        late_arrivals=release_service.late_arrivals(item),
         json_url=public_url(url_for("published.release_json", release_id=item.id)),
         csv_url=public_url(url_for("published.release_csv", release_id=item.id)),
     )

@@ -263,3 +263,25 @@ def test_cli_refuses_an_as_of_after_today_in_london(app, runner, monkeypatch):
 def test_cli_verify_unknown_release(app, runner):
     result = runner.invoke(args=["releases", "verify", "99"])
     assert result.exit_code == 1 and "no release has id 99" in result.output
+
+
+def test_late_arrivals_counts_episodes_in_scope_imported_after_the_release(app):
+    seed_releasable()
+    north_east = releases.create_release(AS_OF, "area", "NE", "test", NOW)
+    everything = releases.create_release(AS_OF, "all", None, "test", NOW)
+    assert releases.late_arrivals(north_east) == 0
+    frozen = north_east.payload
+    later = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    late = [row(client_ref=f"L{i}", discharge_date="2026-10-01") for i in range(9)]
+    after_as_of = [row(client_ref=f"X{i}", discharge_date="2026-11-05") for i in range(2)]
+    run_import(csv_bytes(late + after_as_of), now=later)  # TYNE, area NE
+    run_import(
+        csv_bytes([row(client_ref=f"N{i}", discharge_date="2026-10-02") for i in range(3)]), service="MERSEY", now=later
+    )
+    assert releases.episodes_arrived_since(NOW, AS_OF, "area", "NE") == 9  # not the two discharged after the as-of
+    assert releases.episodes_arrived_since(NOW, AS_OF, "service", "MERSEY") == 3
+    assert releases.episodes_arrived_since(NOW, AS_OF, "all", None) == 12
+    assert releases.episodes_arrived_since(later, AS_OF, "all", None) == 0  # made after they arrived
+    assert releases.late_arrivals(north_east) == 10  # published counts: rounded to 5
+    assert releases.late_arrivals(everything) == 10
+    assert releases.get_release(north_east.id).payload == frozen  # the release itself never moves

@@ -175,3 +175,17 @@ def test_form_refuses_an_as_of_after_today_in_london_and_creates_nothing(app, cl
     assert "as-of date 2027-07-03 is after today (2027-07-02, Europe/London)" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Release)) == 0
     assert form_post(client, "/published/new", {"as_of": "2027-07-02", "scope": "all"}).status_code == 303
+
+
+def test_release_page_says_it_is_frozen_and_counts_late_arrivals(app, client, release):
+    from datetime import UTC, datetime
+
+    from tests.factories import csv_bytes, row, run_import
+
+    page = client.get(f"/published/{release.id}").get_data(as_text=True)
+    assert "These figures are frozen" in page and "Live figures for a past date move" in page
+    assert "has arrived since" in page
+    late = [row(client_ref=f"L{i:02d}", discharge_date="2026-10-01") for i in range(12)]
+    run_import(csv_bytes(late), now=datetime(2026, 11, 27, 12, tzinfo=UTC))
+    page = client.get(f"/published/{release.id}").get_data(as_text=True)
+    assert "Since it was made, <strong>10</strong> episodes" in page  # 12, rounded to 5

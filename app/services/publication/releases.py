@@ -23,8 +23,9 @@ from typing import Any, Final
 
 from sqlalchemy import event, func, select
 
+from app.domain.disclosure import PublishedCount, publish_count
 from app.extensions import db
-from app.models import Release
+from app.models import Area, Episode, Release, Service
 from app.services import audit
 from app.services.errors import NotFound, ServiceError
 from app.services.organisation import get_area, get_service
@@ -287,6 +288,27 @@ def _cell(value: Any) -> str | int | float:
     if isinstance(value, int | float):
         return value
     return str(value)
+
+
+def episodes_arrived_since(created_at: datetime, as_of: date, scope_kind: str, scope_code: str | None) -> int:
+    """Episodes in scope, discharged on or before `as_of`, imported after `created_at`: late arrivals.
+
+    Live figures for a past date move as late discharge lists arrive; a release made before them does not."""
+    query = select(func.count()).select_from(Episode).where(Episode.created_at > created_at)
+    query = query.where(Episode.discharge_date <= as_of)
+    if scope_kind == "service":
+        query = query.join(Service, Service.id == Episode.service_id).where(Service.code == scope_code)
+    elif scope_kind == "area":
+        query = query.join(Service, Service.id == Episode.service_id).join(Area, Area.id == Service.area_id)
+        query = query.where(Area.code == scope_code)
+    return int(db.session.scalar(query) or 0)
+
+
+def late_arrivals(release: Release) -> PublishedCount:
+    """How many episodes in the release's scope and dates were imported after it was made, disclosure-controlled
+    like every published count ("*" for 1-7, others rounded to 5)."""
+    count = episodes_arrived_since(release.created_at, release.as_of, release.scope_kind, release.scope_code)
+    return publish_count(count)
 
 
 def verify_release(release_id: int) -> Verification:
