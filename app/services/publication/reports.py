@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, runtime_checkable
@@ -50,14 +50,14 @@ from app.models.message import SafeguardingAlert
 from app.services import audit, statistics
 from app.services.errors import ServiceError
 from app.services.organisation import get_area
-from app.services.publication.releases import software_version
+from app.services.publication.releases import episodes_arrived_since, software_version
 
 log = logging.getLogger(__name__)
 
 #: Months are calendar months in England, where commissioners work.
 
 #: The layout of `MonthlyReport.figures`; bump when its keys change.
-REPORT_FORMAT: Final = 1
+REPORT_FORMAT: Final = 2  # 2: `late_arrivals`
 ROLLING_MONTHS: Final = 12
 
 
@@ -157,7 +157,17 @@ def report_figures(area: Area, first: date, now: datetime) -> dict[str, Any]:
         "all_discharges": overall,
         "last_12_months": {"discharged_from": rolling_from.isoformat(), "discharged_to": as_of.isoformat()} | rolling,
         "activity": {key: publish_count(n) for key, n in month_activity(area, first).items()},
+        "late_arrivals": publish_count(late_arrivals(area, as_of, now)),
     }
+
+
+def late_arrivals(area: Area, as_of: date, now: datetime) -> int:
+    """Episodes of the area discharged by `as_of` whose list arrived after that day ended (London), up to `now`.
+
+    They are counted in the report; lists arriving after it is built move the live figures, never the report."""
+    month_over = day_start(as_of + timedelta(days=1), LONDON)
+    arrived_late = episodes_arrived_since(month_over, as_of, "area", area.code)
+    return arrived_late - episodes_arrived_since(now, as_of, "area", area.code)
 
 
 # --- the CSV --------------------------------------------------------------------------------
