@@ -18,7 +18,11 @@ def releases() -> None:
 @releases.command(
     "create", help="Freeze the published (disclosure-controlled) figures as of a date; prints id and hash."
 )
-@click.option("--as-of", required=True, help="Count discharges and answers up to this date (YYYY-MM-DD).")
+@click.option(
+    "--as-of",
+    required=True,
+    help="Count discharges and answers up to this date (YYYY-MM-DD), not after today in London.",
+)
 @click.option("--area", "area_code", help="Only this area (default: all services).")
 @click.option("--service", "service_code", help="Only this service (default: all services).")
 @click.option("--title", help="Title shown on the public page (default: names the scope and date).")
