@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.cli.common import cli_actor, command_with_clear_errors, parse_day, parse_instant, today_in_london
+from app.cli.common import cli_actor, command_with_clear_errors, parse_day, parse_instant
 from app.services.publication import releases as release_service
 
 
@@ -18,7 +18,11 @@ def releases() -> None:
 @releases.command(
     "create", help="Freeze the published (disclosure-controlled) figures as of a date; prints id and hash."
 )
-@click.option("--as-of", required=True, help="Count discharges and answers up to this date (YYYY-MM-DD).")
+@click.option(
+    "--as-of",
+    required=True,
+    help="Count discharges and answers up to this date (YYYY-MM-DD), not after today in London.",
+)
 @click.option("--area", "area_code", help="Only this area (default: all services).")
 @click.option("--service", "service_code", help="Only this service (default: all services).")
 @click.option("--title", help="Title shown on the public page (default: names the scope and date).")
@@ -29,10 +33,6 @@ def create(as_of: str, area_code: str | None, service_code: str | None, title: s
         raise click.UsageError("give --area or --service, not both (a release covers one scope)")
     day = parse_day(as_of, "--as-of")
     now = parse_instant(None, "now")
-    if day > today_in_london(now):
-        click.echo(
-            f"warning: {day} is after today; answers may still arrive for it, the release will not change", err=True
-        )
     kind, code = ("area", area_code) if area_code else ("service", service_code) if service_code else ("all", None)
     release = release_service.create_release(day, kind, code, cli_actor(), now, title=title)
     click.echo(f"release {release.id}")

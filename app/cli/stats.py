@@ -17,7 +17,10 @@ def stats() -> None:
 
 
 @stats.command("summary", help="Durable recovery, response, follow-up points and breakdowns as of a date.")
-@click.option("--as-of", help="Count discharges and answers up to this date (YYYY-MM-DD). Default: today.")
+@click.option(
+    "--as-of",
+    help="Count discharges and answers up to this date (YYYY-MM-DD), not after today in London. Default: today.",
+)
 @click.option("--service", "service_code", help="Only this service.")
 @click.option("--area", "area_code", help="Only this area.")
 @click.option("--problem-group", type=click.Choice(["depression", "anxiety", "other"]), help="Only this problem group.")

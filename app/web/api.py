@@ -156,13 +156,16 @@ def _code_param(name: str) -> str | None:
 
 
 def _as_of_param(now: datetime) -> date:
+    """The `as_of` date asked for (default: today in London); never after today (SPEC section 8.6)."""
+    from app.services import statistics  # only the statistics endpoint asks, and it loads them anyway
+
     value = request.args.get("as_of")
     if value is None:
-        return now.astimezone(LONDON).date()
+        return statistics.today_in_service_zone(now)
     try:
         if not ISO_DAY.match(value):
             raise ValueError(value)
-        return release_service.check_as_of(date.fromisoformat(value))
+        return statistics.refuse_future_as_of(release_service.check_as_of(date.fromisoformat(value)), now)
     except ValueError:
         raise ApiError(400, "as_of must be a date such as 2027-01-31", "as_of") from None
     except ServiceError as error:

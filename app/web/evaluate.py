@@ -52,7 +52,7 @@ def _common() -> dict[str, Any]:
 def dashboard() -> ResponseReturnValue:
     """The dashboard: filters, headline rates, breakdowns, follow-up, change and wellness, charts with tables."""
     now = utcnow()
-    filters, problems = dashboards.parse_filters(request.args, now.astimezone(LONDON).date())
+    filters, problems = dashboards.parse_filters(request.args, now)
     board = dashboards.dashboard(filters, now)
     return render_template(
         "evaluate/dashboard.html",
@@ -80,7 +80,7 @@ def chart(name: str) -> ResponseReturnValue:
     if not CHART_NAME.fullmatch(name) or name not in dashboards.CHARTS:
         abort(404)
     now = utcnow()
-    filters, _ = dashboards.parse_filters(request.args, now.astimezone(LONDON).date())
+    filters, _ = dashboards.parse_filters(request.args, now)
     svg = dashboards.chart(dashboards.dashboard(filters, now), name)
     return current_app.response_class(svg, mimetype="image/svg+xml")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Final
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -14,6 +12,7 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.domain.csv_cells import write_csv
 from app.extensions import db
 from app.models import Area, Release, Role, Service
 from app.models.types import utcnow
@@ -76,6 +75,7 @@ def release(release_id: int) -> ResponseReturnValue:
         release=item,
         document=document,
         figures=document["figures"],
+        late_arrivals=release_service.late_arrivals(item),
         json_url=public_url(url_for("published.release_json", release_id=item.id)),
         csv_url=public_url(url_for("published.release_csv", release_id=item.id)),
     )
@@ -94,13 +94,14 @@ def release_json(release_id: int) -> ResponseReturnValue:
 def release_csv(release_id: int) -> ResponseReturnValue:
     """The same figures as a tidy CSV: one value per row, `section,key,value`."""
     item = _release_or_404(release_id)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "key", "value"])
-    # The id and hash tie this CSV to the checksummed JSON it was made from.
-    writer.writerows([("release", "id", str(item.id)), ("release", "sha256", item.sha256)])
-    writer.writerows(release_service.tidy_rows(release_service.document(item)))
-    response = Response(out.getvalue(), mimetype="text/csv")
+    rows = [
+        ("section", "key", "value"),
+        # The id and hash tie this CSV to the checksummed JSON it was made from.
+        ("release", "id", item.id),
+        ("release", "sha256", item.sha256),
+        *release_service.tidy_rows(release_service.document(item)),
+    ]
+    response = Response(write_csv(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="stillwell-release-{item.id}.csv"'
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

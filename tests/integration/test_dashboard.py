@@ -26,7 +26,7 @@ def empty_cache() -> None:
 
 def test_parse_filters_reads_the_form_and_reports_each_problem(app) -> None:
     seed_cohort()
-    today = date(2026, 11, 20)
+    today = NOW.date()
     filters, problems = dashboard.parse_filters(
         {
             "as_of": "2026-10-01",
@@ -36,11 +36,11 @@ def test_parse_filters_reads_the_form_and_reports_each_problem(app) -> None:
             "discharged_from": "2026-01-01",
             "discharged_to": "2026-06-30",
         },
-        today,
+        NOW,
     )
     assert problems == []
     assert filters == dashboard.Filters(date(2026, 10, 1), "TYNE", "NE", "anxiety", date(2026, 1, 1), date(2026, 6, 30))
-    assert dashboard.parse_filters(filters.query(), today)[0] == filters  # chart links carry the same filters
+    assert dashboard.parse_filters(filters.query(), NOW)[0] == filters  # chart links carry the same filters
     filters, problems = dashboard.parse_filters(
         {
             "as_of": "soon",
@@ -50,12 +50,24 @@ def test_parse_filters_reads_the_form_and_reports_each_problem(app) -> None:
             "discharged_from": "2026-06-01",
             "discharged_to": "2026-01-01",
         },
-        today,
+        NOW,
     )
     assert filters == dashboard.Filters(today)
     assert len(problems) == 5
     assert "As of: enter a date like 2027-01-31" in problems
     assert "Service: there is no service NOPE" in problems
+
+
+#: 00:30 on 2 July 2026 in London (BST): still 1 July in UTC.
+LONDON_HALF_PAST_MIDNIGHT = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+
+
+def test_parse_filters_refuses_an_as_of_after_today_in_london(app) -> None:
+    filters, problems = dashboard.parse_filters({"as_of": "2026-07-02"}, LONDON_HALF_PAST_MIDNIGHT)
+    assert problems == [] and filters.as_of == date(2026, 7, 2)  # today in London, though not yet in UTC
+    filters, problems = dashboard.parse_filters({"as_of": "2026-07-03"}, LONDON_HALF_PAST_MIDNIGHT)
+    assert problems == ["As of: as-of date 2026-07-03 is after today (2026-07-02, Europe/London)"]
+    assert filters.as_of == date(2026, 7, 2)  # the figures shown are today's
 
 
 @pytest.mark.parametrize(

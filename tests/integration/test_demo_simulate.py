@@ -192,3 +192,14 @@ def test_the_command_prints_a_summary(app, runner):
     assert again.exit_code == 0 and '"nothing_to_do": true' in again.output
     bad = runner.invoke(args=["demo", "simulate", "--start", "2026-04-01", "--until", "2026-03-01"])
     assert bad.exit_code == 2 and "earlier than --until" in bad.output
+
+
+def test_synthetic_discharge_list_is_written_through_the_formula_guard():
+    import csv
+    import io
+    import random
+
+    text = demo.synthetic_discharge_csv(random.Random(1), 3, NOW.date(), "=X", service_number=1).decode()
+    records = list(csv.reader(io.StringIO(text)))
+    assert [record[0] for record in records[1:]] == ["'=X-00001", "'=X-00002", "'=X-00003"]
+    assert records[1][1] == "07700 110001" and text.endswith("\r\n")  # the rest as before, CRLF lines

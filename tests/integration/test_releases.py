@@ -164,11 +164,11 @@ def test_tidy_rows_flatten_every_figure(app):
     rows = {(section, key): value for section, key, value in releases.tidy_rows(document)}
     assert rows[("release", "as_of")] == "2026-10-31"
     assert rows[("release", "scope.kind")] == "all" and rows[("release", "scope.code")] == ""
-    assert rows[("outcomes", "durably_recovered")] == "10"
+    assert rows[("outcomes", "durably_recovered")] == 10  # numbers stay numbers (the CSV guards only text)
     assert rows[("outcomes", "unchanged")] == "*"
-    assert rows[("durable_recovery", "itt.rate")] == "67"
+    assert rows[("durable_recovery", "itt.rate")] == 67
     assert ("durable_recovery", "itt.ci95.low") in rows and ("durable_recovery", "itt.ci95.high") in rows
-    assert rows[("follow_up_points", "26_weeks.answered")] == "15"
+    assert rows[("follow_up_points", "26_weeks.answered")] == 15
 
 
 def test_software_version_falls_back_without_git(monkeypatch):
@@ -235,6 +235,53 @@ def test_cli_refuses_bad_input_clearly(app, runner, args, message):
     assert db.session.scalar(select(Release)) is None
 
 
+#: 00:30 on 1 June 2026 in London (BST): still 31 May in UTC.
+BST_HALF_PAST_MIDNIGHT = datetime(2026, 5, 31, 23, 30, tzinfo=UTC)
+
+
+def test_a_release_as_of_after_today_in_london_is_refused_and_nothing_is_written(app):
+    seed_releasable()
+    with pytest.raises(ServiceError, match=r"^as-of date 2026-06-02 is after today \(2026-06-01, Europe/London\)$"):
+        releases.create_release(datetime(2026, 6, 2).date(), "all", None, "test", BST_HALF_PAST_MIDNIGHT)
+    assert db.session.scalar(select(Release)) is None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "release.created")) is None
+    # 1 June is today in London, though not yet in UTC.
+    assert releases.create_release(datetime(2026, 6, 1).date(), "all", None, "test", BST_HALF_PAST_MIDNIGHT).id
+
+
+def test_cli_refuses_an_as_of_after_today_in_london(app, runner, monkeypatch):
+    seed_releasable()
+    monkeypatch.setattr("app.cli.common.utcnow", lambda: BST_HALF_PAST_MIDNIGHT)
+    result = runner.invoke(args=["releases", "create", "--as-of", "2026-06-02"])
+    assert result.exit_code == 1
+    assert "as-of date 2026-06-02 is after today (2026-06-01, Europe/London)" in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(Release)) is None
+    assert runner.invoke(args=["releases", "create", "--as-of", "2026-06-01"]).exit_code == 0
+
+
 def test_cli_verify_unknown_release(app, runner):
     result = runner.invoke(args=["releases", "verify", "99"])
     assert result.exit_code == 1 and "no release has id 99" in result.output
+
+
+def test_late_arrivals_counts_episodes_in_scope_imported_after_the_release(app):
+    seed_releasable()
+    north_east = releases.create_release(AS_OF, "area", "NE", "test", NOW)
+    everything = releases.create_release(AS_OF, "all", None, "test", NOW)
+    assert releases.late_arrivals(north_east) == 0
+    frozen = north_east.payload
+    later = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    late = [row(client_ref=f"L{i}", discharge_date="2026-10-01") for i in range(9)]
+    after_as_of = [row(client_ref=f"X{i}", discharge_date="2026-11-05") for i in range(2)]
+    run_import(csv_bytes(late + after_as_of), now=later)  # TYNE, area NE
+    run_import(
+        csv_bytes([row(client_ref=f"N{i}", discharge_date="2026-10-02") for i in range(3)]), service="MERSEY", now=later
+    )
+    assert releases.episodes_arrived_since(NOW, AS_OF, "area", "NE") == 9  # not the two discharged after the as-of
+    assert releases.episodes_arrived_since(NOW, AS_OF, "service", "MERSEY") == 3
+    assert releases.episodes_arrived_since(NOW, AS_OF, "all", None) == 12
+    assert releases.episodes_arrived_since(later, AS_OF, "all", None) == 0  # made after they arrived
+    assert releases.late_arrivals(north_east) == 10  # published counts: rounded to 5
+    assert releases.late_arrivals(everything) == 10
+    assert releases.get_release(north_east.id).payload == frozen  # the release itself never moves

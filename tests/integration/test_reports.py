@@ -323,3 +323,43 @@ def test_no_commissioner_means_nothing_is_sent(app):
     assert report is not None
     assert reports.send_monthly_report(report, AFTER).status == "no_recipients"
     assert report.sent_at is None
+
+
+@SQLITE_ONLY
+def test_report_csv_guards_formulas_and_keeps_numbers(app):
+    seed_area()
+    summary = statistics.summary(date(2026, 9, 30), area_code="NE", published=True)
+    formula = '=HYPERLINK("http://x.example","click")'
+    summary["by_service"] = {formula: summary["by_service"]["TYNE"]}  # a group named like a formula
+    summary["effect_sizes"] = {"F41.1": {"phq9": {"n": 12, "d": -0.43219}}}  # a negative number
+    figures = {
+        "area": {"code": "NE", "name": "North East"},
+        "month": MONTH,
+        "all_discharges": summary,
+        "last_12_months": summary,
+        "activity": {"check_ins_sent": 25, "@SUM(A1)": 5},
+    }
+    text = reports.render_csv(figures)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["group"] for r in rows if r["section"] == "by_service"} == {"'" + formula}
+    assert [r["measure"] for r in rows if r["scope"] == "month_activity"] == ["check_ins_sent", "'@SUM(A1)"]
+    effect = next(r for r in rows if r["section"] == "effect_sizes" and r["measure"] == "d")
+    assert effect["value"] == "-0.4322"  # a number stays a number, negative or not: no quote
+    assert ",d,-0.4322," in text
+
+
+@SQLITE_ONLY
+@needs_poppler
+def test_report_says_it_is_frozen_and_counts_lists_that_arrived_after_the_month(app, tmp_path):
+    seed_area()  # every list imported on 20 November 2026, after September was over
+    on_time = reports.build_monthly_report("NE", MONTH, AFTER)  # built 1 October: before those lists arrived
+    assert json.loads(on_time.figures)["late_arrivals"] == 0
+    assert "No episode discharged by 30 September 2026 arrived after the month ended" in " ".join(
+        pdf_text(on_time.pdf, tmp_path).split()
+    )
+    later = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    rebuilt = reports.build_monthly_report("NE", MONTH, later, replace=True)
+    assert json.loads(rebuilt.figures)["late_arrivals"] == 30  # NE's 32 episodes, rounded to 5 (not AVON's, SW)
+    text = " ".join(pdf_text(rebuilt.pdf, tmp_path).split())
+    assert "This report is frozen." in text and "Live figures for a past date move" in text
+    assert "30 episodes discharged by 30 September 2026 arrived after the month ended" in text

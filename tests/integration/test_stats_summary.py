@@ -69,3 +69,19 @@ def test_stats_summary_command_json_table_published_and_audit(app, runner):
     assert bad.exit_code == 2 and "not a date" in bad.output
     unknown = runner.invoke(args=["stats", "summary", "--area", "NOPE"])
     assert unknown.exit_code == 1 and "NOPE" in unknown.output
+
+
+def test_stats_summary_command_refuses_an_as_of_after_today_in_london(app, runner, monkeypatch):
+    from datetime import UTC, datetime
+
+    seed_cohort()
+    # 00:30 on 30 March 2026 in London, the first night of BST: still 29 March in UTC.
+    monkeypatch.setattr("app.cli.common.utcnow", lambda: datetime(2026, 3, 29, 23, 30, tzinfo=UTC))
+    refused = runner.invoke(args=["stats", "summary", "--as-of", "2026-03-31"])
+    assert refused.exit_code == 1
+    assert "as-of date 2026-03-31 is after today (2026-03-30, Europe/London)" in refused.output
+    assert "Traceback" not in refused.output
+    audited = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "stats.summary")
+    assert db.session.scalar(audited) == 0  # nothing written
+    assert runner.invoke(args=["stats", "summary", "--as-of", "2026-03-30"]).exit_code == 0
+    assert db.session.scalar(audited) == 1

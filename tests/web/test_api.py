@@ -334,3 +334,16 @@ def test_unknown_paths_and_methods_under_the_api_answer_in_json(client, app):
     assert wrong_method.status_code == 405 and wrong_method.is_json
     page = client.get("/no-such-page")
     assert page.status_code == 404 and not page.is_json
+
+
+def test_stats_refuse_an_as_of_after_today_in_london(client, seeded, monkeypatch):
+    token = token_for(make_user(Role.EVALUATOR))
+    monkeypatch.setattr("app.web.api.utcnow", lambda: NOW)  # 20 November 2026, 12:00 in London
+    response = client.get("/api/v1/stats/summary?as_of=2026-11-21", headers=bearer(token))
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "as-of date 2026-11-21 is after today (2026-11-20, Europe/London)"
+    assert body["parameter"] == "as_of"
+    audited = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "stats.summary")
+    assert db.session.scalar(audited) == 0  # nothing written
+    assert client.get("/api/v1/stats/summary?as_of=2026-11-20", headers=bearer(token)).status_code == 200

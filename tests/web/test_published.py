@@ -150,3 +150,42 @@ def test_non_ascii_titles_keep_the_hash_exact(app, client):
     assert "Évaluation – octobre ✓".encode() in response.data  # UTF-8, not \u escapes
     assert hashlib.sha256(response.data).hexdigest() == release.sha256
     assert releases.verify_release(release.id).ok
+
+
+def test_csv_download_guards_formulas_and_keeps_numbers(client, app):
+    seed_releasable()
+    title = '=HYPERLINK("http://x.example","click")'
+    item = releases.create_release(AS_OF, "all", None, "test", NOW, title=title)
+    text = client.get(f"/published/{item.id}.csv").get_data(as_text=True)
+    values = {(section, key): value for section, key, value in csv.reader(io.StringIO(text))}
+    assert values[("release", "title")] == "'" + title  # a spreadsheet shows it as text, never runs it
+    assert values[("outcomes", "durably_recovered")] == "10"  # numbers are written as numbers, unquoted
+    assert "\n" + "outcomes,durably_recovered,10\n" in text
+
+
+def test_form_refuses_an_as_of_after_today_in_london_and_creates_nothing(app, client, monkeypatch):
+    from datetime import UTC, datetime
+
+    seed_releasable()
+    sign_in(client, make_user(Role.EVALUATOR))
+    # 00:30 on 2 July 2027 in London (BST): still 1 July in UTC, so 2 July is today and 3 July is not.
+    monkeypatch.setattr("app.web.published.utcnow", lambda: datetime(2027, 7, 1, 23, 30, tzinfo=UTC))
+    response = form_post(client, "/published/new", {"as_of": "2027-07-03", "scope": "all"})
+    assert response.status_code == 400
+    assert "as-of date 2027-07-03 is after today (2027-07-02, Europe/London)" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Release)) == 0
+    assert form_post(client, "/published/new", {"as_of": "2027-07-02", "scope": "all"}).status_code == 303
+
+
+def test_release_page_says_it_is_frozen_and_counts_late_arrivals(app, client, release):
+    from datetime import UTC, datetime
+
+    from tests.factories import csv_bytes, row, run_import
+
+    page = client.get(f"/published/{release.id}").get_data(as_text=True)
+    assert "These figures are frozen" in page and "Live figures for a past date move" in page
+    assert "has arrived since" in page
+    late = [row(client_ref=f"L{i:02d}", discharge_date="2026-10-01") for i in range(12)]
+    run_import(csv_bytes(late), now=datetime(2026, 11, 27, 12, tzinfo=UTC))
+    page = client.get(f"/published/{release.id}").get_data(as_text=True)
+    assert "Since it was made, <strong>10</strong> episodes" in page  # 12, rounded to 5

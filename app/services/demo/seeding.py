@@ -12,8 +12,6 @@ app/services/demo_explore.py.
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import secrets
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.domain.csv_cells import write_csv
 from app.domain.discharge_list import COLUMNS
 from app.domain.phones import normalise_phone
 from app.extensions import db
@@ -85,9 +84,7 @@ def synthetic_discharge_csv(
 
     With `service_number`, client N gets `demo_phone(service_number, N)` (a random mobile number past 9,999);
     without, a random one. The random number is drawn either way: the cohort is the same for the same seed."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)  # the values below follow the same order
+    rows: list[list[object]] = [list(COLUMNS)]  # the values below follow the same order
     for number in range(1, clients + 1):
         discharge = today - timedelta(days=rng.randint(1, DISCHARGED_WITHIN_DAYS))
         first_treatment = discharge - timedelta(days=rng.randint(30, 120))
@@ -99,7 +96,7 @@ def synthetic_discharge_csv(
         phq_first, gad_first = rng.randint(5, 25), rng.randint(4, 20)
         # Scores at the last session usually fall together: about half "recover" by the services' own measure.
         improvement = rng.uniform(0.15, 1.05)
-        writer.writerow(
+        rows.append(
             [
                 f"{prefix}-{number:05d}",
                 _mobile(rng, service_number, number) if has_mobile else "",
@@ -121,7 +118,7 @@ def synthetic_discharge_csv(
                 "en",
             ]
         )
-    return out.getvalue().encode()
+    return write_csv(rows, lineterminator="\r\n").encode()
 
 
 def _mobile(rng: random.Random, service_number: int | None, number: int) -> str:

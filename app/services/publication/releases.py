@@ -23,8 +23,9 @@ from typing import Any, Final
 
 from sqlalchemy import event, func, select
 
+from app.domain.disclosure import PublishedCount, publish_count
 from app.extensions import db
-from app.models import Area, Release, Service
+from app.models import Area, Episode, Release, Service
 from app.services import audit
 from app.services.errors import NotFound, ServiceError
 from app.services.organisation import get_area, get_service
@@ -156,6 +157,7 @@ def create_release(
     from app.services import statistics  # numpy and friends load only when figures are made
 
     check_as_of(as_of)
+    statistics.refuse_future_as_of(as_of, now)  # figures for a day not over yet would be frozen wrong
     scope_code = check_scope(scope_kind, scope_code)
     title = (title or "").strip() or default_title(as_of, scope_kind, scope_code)
     if len(title) > TITLE_MAX:
@@ -253,14 +255,15 @@ def document(release: Release) -> dict[str, Any]:
     return parsed
 
 
-def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str]]:
+def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str | int | float]]:
     """A released document as (section, key, value) rows: metadata, then every figure, in document order.
 
     Sections are the top-level names (`release` for the metadata); keys are dotted paths below them,
     a follow-up point named by its weeks (`26_weeks.itt.rate`) and an interval by its ends
-    (`ci95.low`, `ci95.high`). Values are as published: numbers, "*" for suppressed, empty for null.
+    (`ci95.low`, `ci95.high`). Values are as published: numbers (as numbers), "*" for suppressed, empty for
+    null.
     """
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str | int | float]] = []
     for key, value in released.items():
         if key == "figures":
             continue
@@ -279,9 +282,9 @@ def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _flatten(section: str, prefix: str, value: Any) -> list[tuple[str, str, str]]:
+def _flatten(section: str, prefix: str, value: Any) -> list[tuple[str, str, str | int | float]]:
     if isinstance(value, dict):
-        rows: list[tuple[str, str, str]] = []
+        rows: list[tuple[str, str, str | int | float]] = []
         for key, inner in value.items():
             rows += _flatten(section, f"{prefix}.{key}" if prefix else str(key), inner)
         return rows
@@ -294,12 +297,36 @@ def _flatten(section: str, prefix: str, value: Any) -> list[tuple[str, str, str]
     return [(section, prefix, _cell(value))]
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> str | int | float:
+    """A released value as a CSV cell: numbers stay numbers; text as published; null is empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
     return str(value)
+
+
+def episodes_arrived_since(created_at: datetime, as_of: date, scope_kind: str, scope_code: str | None) -> int:
+    """Episodes in scope, discharged on or before `as_of`, imported after `created_at`: late arrivals.
+
+    Live figures for a past date move as late discharge lists arrive; a release made before them does not."""
+    query = select(func.count()).select_from(Episode).where(Episode.created_at > created_at)
+    query = query.where(Episode.discharge_date <= as_of)
+    if scope_kind == "service":
+        query = query.join(Service, Service.id == Episode.service_id).where(Service.code == scope_code)
+    elif scope_kind == "area":
+        query = query.join(Service, Service.id == Episode.service_id).join(Area, Area.id == Service.area_id)
+        query = query.where(Area.code == scope_code)
+    return int(db.session.scalar(query) or 0)
+
+
+def late_arrivals(release: Release) -> PublishedCount:
+    """How many episodes in the release's scope and dates were imported after it was made, disclosure-controlled
+    like every published count ("*" for 1-7, others rounded to 5)."""
+    count = episodes_arrived_since(release.created_at, release.as_of, release.scope_kind, release.scope_code)
+    return publish_count(count)
 
 
 def verify_release(release_id: int) -> Verification:

@@ -10,13 +10,11 @@ both files to the area's commissioners; the scheduler builds and sends last mont
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, runtime_checkable
@@ -27,6 +25,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import months
+from app.domain.csv_cells import write_csv
 from app.domain.disclosure import SUPPRESSED, publish_count
 from app.domain.discretion import forbidden_words_in
 from app.domain.labels import CHANGE_LABELS
@@ -51,14 +50,14 @@ from app.models.message import SafeguardingAlert
 from app.services import audit, statistics
 from app.services.errors import ServiceError
 from app.services.organisation import get_area
-from app.services.publication.releases import software_version
+from app.services.publication.releases import episodes_arrived_since, software_version
 
 log = logging.getLogger(__name__)
 
 #: Months are calendar months in England, where commissioners work.
 
 #: The layout of `MonthlyReport.figures`; bump when its keys change.
-REPORT_FORMAT: Final = 1
+REPORT_FORMAT: Final = 2  # 2: `late_arrivals`
 ROLLING_MONTHS: Final = 12
 
 
@@ -158,7 +157,17 @@ def report_figures(area: Area, first: date, now: datetime) -> dict[str, Any]:
         "all_discharges": overall,
         "last_12_months": {"discharged_from": rolling_from.isoformat(), "discharged_to": as_of.isoformat()} | rolling,
         "activity": {key: publish_count(n) for key, n in month_activity(area, first).items()},
+        "late_arrivals": publish_count(late_arrivals(area, as_of, now)),
     }
+
+
+def late_arrivals(area: Area, as_of: date, now: datetime) -> int:
+    """Episodes of the area discharged by `as_of` whose list arrived after that day ended (London), up to `now`.
+
+    They are counted in the report; lists arriving after it is built move the live figures, never the report."""
+    month_over = day_start(as_of + timedelta(days=1), LONDON)
+    arrived_late = episodes_arrived_since(month_over, as_of, "area", area.code)
+    return arrived_late - episodes_arrived_since(now, as_of, "area", area.code)
 
 
 # --- the CSV --------------------------------------------------------------------------------
@@ -227,27 +236,31 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[Row]:
                 yield "effect_sizes", f"{descriptor} {measure}", name, value, "count" if name == "n" else "", None, None
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> object:
+    """A figure as written: numbers stay numbers (a float to 4 significant digits), None is empty."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+        rounded = float(f"{value:.4g}")
+        return int(rounded) if rounded.is_integer() else rounded
+    return value
 
 
 def render_csv(figures: dict[str, Any]) -> str:
-    """The report's figures as tidy CSV rows (area, month, scope, section, group, measure, value, ...)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """The report's figures as tidy CSV rows (area, month, scope, section, group, measure, value, ...).
+
+    Every text cell is guarded against formula injection (`write_csv`); numbers stay numbers."""
+    rows: list[tuple[object, ...]] = [CSV_COLUMNS]
     area, month = figures["area"]["code"], figures["month"]
     scopes = (("all_discharges", figures["all_discharges"]), ("last_12_months", figures["last_12_months"]))
     for scope, summary in scopes:
         for row in summary_rows(summary):
-            writer.writerow([area, month, scope, *(_cell(value) for value in row)])
+            rows.append((area, month, scope, *(_cell(value) for value in row)))
     for name, count in figures["activity"].items():
-        writer.writerow([area, month, "month_activity", "activity", "", name, _cell(count), "count", "", ""])
-    return out.getvalue()
+        rows.append((area, month, "month_activity", "activity", "", name, _cell(count), "count", "", ""))
+    return write_csv(rows)
 
 
 # --- the PDF --------------------------------------------------------------------------------

@@ -4,6 +4,15 @@
 """
 
 from app.services.statistics import dashboard
+from app.services.statistics.as_of import AsOfAfterToday, refuse_future_as_of, today_in_service_zone
 from app.services.statistics.summaries import summary, summary_and_curve
 
-__all__ = ["charts", "dashboard", "summary", "summary_and_curve"]
+__all__ = [
+    "AsOfAfterToday",
+    "charts",
+    "dashboard",
+    "refuse_future_as_of",
+    "summary",
+    "summary_and_curve",
+    "today_in_service_zone",
+]

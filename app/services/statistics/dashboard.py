@@ -28,6 +28,7 @@ from app.domain.survival import MIN_AT_RISK, Curve
 from app.extensions import db
 from app.models import Area, CheckIn, Episode, InboundMessage, OptEvent, OutboundMessage, Service, Submission
 from app.services.statistics import summaries as statistics
+from app.services.statistics.as_of import AsOfAfterToday, refuse_future_as_of, today_in_service_zone
 
 MAX_AGE_SECONDS: Final = 120
 MAX_ENTRIES: Final = 64
@@ -83,9 +84,11 @@ class Filters:
         return ", ".join(parts)
 
 
-def parse_filters(args: Mapping[str, str], today: date) -> tuple[Filters, list[str]]:
-    """Filters from a query string; each problem is reported and its filter left out."""
+def parse_filters(args: Mapping[str, str], now: datetime) -> tuple[Filters, list[str]]:
+    """Filters from a query string; each problem is reported and its filter left out (an as-of date after
+    today in Europe/London included: the figures are then as of today)."""
     problems: list[str] = []
+    today = today_in_service_zone(now)
 
     def day(name: str, label: str) -> date | None:
         text = (args.get(name) or "").strip()
@@ -102,6 +105,11 @@ def parse_filters(args: Mapping[str, str], today: date) -> tuple[Filters, list[s
         return value
 
     as_of = day("as_of", "As of") or today
+    try:
+        refuse_future_as_of(as_of, now)
+    except AsOfAfterToday as error:
+        problems.append(f"As of: {error}")
+        as_of = today
     discharged_from = day("discharged_from", "Discharged from")
     discharged_to = day("discharged_to", "Discharged to")
     if discharged_from and discharged_to and discharged_from > discharged_to:

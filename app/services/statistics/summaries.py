@@ -40,6 +40,7 @@ from app.domain.survival import Curve
 from app.extensions import db
 from app.models import Area, CheckIn, CheckInStatus, Client, ContactPoint, Episode, OptEvent, Service
 from app.services import audit
+from app.services.statistics.as_of import refuse_future_as_of
 from app.services.statistics.bulk import PARALLEL_MIN, TASK_SPAN, bulk_plan, bulk_summary_builder, day_start_utc
 from app.services.statistics.reader import BULK_CHUNK, RangeReader
 from app.services.statistics.scope import NO_FILTERS, EpisodeFilters, _scope_name, descriptors_in_group
@@ -111,6 +112,8 @@ def summary_and_curve(
     service_code, area_code, workers = options.get("service_code"), options.get("area_code"), options.get("workers")
     filters = EpisodeFilters(options.get("problem_group"), options.get("discharged_from"), options.get("discharged_to"))
     published, actor, now = options.get("published", False), options.get("actor"), options.get("now")
+    if now is not None:  # a request from an edge (CLI, API): never for a day after today
+        refuse_future_as_of(as_of, now)
     # BULK_CHUNK is read here, at call time, so that setting this module's BULK_CHUNK (tests do) reaches the reader
     builder = bulk_summary_builder(as_of, service_code, area_code, workers, filters=filters, chunk=BULK_CHUNK)
     if builder is None:
