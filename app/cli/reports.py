@@ -33,7 +33,6 @@ def reports() -> None:
 def monthly(month: str, area_code: str | None, send: bool, replace: bool, out_dir: Path | None) -> None:
     from app.extensions import db
     from app.models import Area
-    from app.services import audit
     from app.services.organisation import get_area
     from app.services.publication import reports as service
 
@@ -53,21 +52,12 @@ def monthly(month: str, area_code: str | None, send: bool, replace: bool, out_di
     show_bar = len(codes) > 1 and sys.stderr.isatty()
 
     def one(code: str) -> str:
-        existed = service.get_report(code, label) is not None
-        report = service.build_monthly_report(code, label, now, replace=replace, actor=actor)
-        built = report is not None
-        report = report or service.get_report(code, label)
-        if report is None:  # pragma: no cover - built concurrently and then deleted
-            return f"{code} {label}: not built"
-        words = ["rebuilt" if built and existed else "built" if built else "already built, skipped"]
-        if send:
-            result = service.send_monthly_report(report, now, actor=actor)
-            words.append(_send_words(result))
-        if out_dir is not None:
-            written = service.write_files(report, code, out_dir)
-            audit.record(actor, "report.written", now, subject=f"report:{service.file_stem(code, label)}")
-            db.session.commit()
-            words.append(f"written to {', '.join(str(path) for path in written)}")
+        line = service.produce_report(code, label, now, actor=actor, send=send, replace=replace, out_dir=out_dir)
+        words = ["rebuilt" if line.rebuilt else "built" if line.built else "already built, skipped"]
+        if line.send is not None:
+            words.append(_send_words(line.send))
+        if line.written:
+            words.append(f"written to {', '.join(str(path) for path in line.written)}")
         return f"{code} {label}: {'; '.join(words)}"
 
     if show_bar:

@@ -236,3 +236,31 @@ def test_tests_share_builders_through_factories_never_through_another_test_modul
             if any(name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_") for name in names):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+#: Edges that do one thing call the one service function for it, and none of the steps it is made of.
+ONE_SERVICE_CALL = {
+    "app/web/submit.py": ("submit_discharge_list", ("import_discharge_list", "record_rejected", "record_dry_run")),
+    "app/web/api.py": ("submit_discharge_list", ("import_discharge_list", "record_rejected", "record_dry_run")),
+    "app/cli/intake.py": ("submit_discharge_list", ("import_discharge_list", "record_rejected", "record_dry_run")),
+    "app/cli/reports.py": ("produce_report", ("build_monthly_report", "send_monthly_report", "write_files")),
+}
+
+
+def _called_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+@pytest.mark.parametrize("edge", sorted(ONE_SERVICE_CALL))
+def test_edges_call_one_service_function_for_one_capability(edge: str) -> None:
+    """Issue 13: the page, the API and the command import a list through one call that also keeps the history;
+    the reports command makes a report through the same function as the scheduler."""
+    wanted, steps = ONE_SERVICE_CALL[edge]
+    called = _called_names(ROOT / edge)
+    assert wanted in called, f"{edge} should call {wanted}"
+    assert not called & set(steps), f"{edge} calls {sorted(called & set(steps))} itself instead of {wanted}"

@@ -583,10 +583,41 @@ def first_report_month(area: Area) -> date:
 
 @dataclass(frozen=True)
 class RunLine:
+    """What became of one area's report for one month."""
+
     area: str
     month: str
-    built: bool
-    send: SendResult | None
+    built: bool  # built now (False: it was built already, and left as it was)
+    send: SendResult | None  # None: not asked to send
+    rebuilt: bool = False  # built now over one built before (--replace)
+    written: tuple[Path, ...] = ()  # the files written, when asked
+
+
+def produce_report(
+    area_code: str,
+    month: str,
+    now: datetime,
+    *,
+    actor: str,
+    send: bool = False,
+    replace: bool = False,
+    out_dir: Path | None = None,
+) -> RunLine:
+    """Build one area's report for one month (unless built already and not `replace`), and send it and write
+    its files when asked: the one way a report is made, by the scheduler and by `flask reports monthly`."""
+    existed = get_report(area_code, month) is not None
+    report = build_monthly_report(area_code, month, now, replace=replace, actor=actor)
+    built = report is not None
+    report = report or get_report(area_code, month)
+    if report is None:  # pragma: no cover - built concurrently and then deleted
+        raise ReportError(f"the report of {area_code} for {month} could not be built")
+    result = send_monthly_report(report, now, actor=actor) if send else None
+    written: tuple[Path, ...] = ()
+    if out_dir is not None:
+        written = tuple(write_files(report, area_code, out_dir))
+        audit.record(actor, "report.written", now, subject=f"report:{file_stem(area_code, month)}")
+        db.session.commit()
+    return RunLine(area_code, month, built, result, rebuilt=built and existed, written=written)
 
 
 def run_monthly_reports(now: datetime, *, send: bool = True, actor: str = "scheduler") -> list[RunLine]:
@@ -599,9 +630,7 @@ def run_monthly_reports(now: datetime, *, send: bool = True, actor: str = "sched
             label = month_label(first)
             if label in built_months:
                 continue
-            report = build_monthly_report(area.code, label, now, actor=actor)
-            if report is None:  # built by another process meanwhile
-                continue
-            result = send_monthly_report(report, now, actor=actor) if send else None
-            done.append(RunLine(area.code, label, True, result))
+            line = produce_report(area.code, label, now, actor=actor, send=send)
+            if line.built:  # not built: another process built it meanwhile
+                done.append(line)
     return done
