@@ -15,8 +15,10 @@ from typing import Any, Final, TypeVar
 
 from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy import select
 
-from app.models import Role
+from app.extensions import db
+from app.models import Area, Role, Service, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,3 +93,38 @@ def may_visit(endpoint: str) -> bool:
 def audience(view: Callable[..., Any]) -> frozenset[str] | str | None:
     """What a view declared: PUBLIC, a set of role values, or None when it declared nothing."""
     return getattr(view, ACCESS_ATTRIBUTE, None)
+
+
+# --- whose data a signed-in user (or a bearer token's user) may ask for -------------------------------------
+
+
+class ScopeRefused(Exception):
+    """A request outside what the user may see: `parameter` names the part asked for, when one is to blame."""
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+
+
+def commissioner_area(user: User, area_code: str | None, service_code: str | None) -> str:
+    """A commissioner's own area code: any other area is refused, and any service outside it (SPEC section 1).
+    The caller has answered an unknown service code already ("not found")."""
+    own = db.session.get(Area, user.area_id) if user.area_id is not None else None
+    if own is None:
+        raise ScopeRefused("this commissioner account is not attached to an area")
+    if area_code is not None and area_code != own.code:
+        raise ScopeRefused(f"commissioners see their own area only ({own.code})", "area")
+    if service_code is not None:
+        service = db.session.scalar(select(Service).where(Service.code == service_code))
+        if service is None or service.area_id != own.id:
+            raise ScopeRefused(f"service {service_code} is not in your area ({own.code})", "service")
+    return str(own.code)
+
+
+def submitter_service(user: User) -> Service:
+    """The one service a service submitter acts for: they submit lists for it and see its history only."""
+    service = db.session.get(Service, user.service_id) if user.service_id is not None else None
+    if service is None:
+        raise ScopeRefused("this account is not attached to a service")
+    return service

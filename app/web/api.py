@@ -20,9 +20,10 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
 from app.domain.protocol import LONDON
-from app.extensions import db, limiter
-from app.models import Area, Release, Role, Service, User
+from app.extensions import limiter
+from app.models import Release, Role, Service, User
 from app.models.types import utcnow
+from app.security import access
 from app.security.access import ACCESS_ATTRIBUTE, public
 from app.services import intake
 from app.services.access import api_tokens
@@ -228,17 +229,19 @@ def stats_summary() -> ResponseReturnValue:
 
 
 def _commissioner_area(user: User, area_code: str | None, service_code: str | None) -> str:
-    """A commissioner's own area code, refusing any other area and any service outside it."""
-    own = db.session.get(Area, user.area_id) if user.area_id is not None else None
-    if own is None:
-        raise ApiError(403, "this commissioner account is not attached to an area")
-    if area_code is not None and area_code != own.code:
-        raise ApiError(403, f"commissioners see their own area only ({own.code})", "area")
     if service_code is not None:
-        service: Service = _found(get_service, service_code)
-        if service.area_id != own.id:
-            raise ApiError(403, f"service {service_code} is not in your area ({own.code})", "service")
-    return str(own.code)
+        _found(get_service, service_code)  # an unknown code is "not found" for everyone
+    try:
+        return access.commissioner_area(user, area_code, service_code)
+    except access.ScopeRefused as refused:
+        raise ApiError(403, refused.message, refused.parameter) from None
+
+
+def _submitter_service(user: User) -> Service:
+    try:
+        return access.submitter_service(user)
+    except access.ScopeRefused as refused:
+        raise ApiError(403, refused.message, refused.parameter) from None
 
 
 # --- releases ----------------------------------------------------------------------------------
@@ -295,9 +298,7 @@ def submit_discharge_list() -> ResponseReturnValue:
     user: User = g.api_user
     now: datetime = g.api_now
     dry_run = _bool_param("dry_run")
-    service = db.session.get(Service, user.service_id) if user.service_id is not None else None
-    if service is None:
-        raise ApiError(403, "this account is not attached to a service")
+    service = _submitter_service(user)
     data, filename = _submitted_file(now)
     try:
         result = intake.submit_discharge_list(
@@ -326,11 +327,9 @@ def submit_discharge_list() -> ResponseReturnValue:
 @api_allow(Role.SERVICE_SUBMITTER)
 def submission_problems(submission_id: int) -> ResponseReturnValue:
     """Every problem of one of the token's service's refused lists, as CSV."""
-    user: User = g.api_user
-    if user.service_id is None:
-        raise ApiError(403, "this account is not attached to a service")
+    service = _submitter_service(g.api_user)
     try:
-        submission, text = intake.submissions.problem_report(user.service_id, submission_id, now=g.api_now)
+        submission, text = intake.submissions.problem_report(service.id, submission_id, now=g.api_now)
     except NotFound as error:
         raise ApiError(404, str(error)) from None
     return problems_download(submission, text)

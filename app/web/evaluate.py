@@ -90,7 +90,7 @@ def chart(name: str) -> ResponseReturnValue:
 def figures_csv() -> ResponseReturnValue:
     """The figures of the dashboard, one a row, for the same filters, as a CSV download."""
     now = utcnow()
-    filters, _ = dashboards.parse_filters(request.args, now.astimezone(LONDON).date())
+    filters, _ = dashboards.parse_filters(request.args, now)
     text = dashboards.figures_csv(dashboards.dashboard(filters, now))
     name = f"stillwell-figures-{filters.as_of.isoformat()}.csv"
     return current_app.response_class(
