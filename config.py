@@ -21,6 +21,20 @@ DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmVybmV0LWtleS1ub3QtZm9yLXByb2Q="
 DEV_CONTACT_HASH_KEY = "dev-only-contact-hash-key"
 
 
+#: Where `make run` records the base URL it serves on while it runs, for commands in another shell.
+RUN_BASE_URL_FILE = BASE_DIR / "instance" / "run-base-url"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def recorded_base_url(path: Path = RUN_BASE_URL_FILE) -> str | None:
+    """The base URL a running `make run` recorded (`PORT=5077 make run` gives http://127.0.0.1:5077), if any."""
+    try:
+        value = path.read_text().strip()
+    except OSError:
+        return None
+    return value if value.startswith(("http://", "https://")) else None
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says which setting to fix."""
 
@@ -54,7 +68,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {}
     # A pooled connection idle this long is pinged before use (app/database.py); busy ones are not.
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS") or 10)
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
 
     FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS") or DEV_FIELD_ENCRYPTION_KEY
     CONTACT_HASH_KEY = os.environ.get("CONTACT_HASH_KEY") or DEV_CONTACT_HASH_KEY
@@ -116,6 +130,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False  # `flask run --debug` turns the debugger on explicitly when wanted
+    # A second shell's `flask ...` prints links (and the scheduler's alerts carry them) on the port make run uses.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or recorded_base_url() or DEFAULT_BASE_URL
 
 
 class TestingConfig(Config):

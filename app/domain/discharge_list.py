@@ -11,6 +11,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Final
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -190,8 +191,32 @@ def is_nhs_number(value: str) -> bool:
     return check != 10 and check == digits[9]
 
 
+#: The plain ASCII addresses most lists hold (name.surname+tag@mail.example.org), accepted without the full
+#: validator, which took a fifth of the time of a 200,000-row list; anything else goes through it.
+#: tests/unit/test_discharge_list_email.py checks the validator accepts every address this accepts, the same.
+PLAIN_EMAIL: Final = re.compile(
+    r"(?P<local>[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*)@(?P<domain>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})"
+)
+#: Domains the validator refuses however they are written (special-use names, RFC 6761 and others).
+SPECIAL_USE_DOMAINS: Final = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
+def _plain_email(value: str) -> str | None:
+    """The address lower-cased when it is a plain ASCII one the validator would accept as it is; else None."""
+    if not value.isascii() or len(value) > 254:
+        return None
+    lowered = value.lower()
+    match = PLAIN_EMAIL.fullmatch(lowered)
+    if match is None or len(match["local"]) > 64 or match["domain"].rsplit(".", 1)[1] in SPECIAL_USE_DOMAINS:
+        return None
+    return lowered
+
+
 def normalise_email(value: str) -> str | None:
     """A syntactically valid address, lower-cased (we never check deliverability at intake)."""
+    plain = _plain_email(value)
+    if plain is not None:
+        return plain
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError:

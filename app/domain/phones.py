@@ -27,8 +27,33 @@ def _gb_metadata() -> phonenumbers.PhoneMetadata:
 _GB_METADATA = _gb_metadata()
 
 
+#: How UK mobile numbers are mostly written in a discharge list: 07xxx xxxxxx or +44 7xxx xxxxxx, with spaces
+#: or hyphens anywhere. Such a number needs no parsing: its national number is the digits after 0 or +44.
+_WRITTEN_UK_MOBILE: Final = re.compile(r"(?:\+44|0)(7[0-9]{9})")
+_SEPARATORS: Final = str.maketrans("", "", " -")
+
+
+def _written_uk_mobile(value: str) -> tuple[str, bool] | bool | None:
+    """The answer for a number written as a UK 07 number, without phonenumbers' parser (a third of the time of a
+    200,000-row list went there), classified against GB's metadata as below; False when not written so."""
+    match = _WRITTEN_UK_MOBILE.fullmatch(value.translate(_SEPARATORS))
+    if match is None:
+        return False
+    national = match.group(1)
+    # is_valid_number_for_region(number, "GB") is exactly "GB's type of it is not UNKNOWN": one classification
+    # gives both whether it is valid and whether it is a mobile.
+    number_type = phonenumberutil._number_type_helper(national, _GB_METADATA)
+    if number_type == phonenumbers.PhoneNumberType.UNKNOWN:  # not GB's: Isle of Man, Jersey... or not allocated
+        number = phonenumbers.PhoneNumber(country_code=44, national_number=int(national))
+        return ("+44" + national, False) if phonenumbers.is_valid_number(number) else None
+    return "+44" + national, number_type == phonenumbers.PhoneNumberType.MOBILE
+
+
 def normalise_phone(value: str) -> tuple[str, bool] | None:
     """(E.164, is a UK mobile) for a UK or international number; None when it is not a valid number."""
+    written = _written_uk_mobile(value)
+    if written is not False:
+        return written  # type: ignore[return-value]
     try:
         number = phonenumbers.parse(value, "GB")
     except phonenumbers.NumberParseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import DDL, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,8 +31,23 @@ class Release(db.Model):  # type: ignore[name-defined,misc]
     title: Mapped[str | None] = mapped_column(String(200))
 
 
+class ReleaseImmutable(Exception):
+    """Something tried to change or delete a stored release."""
+
+
+@event.listens_for(Release, "before_update")
+def _refuse_change(mapper: Any, connection: Any, target: Release) -> None:
+    """The ORM refuses to change a release, before the database's own trigger would."""
+    raise ReleaseImmutable(f"release {target.id} is frozen: releases are never changed; create a new one")
+
+
+@event.listens_for(Release, "before_delete")
+def _refuse_delete(mapper: Any, connection: Any, target: Release) -> None:
+    raise ReleaseImmutable(f"release {target.id} is frozen: releases are never deleted")
+
+
 #: The database itself refuses to change or delete a release (SPEC section 4: "it never changes"), whoever
-#: asks: the ORM refuses first (app/services/releases.py), these stop raw SQL too. Created with the table
+#: asks: the ORM refuses first (the listeners above), these stop raw SQL too. Created with the table
 #: (tests, `db.create_all`) and by migration 9d41c2f7a0b1 (kept identical); a batch migration that rebuilds the
 #: table on SQLite must create them again. An owner of the database can still drop them, which is what
 #: `flask releases verify` (the SHA-256 of the canonical JSON) is for.

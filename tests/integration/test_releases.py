@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import AuditEvent, Release
-from app.models.publication import RELEASE_GUARD
+from app.models.publication import RELEASE_GUARD, ReleaseImmutable
 from app.services.errors import NotFound, ServiceError
 from app.services.publication import releases
 from tests.factories import csv_bytes, row, run_import
@@ -93,11 +93,11 @@ def test_releases_never_change(app):
     assert again.sha256 != release.sha256
     stored = db.session.get(Release, release.id)
     stored.title = "changed"
-    with pytest.raises(releases.ReleaseImmutable):
+    with pytest.raises(ReleaseImmutable):
         db.session.flush()
     db.session.rollback()
     db.session.delete(db.session.get(Release, release.id))
-    with pytest.raises(releases.ReleaseImmutable):
+    with pytest.raises(ReleaseImmutable):
         db.session.flush()
     db.session.rollback()
     assert db.session.get(Release, release.id).title != "changed"

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.domain.disclosure import PublishedCount, publish_count
 from app.extensions import db
@@ -45,10 +45,6 @@ DISCLOSURE_CONTROL: Final = (
     'from unrounded counts; Kaplan-Meier and effect-size figures are "*" when their n or events are 1-7'
 )
 _REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-class ReleaseImmutable(ServiceError):
-    """Something tried to change or delete a stored release."""
 
 
 @dataclass(frozen=True)
@@ -338,13 +334,3 @@ def verify_release(release_id: int) -> Verification:
     except ValueError:
         canonical = False
     return Verification(release_id=release.id, stored=release.sha256, computed=sha256_hex(data), canonical=canonical)
-
-
-@event.listens_for(Release, "before_update")
-def _refuse_change(mapper: Any, connection: Any, target: Release) -> None:
-    raise ReleaseImmutable(f"release {target.id} is frozen: releases are never changed; create a new one")
-
-
-@event.listens_for(Release, "before_delete")
-def _refuse_delete(mapper: Any, connection: Any, target: Release) -> None:
-    raise ReleaseImmutable(f"release {target.id} is frozen: releases are never deleted")
