@@ -228,25 +228,18 @@ class _Writer:
                 contact[row.client_ref] = row
             contact.setdefault(row.client_ref, row)
         new_refs = [ref for ref in contact if ref not in ids]
-        for batch in _batches(new_refs, self.BATCH):
-            values = [
-                {
-                    "service_id": self.service.id,
-                    "client_ref": ref,
-                    **self._contact_values(contact[ref]),
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                }
-                for ref in batch
-            ]
-            # Plain executemany, then one look-up: RETURNING over many rows is far slower here.
-            db.session.execute(insert(Client.__table__), values)
-            created = db.session.execute(
-                select(Client.client_ref, Client.id).where(
-                    Client.service_id == self.service.id, Client.client_ref.in_(batch)
-                )
-            )
-            ids.update({ref: client_id for ref, client_id in created})
+        # Everything is encrypted and worked out before the first write: on SQLite the write lock is held from
+        # the first INSERT to the commit, and webhooks wait for it, so the write phase does nothing but write.
+        new_values = [
+            {
+                "service_id": self.service.id,
+                "client_ref": ref,
+                **self._contact_values(contact[ref]),
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            for ref in new_refs
+        ]
         updates = []
         created_refs = set(new_refs)
         returning = self._returning_after_erasure(rows, ids, erased)
@@ -270,6 +263,16 @@ class _Writer:
             )
             if current.get(ids[ref]) != wanted:
                 updates.append({"id": ids[ref], **self._contact_values(row), "updated_at": self.now})
+        for start in range(0, len(new_values), self.BATCH):
+            batch = new_refs[start : start + self.BATCH]
+            # Plain executemany, then one look-up: RETURNING over many rows is far slower here.
+            db.session.execute(insert(Client.__table__), new_values[start : start + self.BATCH])
+            created = db.session.execute(
+                select(Client.client_ref, Client.id).where(
+                    Client.service_id == self.service.id, Client.client_ref.in_(batch)
+                )
+            )
+            ids.update({ref: client_id for ref, client_id in created})
         for batch in _batches(updates, self.BATCH):
             db.session.execute(update(Client), batch)  # ORM bulk update by primary key
         return ids
@@ -289,7 +292,9 @@ class _Writer:
         return {
             row.client_ref
             for row in rows
-            if row.consent and ids[row.client_ref] in erased and (ids[row.client_ref], row.discharge_date) not in held
+            if row.consent
+            and ids.get(row.client_ref) in erased  # a client new to this list is never an erased one
+            and (ids[row.client_ref], row.discharge_date) not in held
         }
 
     def _contact_values(self, row: DischargeRow) -> dict[str, object]:
