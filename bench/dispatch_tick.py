@@ -30,7 +30,8 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import CheckIn, CheckInStatus, OutboundMessage  # noqa: E402
-from app.services import dispatch, intake, organisation  # noqa: E402
+from app.services import dispatch, organisation  # noqa: E402
+from app.services.intake import importing  # noqa: E402
 from bench.cohort import add_clients, batches  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from tests.fakes.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN  # noqa: E402
@@ -81,7 +82,7 @@ def fill(count: int) -> None:
             ],
         )
         db.session.commit()
-    intake.refresh_planner_statistics()  # what an import of this size does (app/services/intake.py)
+    importing.refresh_planner_statistics()  # what an import of this size does (app/services/intake/importing.py)
 
 
 def main() -> None:
