@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from app.models import Area, Release, Role, Service
 from app.models.types import utcnow
 from app.security.access import allow, public
 from app.services.errors import NotFound, ServiceError
+from app.services.publication import figure_charts
 from app.services.publication import releases as release_service
 from app.web.markdown import methodology_html
 
@@ -75,10 +77,38 @@ def release(release_id: int) -> ResponseReturnValue:
         release=item,
         document=document,
         figures=document["figures"],
+        charts=_charts(item),
         late_arrivals=release_service.late_arrivals(item),
         json_url=public_url(url_for("published.release_json", release_id=item.id)),
         csv_url=public_url(url_for("published.release_csv", release_id=item.id)),
     )
+
+
+@lru_cache(maxsize=64)
+def _drawn(release_id: int, sha256: str) -> tuple[tuple[str, str], ...]:
+    """A release's charts, drawn once per process: a release never changes (its hash is part of the key)."""
+    release = release_service.get_release(release_id)
+    return tuple(figure_charts.summary_charts(release_service.document(release)["figures"]))
+
+
+def _charts(release: Release) -> list[dict[str, str]]:
+    return [
+        {"title": title, "src": url_for("published.release_chart", release_id=release.id, number=number)}
+        for number, (title, _) in enumerate(_drawn(release.id, release.sha256), start=1)
+    ]
+
+
+@bp.get("/published/<int:release_id>/charts/<int:number>.svg")
+@public
+def release_chart(release_id: int, number: int) -> ResponseReturnValue:
+    """One chart of a release as an SVG image (the page's CSP allows images from this site, not inline styles)."""
+    item = _release_or_404(release_id)
+    drawn = _drawn(item.id, item.sha256)
+    if not 1 <= number <= len(drawn):
+        abort(404)
+    response = Response(drawn[number - 1][1], mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @bp.get("/published/<int:release_id>.json")

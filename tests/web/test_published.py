@@ -189,3 +189,22 @@ def test_release_page_says_it_is_frozen_and_counts_late_arrivals(app, client, re
     run_import(csv_bytes(late), now=datetime(2026, 11, 27, 12, tzinfo=UTC))
     page = client.get(f"/published/{release.id}").get_data(as_text=True)
     assert "Since it was made, <strong>10</strong> episodes" in page  # 12, rounded to 5
+
+
+def test_the_release_page_has_its_charts_as_svg_images_from_this_site(client, release):
+    """Issue 14: the public release page had no charts. They are SVG images served by the app (the CSP forbids
+    inline styles), drawn from the published figures, cached for good since a release never changes."""
+    import re
+
+    page = client.get(f"/published/{release.id}").get_data(as_text=True)
+    pattern = r'<img src="(/published/' + str(release.id) + r'/charts/\d+\.svg)" alt="([^"]+)"'
+    sources = re.findall(pattern, page)
+    assert len(sources) >= 3
+    assert any("Durable recovery by problem group" in alt for _, alt in sources)
+    for src, _ in sources:
+        chart = client.get(src)
+        assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+        assert b"<svg" in chart.data[:500]
+        assert "immutable" in chart.headers["Cache-Control"]
+    assert client.get(f"/published/{release.id}/charts/99.svg").status_code == 404
+    assert client.get("/published/999999/charts/1.svg").status_code == 404

@@ -28,7 +28,6 @@ from app.domain import months
 from app.domain.csv_cells import write_csv
 from app.domain.disclosure import SUPPRESSED, publish_count
 from app.domain.discretion import forbidden_words_in
-from app.domain.labels import CHANGE_LABELS
 from app.domain.months import add_months, day_start, last_day, month_label, months_between
 from app.domain.protocol import LONDON
 from app.extensions import db
@@ -50,6 +49,7 @@ from app.models.message import SafeguardingAlert
 from app.services import audit, statistics
 from app.services.errors import ServiceError
 from app.services.organisation import get_area
+from app.services.publication.figure_charts import summary_charts
 from app.services.publication.releases import episodes_arrived_since, software_version
 
 log = logging.getLogger(__name__)
@@ -272,33 +272,7 @@ def _svg_data_uri(svg: str) -> str:
 
 def report_charts(figures: dict[str, Any]) -> list[dict[str, str]]:
     """The report's charts (all discharges) as SVG data URIs with their titles, drawn by statistics.charts."""
-    from app.services.statistics import charts  # matplotlib loads only when a report is drawn
-
-    overall = figures["all_discharges"]
-    drawn: list[tuple[str, str]] = []
-    points = [(f"{point['weeks']} weeks", point["itt"]) for point in overall["follow_up_points"]]
-    if points:
-        title = "Recovered at each follow-up point (intention to treat)"
-        drawn.append((title, charts.rate_bars(title, points, published=True)))
-    groups = [
-        (name.capitalize(), block["durable_recovery"]["itt"]) for name, block in overall["by_problem_group"].items()
-    ]
-    title = "Durable recovery by problem group (intention to treat)"
-    drawn.append((title, charts.rate_bars(title, groups, published=True)))
-    attrition = overall["attrition"]
-    steps = [
-        ("Referred", attrition["referred"]),
-        ("Assessed", attrition["assessed"]),
-        ("Entered treatment", attrition["entered_treatment"]),
-        ("2 or more sessions", attrition["finished_course"]),
-        ("7 or more sessions", attrition["seven_plus"]),
-    ]
-    title = "From referral to treatment"
-    drawn.append((title, charts.funnel(title, steps)))
-    changes = [(label, overall["change_distribution"][key]) for key, label in CHANGE_LABELS.items()]
-    title = "Compared with when they first went (latest answer)"
-    drawn.append((title, charts.distribution(title, changes)))
-    return [{"title": title, "src": _svg_data_uri(svg)} for title, svg in drawn]
+    return [{"title": title, "src": _svg_data_uri(svg)} for title, svg in summary_charts(figures["all_discharges"])]
 
 
 def render_pdf(figures: dict[str, Any]) -> bytes:
