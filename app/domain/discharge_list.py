@@ -209,6 +209,8 @@ def _plain_email(value: str) -> str | None:
     match = PLAIN_EMAIL.fullmatch(lowered)
     if match is None or len(match["local"]) > 64 or match["domain"].rsplit(".", 1)[1] in SPECIAL_USE_DOMAINS:
         return None
+    if "--" in match["domain"]:  # IDNA reserves "--" in a label's third and fourth places (xn--): the validator
+        return None  # decides those
     return lowered
 
 
