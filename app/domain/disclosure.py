@@ -118,6 +118,7 @@ def publish(summary: dict[str, Any]) -> dict[str, Any]:
             for point in summary["follow_up_points"]
         ],
         "by_problem_group": {k: _block(v) for k, v in summary["by_problem_group"].items()},
+        "by_disorder": {k: _block(v) for k, v in summary["by_disorder"].items()},
         "by_sessions": {k: _block(v) for k, v in summary["by_sessions"].items()},
         "by_service": {k: _block(v) for k, v in summary["by_service"].items()},
         "by_area": {k: _block(v) for k, v in summary["by_area"].items()},

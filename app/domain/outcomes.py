@@ -22,6 +22,20 @@ T = TypeVar("T")
 ChangeValue = Literal["much_better", "a_little_better", "same", "a_little_worse", "much_worse"]
 UsualSelfValue = Literal["yes", "mostly", "no"]
 ProblemGroup = Literal["depression", "anxiety", "other"]
+Disorder = Literal[
+    "depression",
+    "mixed_anxiety_depression",
+    "generalised_anxiety",
+    "panic",
+    "agoraphobia",
+    "social_phobia",
+    "specific_phobia",
+    "ocd",
+    "ptsd",
+    "health_anxiety",
+    "other_anxiety",
+    "other",
+]
 SessionsBand = Literal["0", "1", "2-6", "7+"]
 Category = Literal[
     "durably_recovered",
@@ -59,6 +73,38 @@ CHANGES: Final[tuple[ChangeValue, ...]] = (
     "much_worse",
 )
 PROBLEM_GROUPS: Final[tuple[ProblemGroup, ...]] = ("depression", "anxiety", "other")
+#: The disorders first presented with (SPEC section 8.1's `by_disorder`), in SPEC order.
+DISORDERS: Final[tuple[Disorder, ...]] = (
+    "depression",
+    "mixed_anxiety_depression",
+    "generalised_anxiety",
+    "panic",
+    "agoraphobia",
+    "social_phobia",
+    "specific_phobia",
+    "ocd",
+    "ptsd",
+    "health_anxiety",
+    "other_anxiety",
+    "other",
+)
+#: ICD-10 code prefixes (upper case, no dot) and their disorder; the first that matches wins.
+_DISORDER_CODES: Final[tuple[tuple[str, Disorder], ...]] = (
+    ("F32", "depression"),
+    ("F33", "depression"),
+    ("F412", "mixed_anxiety_depression"),
+    ("F411", "generalised_anxiety"),
+    ("F410", "panic"),
+    ("F400", "agoraphobia"),
+    ("F401", "social_phobia"),
+    ("F402", "specific_phobia"),
+    ("F42", "ocd"),
+    ("F431", "ptsd"),
+    ("F452", "health_anxiety"),
+    ("F40", "other_anxiety"),
+    ("F41", "other_anxiety"),
+    ("F43", "other_anxiety"),
+)
 SESSIONS_BANDS: Final[tuple[SessionsBand, ...]] = ("0", "1", "2-6", "7+")
 
 #: Bruce et al. 2005: 8 consecutive weeks at PSR <= 2 for anxiety disorders.
@@ -165,14 +211,31 @@ class EpisodeOutcome:
     wellness_spell: WellnessSpell | None
 
 
+def icd10_code(descriptor: str) -> str:
+    """A problem descriptor as problem groups and disorders read it: upper case, without dots or
+    surrounding spaces ("f41.1 " -> "F411"); `none` and other text stay text."""
+    return descriptor.strip().upper().replace(".", "")
+
+
 @lru_cache(maxsize=4096)
 def problem_group(descriptor: str) -> ProblemGroup:
     """ICD-10 problem descriptor -> problem group; case-insensitive, the dot optional."""
-    code = descriptor.strip().upper().replace(".", "")
+    code = icd10_code(descriptor)
     if code.startswith(("F32", "F33", "F412")):
         return "depression"
     if code.startswith(("F40", "F41", "F42", "F43", "F452")):
         return "anxiety"
+    return "other"
+
+
+@lru_cache(maxsize=4096)
+def disorder(descriptor: str) -> Disorder:
+    """ICD-10 problem descriptor -> the disorder first presented with (SPEC section 8.1), read as
+    `problem_group` reads it; each disorder lies within one problem group."""
+    code = icd10_code(descriptor)
+    for prefix, found in _DISORDER_CODES:
+        if code.startswith(prefix):
+            return found
     return "other"
 
 

@@ -17,10 +17,12 @@ from typing import Any, Final, TypeVar
 from app.domain.outcomes import (
     CATEGORIES,
     CHANGES,
+    DISORDERS,
     ELIGIBLE,
     PROBLEM_GROUPS,
     SESSIONS_BANDS,
     EpisodeFacts,
+    disorder,
     evaluate_raw,
     problem_group,
     sessions_band,
@@ -157,8 +159,8 @@ _PENDING = len(CATEGORIES) - 1
 #: The tally "category" of episodes without consent (categories are indexes into CATEGORIES).
 NOT_CONSENTED: Final = _NOT_CONSENTED
 #: The breakdowns episodes are counted by, in the order of `SummaryBuilder.add_counts`'s tables:
-#: problem group, sessions band, service code, area code, discharge month (year * 100 + month).
-BREAKDOWNS: Final = ("problem_group", "sessions_band", "service", "area", "discharge_month")
+#: problem group, disorder, sessions band, service code, area code, discharge month (year * 100 + month).
+BREAKDOWNS: Final = ("problem_group", "disorder", "sessions_band", "service", "area", "discharge_month")
 #: Episodes per (breakdown value, category index or NOT_CONSENTED), one table per breakdown.
 Tally = dict[tuple[Any, int], int]
 
@@ -227,6 +229,7 @@ class SummaryBuilder:
             category = _NOT_CONSENTED
         values = (
             problem_group(ep.problem_descriptor),
+            disorder(ep.problem_descriptor),
             sessions_band(sessions),
             ep.service_code,
             ep.area_code,
@@ -330,17 +333,18 @@ class SummaryBuilder:
         outcomes = [0] * (len(CATEGORIES) + 1)
         bands: dict[str, int] = dict.fromkeys(SESSIONS_BANDS, 0)
         groups: dict[str, list[int]] = {g: [0] * (2 + _N_CATEGORIES) for g in PROBLEM_GROUPS}
+        disorders: dict[str, list[int]] = {d: [0] * (2 + _N_CATEGORIES) for d in DISORDERS}
         by_band: dict[str, list[int]] = {b: [0] * (2 + _N_CATEGORIES) for b in SESSIONS_BANDS}
         services: dict[str, list[int]] = {}
         areas: dict[str, list[int]] = {}
         months: dict[int, list[int]] = {}
-        by_group, by_sessions, by_service, by_area, by_month = self._tally
+        by_group, by_disorder, by_sessions, by_service, by_area, by_month = self._tally
         for (band, category), n in by_sessions.items():
             outcomes[category] += n
             bands[band] += n
         # A block's episodes are every episode of its group, consented or not (SPEC section 5), so the
         # groups of one breakdown add up to cohort.episodes; only consented ones can be eligible.
-        for table, blocks in ((by_group, groups), (by_sessions, by_band)):
+        for table, blocks in ((by_group, groups), (by_disorder, disorders), (by_sessions, by_band)):
             for (value, category), n in table.items():
                 _count_block(blocks[value], category, n)
         for table, named in ((by_service, services), (by_area, areas), (by_month, months)):
@@ -379,6 +383,7 @@ class SummaryBuilder:
                 for weeks, (closed, answered_here, recovered_here) in sorted(self._follow_ups.items())
             ],
             "by_problem_group": {k: _block(v) for k, v in groups.items()},
+            "by_disorder": {k: _block(v) for k, v in disorders.items()},
             "by_sessions": {k: _block(v) for k, v in by_band.items()},
             "by_service": {k: _block(v) for k, v in sorted(services.items())},
             "by_area": {k: _block(v) for k, v in sorted(areas.items())},

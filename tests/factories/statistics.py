@@ -6,12 +6,14 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from app.domain.outcomes import CHANGES, ELIGIBLE, Answer, CheckInFacts, EpisodeFacts
+from app.domain.outcomes import CHANGES, DISORDERS, ELIGIBLE, Answer, CheckInFacts, EpisodeFacts
 
 D = date.fromisoformat
 
 RATE_KEYS = {"numerator", "denominator", "rate", "ci95"}
 BLOCK_KEYS = {"episodes", "eligible", "outcomes", "durable_recovery", "response"}
+#: The summary's breakdowns, a BLOCK per entry.
+BREAKDOWN_KEYS = ("by_problem_group", "by_disorder", "by_sessions", "by_service", "by_area", "by_discharge_month")
 
 
 def assert_shape(summary: dict[str, Any]) -> None:
@@ -25,6 +27,7 @@ def assert_shape(summary: dict[str, Any]) -> None:
         "change_distribution",
         "follow_up_points",
         "by_problem_group",
+        "by_disorder",
         "by_sessions",
         "by_service",
         "by_area",
@@ -43,8 +46,9 @@ def assert_shape(summary: dict[str, Any]) -> None:
     for point in summary["follow_up_points"]:
         assert set(point) == {"weeks", "closed", "answered", "recovered", "itt", "available_case"}
     assert list(summary["by_problem_group"]) == ["depression", "anxiety", "other"]
+    assert list(summary["by_disorder"]) == list(DISORDERS)
     assert list(summary["by_sessions"]) == ["0", "1", "2-6", "7+"]
-    for key in ("by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month"):
+    for key in BREAKDOWN_KEYS:
         for block in summary[key].values():
             assert set(block) == BLOCK_KEYS
             assert list(block["outcomes"]) == list(ELIGIBLE)
@@ -101,7 +105,7 @@ def random_cohort(seed: int, size: int) -> list[EpisodeFacts]:
                 discharge - timedelta(days=120),
                 discharge,
                 rng.randrange(10),
-                rng.choice(["F32", "F41.1", "none"]),
+                rng.choice(["F32", "F41.1", "none", "f40.1", "F43.1", "F41.2"]),
                 rng.random() < 0.9,
                 phq9_first=rng.randrange(28),
                 phq9_last=rng.randrange(28),

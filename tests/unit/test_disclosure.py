@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from datetime import date
 from typing import Any
@@ -161,3 +162,23 @@ def test_publish_keeps_the_shape_and_leaves_the_summary_alone() -> None:
     assert all(c == SUPPRESSED or (isinstance(c, int) and c % 5 == 0) for c in counts)
     itt = published["durable_recovery"]["itt"]
     assert isinstance(itt["rate"], int) and 0 <= itt["ci95"][0] <= itt["rate"] <= itt["ci95"][1] <= 100
+
+
+def test_by_disorder_is_published_under_disclosure_control() -> None:
+    cohort = random_cohort(11, 300)
+    # three consented specific-phobia episodes: too few people to show
+    few = [dataclasses.replace(e, problem_descriptor="F40.2", consented=True) for e in cohort[:3]]
+    summary = summarise([*few, *cohort[3:]], date(2027, 1, 31))
+    assert summary["by_disorder"]["specific_phobia"]["episodes"] == 3
+    published = publish(summary)["by_disorder"]
+    assert list(published) == list(summary["by_disorder"])
+    phobia = published["specific_phobia"]
+    assert phobia["episodes"] == SUPPRESSED
+    assert phobia["durable_recovery"]["itt"]["rate"] == SUPPRESSED
+    assert phobia["durable_recovery"]["itt"]["ci95"] == SUPPRESSED
+    assert published["panic"]["episodes"] == 0 and published["panic"]["response"]["rate"] is None
+    depression = summary["by_disorder"]["depression"]
+    assert depression["episodes"] > 7 and depression["episodes"] % 5 != 0  # so rounding shows
+    assert published["depression"]["episodes"] == publish_count(depression["episodes"])
+    assert published["depression"]["episodes"] % 5 == 0
+    assert all(n == SUPPRESSED or n % 5 == 0 for block in published.values() for n in block["outcomes"].values())

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from app.domain.outcomes import (
+    DISORDERS,
+    PROBLEM_GROUPS,
     Answer,
     CheckInFacts,
     EpisodeFacts,
@@ -14,6 +16,7 @@ from app.domain.outcomes import (
     assess_check_ins,
     assess_episode,
     classify_episode,
+    disorder,
     months_before,
     problem_group,
     recovery_cutoff,
@@ -108,6 +111,83 @@ def recovered(ep: EpisodeFacts, as_of: date = LATER) -> list[bool]:
 )
 def test_problem_group(descriptor: str, group: str) -> None:
     assert problem_group(descriptor) == group
+
+
+# Disorders first presented with (SPEC section 8.1)
+
+DISORDER_CASES = [
+    ("F32", "depression"),
+    ("F32.1", "depression"),
+    ("f321", "depression"),
+    ("F33.2", "depression"),
+    ("f33", "depression"),
+    ("F41.2", "mixed_anxiety_depression"),
+    ("f412", "mixed_anxiety_depression"),
+    ("F41.1", "generalised_anxiety"),
+    ("f41.1", "generalised_anxiety"),
+    ("F411", "generalised_anxiety"),
+    ("F41.0", "panic"),
+    ("f410", "panic"),
+    ("F40.0", "agoraphobia"),
+    ("F40.01", "agoraphobia"),
+    ("f400", "agoraphobia"),
+    ("F40.1", "social_phobia"),
+    ("f401", "social_phobia"),
+    ("F40.2", "specific_phobia"),
+    ("F402", "specific_phobia"),
+    ("F42", "ocd"),
+    ("F42.1", "ocd"),
+    ("f422", "ocd"),
+    ("F43.1", "ptsd"),
+    ("f431", "ptsd"),
+    ("F45.2", "health_anxiety"),
+    ("f452", "health_anxiety"),
+    ("F40", "other_anxiety"),
+    ("F40.8", "other_anxiety"),
+    ("F40.9", "other_anxiety"),
+    ("F41", "other_anxiety"),
+    ("F41.3", "other_anxiety"),
+    ("f41.8", "other_anxiety"),
+    ("F41.9", "other_anxiety"),
+    ("F43", "other_anxiety"),
+    ("F43.0", "other_anxiety"),
+    ("F43.2", "other_anxiety"),
+    ("f432", "other_anxiety"),
+    ("F43.9", "other_anxiety"),
+    ("F45.0", "other"),
+    ("F45", "other"),
+    ("F45.1", "other"),
+    ("F31", "other"),
+    ("F3", "other"),
+    ("F4", "other"),
+    ("F50.0", "other"),
+    ("Z63", "other"),
+    ("none", "other"),
+    ("NONE", "other"),
+    ("", "other"),
+    (" F41.2 ", "mixed_anxiety_depression"),
+    (" f43.1 ", "ptsd"),
+]
+
+
+@pytest.mark.parametrize(("descriptor", "expected"), DISORDER_CASES)
+def test_disorder(descriptor: str, expected: str) -> None:
+    assert disorder(descriptor) == expected
+
+
+def test_every_disorder_has_a_case_and_lies_within_one_problem_group() -> None:
+    assert {expected for _, expected in DISORDER_CASES} == set(DISORDERS)
+    assert len(DISORDERS) == 12 and DISORDERS[-1] == "other"
+    groups: dict[str, set[str]] = {}
+    for descriptor, _ in DISORDER_CASES:
+        groups.setdefault(disorder(descriptor), set()).add(problem_group(descriptor))
+    assert groups == {
+        "depression": {"depression"},
+        "mixed_anxiety_depression": {"depression"},
+        **{d: {"anxiety"} for d in DISORDERS[2:11]},
+        "other": {"other"},
+    }
+    assert set().union(*groups.values()) == set(PROBLEM_GROUPS)
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,14 @@ from scipy.stats import binomtest, norm
 from app.domain.disclosure import publish
 from app.domain.outcomes import (
     CHANGES,
+    DISORDERS,
     ELIGIBLE,
     Answer,
     CheckInFacts,
     EpisodeFacts,
     assess_episode,
     classify_episode,
+    disorder,
     problem_group,
     sessions_band,
 )
@@ -34,7 +36,7 @@ from app.domain.statistics import (
     wilson_rate,
 )
 from app.domain.survival import kaplan_meier, wellness_summary
-from tests.factories.statistics import assert_shape, random_cohort
+from tests.factories.statistics import BREAKDOWN_KEYS, assert_shape, random_cohort
 
 D = date.fromisoformat
 Z = 1.959964
@@ -324,6 +326,8 @@ def test_empty_summary_has_every_always_present_key() -> None:
     assert summary["follow_up_points"] == [] and summary["effect_sizes"] == {}
     assert summary["durable_recovery"]["itt"] == {"numerator": 0, "denominator": 0, "rate": None, "ci95": None}
     assert summary["by_sessions"]["7+"]["episodes"] == 0
+    assert list(summary["by_disorder"]) == list(DISORDERS)  # all twelve, even with no episodes
+    assert all(block["episodes"] == block["eligible"] == 0 for block in summary["by_disorder"].values())
     assert summary["wellness"] == {
         "n": 0,
         "events": 0,
@@ -428,6 +432,18 @@ def test_summary_by_hand() -> None:
     assert (groups["depression"]["episodes"], groups["depression"]["eligible"]) == (3, 1)
     assert groups["anxiety"]["outcomes"]["unchanged"] == 1
     assert groups["other"]["outcomes"]["no_response"] == 1
+    # by_disorder: every disorder present; F32 and F32.1 are depression, f411 generalised anxiety
+    disorders = summary["by_disorder"]
+    assert {k: (v["episodes"], v["eligible"]) for k, v in disorders.items() if v["episodes"]} == {
+        "depression": (3, 1),
+        "generalised_anxiety": (1, 1),
+        "other": (1, 1),
+    }
+    assert disorders["depression"]["outcomes"]["durably_recovered"] == 1
+    assert disorders["depression"]["durable_recovery"]["itt"] == wilson_rate(1, 1)
+    assert disorders["generalised_anxiety"]["outcomes"]["unchanged"] == 1
+    assert disorders["ptsd"] == disorders["panic"] == summarise([], A)["by_disorder"]["ptsd"]
+    assert disorders["ptsd"]["durable_recovery"]["itt"]["rate"] is None
     assert {k: v["episodes"] for k, v in summary["by_sessions"].items()} == {"0": 1, "1": 1, "2-6": 1, "7+": 2}
     assert summary["by_sessions"]["2-6"]["eligible"] == 0
     assert list(summary["by_service"]) == ["S1", "S2"] and list(summary["by_area"]) == ["A1"]
@@ -487,6 +503,24 @@ def test_merged_builders_equal_one_builder() -> None:
 # Random cohorts: summarise never raises, and matches the per-episode functions
 
 DATES = st.dates(D("2025-06-01"), D("2027-06-30"))
+#: Problem descriptors of the random cohorts: every disorder, in the spellings submitted.
+DESCRIPTORS = (
+    "F32",
+    "f33.1",
+    "f41.1",
+    "F41.2",
+    "F410",
+    "F40.0",
+    "f40.1",
+    "F40.2",
+    "F42",
+    "F43.1",
+    "f432",
+    "F45.2",
+    "F45.0",
+    "none",
+    "F50",
+)
 MAYBE_DATE = st.none() | DATES
 
 
@@ -516,7 +550,7 @@ def episodes(draw: st.DrawFn) -> EpisodeFacts:
         referral_date=draw(DATES),
         discharge_date=draw(DATES),
         treatment_sessions=draw(st.integers(0, 12)),
-        problem_descriptor=draw(st.sampled_from(["F32", "f41.1", "F41.2", "F45.2", "none", "F50"])),
+        problem_descriptor=draw(st.sampled_from(DESCRIPTORS)),
         consented=draw(st.booleans()),
         assessment_date=draw(MAYBE_DATE),
         phq9_first=draw(score),
@@ -551,12 +585,17 @@ def reference(cohort: list[EpisodeFacts], as_of: date) -> dict[str, Any]:
         g: Counter(o.category for e, o in outcomes if problem_group(e.problem_descriptor) == g)
         for g in ("depression", "anxiety", "other")
     }
+    by_disorder = {
+        d: Counter(o.category for e, o in outcomes if disorder(e.problem_descriptor) == d) for d in DISORDERS
+    }
     return {
         "episodes": len(scope),
         "categories": categories,
         "changes": Counter(o.last_change for _, o in outcomes if o.last_change),
         "points": points,
         "by_group": by_group,
+        "by_disorder": by_disorder,
+        "by_disorder_episodes": Counter(disorder(e.problem_descriptor) for e in scope),
         "by_band": Counter(sessions_band(e.treatment_sessions) for e in scope),
         "spells": spells,
     }
@@ -572,7 +611,7 @@ def test_summarise_on_random_cohorts(cohort: list[EpisodeFacts], as_of: date) ->
     assert sum(outcomes.values()) == cohort_counts["eligible"]
     assert cohort_counts["eligible"] + cohort_counts["pending"] == cohort_counts["consented"]
     assert cohort_counts["consented"] <= cohort_counts["episodes"]
-    for key in ("by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month"):
+    for key in BREAKDOWN_KEYS:
         assert sum(block["episodes"] for block in summary[key].values()) == cohort_counts["episodes"]
         assert sum(block["eligible"] for block in summary[key].values()) == cohort_counts["eligible"]
 
@@ -586,6 +625,9 @@ def test_summarise_on_random_cohorts(cohort: list[EpisodeFacts], as_of: date) ->
     ]
     for group, block in summary["by_problem_group"].items():
         assert block["outcomes"] == {c: expected["by_group"][group][c] for c in ELIGIBLE}
+    for name, block in summary["by_disorder"].items():
+        assert block["outcomes"] == {c: expected["by_disorder"][name][c] for c in ELIGIBLE}
+        assert block["episodes"] == expected["by_disorder_episodes"][name]
     assert {k: v["episodes"] for k, v in summary["by_sessions"].items()} == {
         b: expected["by_band"][b] for b in ("0", "1", "2-6", "7+")
     }

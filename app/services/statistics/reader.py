@@ -21,10 +21,12 @@ from numpy.typing import NDArray
 
 from app.domain.outcomes import (
     CHANGES,
+    DISORDERS,
     PROBLEM_GROUPS,
     SESSIONS_BANDS,
     WELLNESS,
     AnsweredArrays,
+    disorder,
     evaluate_answered,
     problem_group,
     sessions_band,
@@ -103,6 +105,7 @@ class RangeReader:
         self.descriptors: list[str] = []
         self.descriptor_index: dict[str, int] = {}
         self.descriptor_group = np.zeros(0, dtype=np.int64)
+        self.descriptor_disorder = np.zeros(0, dtype=np.int64)  # index into DISORDERS
         self.descriptor_anxious = np.zeros(0, dtype=bool)
 
     def read(self, low: int, high: int) -> SummaryBuilder:
@@ -152,6 +155,7 @@ class RangeReader:
             month[i] = self._month(discharges[i])
         breakdowns = (
             (self.descriptor_group[descriptor], PROBLEM_GROUPS),
+            (self.descriptor_disorder[descriptor], DISORDERS),
             (np.searchsorted(_BAND_STARTS, treatment, side="right") - 1, SESSIONS_BANDS),
             (services, self.service_code),
             (self.service_area[services], self.area_codes),
@@ -215,13 +219,14 @@ class RangeReader:
                 figures[i] += int(column[index])
 
     def _descriptor(self, text: str) -> int:
-        """A number for a problem descriptor as submitted, with its problem group noted."""
+        """A number for a problem descriptor as submitted, with its problem group and disorder noted."""
         index = self.descriptor_index.get(text)
         if index is None:
             index = self.descriptor_index[text] = len(self.descriptors)
             self.descriptors.append(text)
             group = PROBLEM_GROUPS.index(problem_group(text))
             self.descriptor_group = np.append(self.descriptor_group, group)
+            self.descriptor_disorder = np.append(self.descriptor_disorder, DISORDERS.index(disorder(text)))
             self.descriptor_anxious = np.append(self.descriptor_anxious, PROBLEM_GROUPS[group] == "anxiety")
         return index
 
