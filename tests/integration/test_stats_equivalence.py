@@ -14,7 +14,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from app.domain.outcomes import CHANGES, PROBLEM_GROUPS, WELLNESS, Answer, CheckInFacts, EpisodeFacts, problem_group
+from app.domain.outcomes import (
+    CHANGES,
+    DISORDERS,
+    PROBLEM_GROUPS,
+    WELLNESS,
+    Answer,
+    CheckInFacts,
+    EpisodeFacts,
+    problem_group,
+)
 from app.domain.statistics import summarise
 from app.extensions import db
 from app.models import Area, CheckIn, Client, ContactPoint, Episode, OptEvent, Service
@@ -24,7 +33,26 @@ NO_FILTERS = statistics.NO_FILTERS
 
 # Europe/London, plus zones with half-hour offsets and a half-hour daylight-saving shift
 ZONES = ("Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "America/St_Johns")
-DESCRIPTORS = ("F32.1", "f33", "F41.1", "F41.2", " F42 ", "F45.2", "none", "Z63")
+# every disorder of `by_disorder` (SPEC 8.1), in the spellings submitted, and look-alikes of other disorders
+DESCRIPTORS = (
+    "F32.1",
+    "f33",
+    "F41.1",
+    "f411",
+    "F41.2",
+    "F41.0",
+    "F40.0",
+    "f40.1",
+    "F402",
+    " F42 ",
+    "F43.1",
+    "F43.2",
+    "F45.2",
+    "F45.0",
+    "F41.9",
+    "none",
+    "Z63",
+)
 STATUSES = ("closed", "closed", "closed", "open", "skipped", "withdrawn", "scheduled")
 REASONS = (None, "window_over", "unreachable", "opt_out", "contact_stopped", "not_sent_in_time")
 STAMP = datetime(2025, 1, 1, tzinfo=UTC)
@@ -270,6 +298,8 @@ def test_bulk_summary_equals_the_pure_methodology(app, seed: int, monkeypatch: p
         assert statistics.bulk_plan(as_of, None, None) is not None  # the bulk reader, not the fallback
         want = expected(cohort, as_of)
         assert statistics.summary(as_of, workers=1) == want, as_of
+    # the last as-of date has every episode: each disorder is compared with episodes in it
+    assert all(block["episodes"] for block in expected(cohort, AS_OF[-1])["by_disorder"].values())
     as_of = rng.choice(cohort.edges)
     assert statistics.summary(as_of, workers=2) == expected(cohort, as_of)  # worker processes, merged
     service = rng.choice(cohort.rows[Service])["code"]
@@ -311,6 +341,10 @@ def test_both_readers_agree_with_problem_group_and_discharge_filters(
     narrowed = statistics.summary(as_of, problem_group="anxiety")
     assert narrowed["cohort"]["episodes"] == narrowed["by_problem_group"]["anxiety"]["episodes"]  # consented or not
     assert narrowed["by_problem_group"]["depression"]["episodes"] == 0
+    assert list(narrowed["by_disorder"]) == list(DISORDERS)  # always all twelve
+    outside = ("depression", "mixed_anxiety_depression", "other")
+    assert all(narrowed["by_disorder"][name]["episodes"] == 0 for name in outside)
+    assert sum(b["episodes"] for b in narrowed["by_disorder"].values()) == narrowed["cohort"]["episodes"]
     with pytest.raises(ValueError, match="unknown problem group"):
         statistics.summary(as_of, problem_group="sadness")
 
@@ -463,7 +497,7 @@ def test_a_zone_whose_dates_go_back_falls_back_to_the_reference_reader(app) -> N
     assert statistics.summary(as_of) == expected(cohort, as_of)
 
 
-BREAKDOWN_KEYS = ("by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month")
+BREAKDOWN_KEYS = ("by_problem_group", "by_disorder", "by_sessions", "by_service", "by_area", "by_discharge_month")
 
 
 def assert_breakdowns_add_up(result: dict[str, Any], path: str) -> None:
