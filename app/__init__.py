@@ -163,6 +163,7 @@ def register_template_globals(app: Flask) -> None:
         usual_self_labels=labels.USUAL_SELF_LABELS,
         outcome_labels=labels.OUTCOME_LABELS,
         funnel_labels=labels.FUNNEL_LABELS,
+        disorder_labels=labels.DISORDER_LABELS,
     )
 
 

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_day, parse_instant, today_in_london
+from app.domain.labels import DISORDER_LABELS
 
 
 @click.group(help="Durable-recovery statistics.")
@@ -100,6 +101,10 @@ def render_table(result: dict[str, Any], scope: str, published: bool) -> str:
             f"  {point['weeks']:>3} weeks: closed {point['closed']}, answered {point['answered']}, "
             f"recovered {point['recovered']}; ITT {_rate(point['itt'], published).strip()}"
         )
+    lines += ["", "By disorder first presented with (episodes; durable recovery, intention to treat)"]
+    for name, block in result["by_disorder"].items():
+        itt = _rate(block["durable_recovery"]["itt"], published)
+        lines.append(f"  {DISORDER_LABELS[name]:<37} {block['episodes']:>7}  {itt}")
     reported = result["service_reported"]
     lines += [
         "",

@@ -85,3 +85,32 @@ def test_stats_summary_command_refuses_an_as_of_after_today_in_london(app, runne
     assert db.session.scalar(audited) == 0  # nothing written
     assert runner.invoke(args=["stats", "summary", "--as-of", "2026-03-30"]).exit_code == 0
     assert db.session.scalar(audited) == 1
+
+
+def test_by_disorder_from_the_database_adds_up_and_shows_in_every_format(app, runner):
+    seed_cohort()  # R1 F32.1 recovered, R2 F41.1 unchanged, R3 none no response, R4 F41.1 without consent
+    result = statistics.summary(date(2026, 9, 30))
+    disorders = result["by_disorder"]
+    assert {k: (v["episodes"], v["eligible"]) for k, v in disorders.items() if v["episodes"]} == {
+        "depression": (1, 1),
+        "generalised_anxiety": (2, 1),  # consented or not
+        "other": (1, 1),
+    }
+    assert len(disorders) == 12 and disorders["ptsd"]["episodes"] == 0
+    assert sum(block["episodes"] for block in disorders.values()) == result["cohort"]["episodes"]
+    assert sum(block["eligible"] for block in disorders.values()) == result["cohort"]["eligible"]
+    assert disorders["depression"]["durable_recovery"]["itt"]["numerator"] == 1
+    published = json.loads(
+        runner.invoke(args=["stats", "summary", "--as-of", "2026-09-30", "--format", "json", "--published"]).output
+    )["by_disorder"]
+    assert published["generalised_anxiety"]["episodes"] == "*"
+    assert published["depression"]["durable_recovery"]["itt"]["rate"] == "*"
+    assert published["panic"]["episodes"] == 0
+    table = runner.invoke(args=["stats", "summary", "--as-of", "2026-09-30"]).output
+    assert "By disorder first presented with" in table
+    lines = {line.split("  ")[1].strip(): line for line in table.splitlines() if line.startswith("  ") and "(F" in line}
+    assert "1/1" in lines["Depression (F32, F33)"] and "100.0%" in lines["Depression (F32, F33)"]
+    assert lines["Generalised anxiety (F41.1)"].split()[3] == "2"  # episodes
+    assert "0/0" in lines["PTSD (F43.1)"]
+    shown = runner.invoke(args=["stats", "summary", "--as-of", "2026-09-30", "--published"]).output
+    assert "* (suppressed)" in shown.split("By disorder first presented with")[1]

@@ -22,7 +22,7 @@ from typing import Any, Final
 from sqlalchemy import func, select
 
 from app.domain.csv_cells import write_csv
-from app.domain.labels import CHANGE_LABELS, FUNNEL_LABELS
+from app.domain.labels import CHANGE_LABELS, DISORDER_LABELS, FUNNEL_LABELS
 from app.domain.outcomes import CHANGES, PROBLEM_GROUPS
 from app.domain.survival import MIN_AT_RISK, Curve
 from app.extensions import db
@@ -38,11 +38,14 @@ EARLIEST: Final = date(2000, 1, 1)
 #: The breakdowns shown, in order: summary key, heading.
 BREAKDOWNS: Final = (
     ("by_problem_group", "Problem group"),
+    ("by_disorder", "Disorder first presented with"),
     ("by_sessions", "Treatment sessions"),
     ("by_service", "Service"),
     ("by_area", "Area"),
     ("by_discharge_month", "Discharge month"),
 )
+#: How a breakdown's entries are named for people, where the summary's keys are not names (else the key).
+ROW_LABELS: Final[dict[str, dict[str, str]]] = {"by_disorder": DISORDER_LABELS}
 
 
 @dataclass(frozen=True)
@@ -372,7 +375,9 @@ def _breakdown(key: str, heading: str) -> Callable[[Dashboard], str]:
     def draw(d: Dashboard) -> str:
         from app.services.statistics import charts
 
-        rows = [(str(name), block["durable_recovery"]["itt"]) for name, block in d.summary[key].items()]
+        labels = ROW_LABELS.get(key, {})
+        blocks = d.summary[key].items()
+        rows = [(labels.get(name, str(name)), block["durable_recovery"]["itt"]) for name, block in blocks]
         return charts.rate_bars(f"Durable recovery (ITT) by {heading.lower()}", rows)
 
     return draw
