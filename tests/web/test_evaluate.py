@@ -184,6 +184,50 @@ def test_dashboard_tables_hold_the_summary_figures(app, evaluator: FlaskClient) 
     assert "<script" not in html and "style=" not in html
 
 
+def test_the_dashboard_breaks_durable_recovery_down_by_disorder(app, evaluator: FlaskClient) -> None:
+    seed_cohort()  # R1 F32.1 recovered, R2 F41.1 unchanged, R3 none no response, R4 F41.1 without consent
+    response = evaluator.get("/evaluate?as_of=2026-11-20")
+    html = response.get_data(as_text=True)
+    assert '<h3 id="by-disorder">By disorder first presented with</h3>' in html
+    found = tables(response)["Durable recovery by disorder first presented with"]
+    assert found[0][0] == "Disorder first presented with"
+    s = statistics.summary(date(2026, 11, 20))
+    rows = {r[0]: r for r in found[1:]}
+    assert list(rows) == [
+        "Depression (F32, F33)",
+        "Mixed anxiety and depression (F41.2)",
+        "Generalised anxiety (F41.1)",
+        "Panic disorder (F41.0)",
+        "Agoraphobia (F40.0)",
+        "Social phobia (F40.1)",
+        "Specific phobia (F40.2)",
+        "OCD (F42)",
+        "PTSD (F43.1)",
+        "Health anxiety (F45.2)",
+        "Other anxiety (F40, F41, F43)",
+        "Other, or none",
+    ]
+    for label, block in zip(rows, s["by_disorder"].values(), strict=True):
+        assert rows[label][1:5] == [
+            str(block["episodes"]),
+            str(block["eligible"]),
+            str(block["outcomes"]["durably_recovered"]),
+            percent(block["durable_recovery"]["itt"]),
+        ]
+    assert rows["Generalised anxiety (F41.1)"][1:3] == ["2", "1"]  # episodes consented or not
+    assert rows["Depression (F32, F33)"][4] == "100.0%" and rows["PTSD (F43.1)"][4] == "no data"
+    assert "/evaluate/charts/by-disorder.svg?as_of=2026-11-20" in html
+    chart = evaluator.get("/evaluate/charts/by-disorder.svg?as_of=2026-11-20")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    svg = chart.get_data(as_text=True)
+    assert "Durable recovery (ITT) by disorder first presented with" in svg
+    assert "Depression (F32, F33): 100.0%" in svg
+    csv_text = evaluator.get("/evaluate/figures.csv?as_of=2026-11-20").get_data(as_text=True)
+    lines = [line for line in csv_text.splitlines() if ",by_disorder," in line]
+    assert any(",by_disorder,generalised_anxiety,episodes,2,count," in line for line in lines)
+    assert any(",by_disorder,ptsd,durable_recovery_itt,,proportion," in line for line in lines)
+
+
 def test_filters_narrow_the_dashboard_and_reach_the_chart_links(app, evaluator: FlaskClient) -> None:
     seed_cohort()
     response = evaluator.get("/evaluate?as_of=2026-11-20&problem_group=depression&discharged_from=2026-01-01")
