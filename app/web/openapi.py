@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from app.domain.outcomes import CHANGES, ELIGIBLE
+from app.domain.outcomes import CHANGES, DISORDERS, ELIGIBLE
 
 # Figures are plain numbers for evaluators; published figures may be "*" (suppressed) instead.
 SUPPRESSED: Final[dict[str, Any]] = {"type": "string", "const": "*", "description": "suppressed: rests on 1-7 people"}
@@ -18,7 +18,7 @@ INTERVAL: Final[dict[str, Any]] = {
     ]
 }
 OUTCOMES: Final = ELIGIBLE  # the outcome counts; pending is counted in the cohort
-BREAKDOWNS: Final = ("by_problem_group", "by_sessions", "by_service", "by_area", "by_discharge_month")
+BREAKDOWNS: Final = ("by_problem_group", "by_disorder", "by_sessions", "by_service", "by_area", "by_discharge_month")
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -131,6 +131,14 @@ SCHEMAS: Final[dict[str, Any]] = {
             "change_distribution": _counts(*CHANGES),
             "follow_up_points": {"type": "array", "items": _ref("FollowUpPoint")},
             **{name: _map_of(_ref("Block")) for name in BREAKDOWNS},
+            "by_disorder": {
+                "type": "object",
+                "description": "the disorder first presented with, by ICD-10 problem descriptor (SPEC section "
+                "8.1): all twelve, always, in this order",
+                "required": list(DISORDERS),
+                "properties": dict.fromkeys(DISORDERS, _ref("Block")),
+                "additionalProperties": False,
+            },
             "wellness": _ref("Wellness"),
             "service_reported": {
                 "type": "object",
@@ -168,7 +176,7 @@ SCHEMAS: Final[dict[str, Any]] = {
             "software_version": {"type": "string"},
             "created_at": {"type": "string", "format": "date-time"},
             "disclosure_control": {"type": "string"},
-            "figures": _ref("Summary"),
+            "figures": _ref("ReleasedSummary"),
         },
     },
     "Scope": {
@@ -395,6 +403,14 @@ PATHS: Final[dict[str, Any]] = {
             "responses": {"200": {"description": "the OpenAPI document", "content": {"application/json": {}}}},
         }
     },
+}
+
+
+# A release's figures are frozen as made: those made before by_disorder have none.
+SCHEMAS["ReleasedSummary"] = SCHEMAS["Summary"] | {
+    "description": "a summary as released, with disclosure control; releases made before `by_disorder` "
+    "joined the summary have none",
+    "required": [key for key in SCHEMAS["Summary"]["required"] if key != "by_disorder"],
 }
 
 

@@ -135,6 +135,38 @@ def test_evaluators_get_unsuppressed_figures(client, seeded):
     assert audit.actor == f"user:{evaluator.id}"
 
 
+def test_the_summary_schema_has_every_disorder_and_old_releases_still_conform(client, seeded):
+    import jsonschema_rs
+
+    from app.web.openapi import SCHEMAS
+
+    def valid(name: str, instance: object) -> bool:
+        return jsonschema_rs.is_valid(
+            {"$ref": f"#/components/schemas/{name}", "components": {"schemas": SCHEMAS}}, instance
+        )
+
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert "by_disorder" in schemas["Summary"]["required"]
+    assert schemas["Summary"]["properties"]["by_disorder"]["required"][:3] == [
+        "depression",
+        "mixed_anxiety_depression",
+        "generalised_anxiety",
+    ]
+    token = token_for(make_user(Role.EVALUATOR))
+    summary = client.get("/api/v1/stats/summary?as_of=2026-10-31", headers=bearer(token)).get_json()
+    assert summary["by_disorder"]["depression"]["episodes"] == 12  # TYNE's F32.1
+    assert summary["by_disorder"]["generalised_anxiety"]["episodes"] == 3  # MERSEY's F41.1
+    assert len(summary["by_disorder"]) == 12
+    assert valid("Summary", summary)
+    missing = {k: v for k, v in summary.items() if k != "by_disorder"}
+    assert not valid("Summary", missing)
+    assert not valid("Summary", summary | {"by_disorder": summary["by_disorder"] | {"sadness": {}}})
+    release = releases.document(releases.create_release(AS_OF, "all", None, "test", NOW))
+    assert release["figures"]["by_disorder"]["depression"]["episodes"] == 10  # published: rounded to 5
+    assert valid("Release", release)
+    assert valid("Release", release | {"figures": {k: v for k, v in release["figures"].items() if k != "by_disorder"}})
+
+
 def test_evaluators_choose_any_scope(client, seeded):
     token = token_for(make_user(Role.EVALUATOR))
     summary = client.get("/api/v1/stats/summary?as_of=2026-10-31&service=MERSEY", headers=bearer(token)).get_json()
