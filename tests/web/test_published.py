@@ -208,3 +208,37 @@ def test_the_release_page_has_its_charts_as_svg_images_from_this_site(client, re
         assert "immutable" in chart.headers["Cache-Control"]
     assert client.get(f"/published/{release.id}/charts/99.svg").status_code == 404
     assert client.get("/published/999999/charts/1.svg").status_code == 404
+
+
+def test_a_release_breaks_durable_recovery_down_by_disorder(app, client, release, monkeypatch):
+    page = client.get(f"/published/{release.id}").get_data(as_text=True)
+    assert "<caption>By disorder first presented with</caption>" in page
+    table = page.split("<caption>By disorder first presented with</caption>")[1].split("</table>")[0]
+    assert '<th scope="col">Disorder</th>' in table
+    depression = table.split('<th scope="row">Depression (F32, F33)</th>')[1].split("</tr>")[0]
+    assert depression.split("</td>")[0].strip() == '<td class="numeric">10'  # 12 episodes, rounded to 5
+    assert '<th scope="row">Generalised anxiety (F41.1)</th>\n      <td class="numeric">*</td>' in table  # 3
+    assert table.count('<th scope="row">') == 12
+    values = {
+        (s, k): v
+        for s, k, v in list(csv.reader(io.StringIO(client.get(f"/published/{release.id}.csv").get_data(as_text=True))))[
+            1:
+        ]
+    }
+    assert values[("by_disorder", "depression.episodes")] == "10"
+    assert values[("by_disorder", "generalised_anxiety.durable_recovery.itt.rate")] == "*"
+    # a release made before by_disorder joined the summary has none, and its page still shows
+    from app.services import statistics
+
+    made = statistics.summary
+
+    def before_by_disorder(*args, **kwargs):
+        return {k: v for k, v in made(*args, **kwargs).items() if k != "by_disorder"}
+
+    monkeypatch.setattr(statistics, "summary", before_by_disorder)
+    old = releases.create_release(AS_OF, "all", None, "test", NOW, title="Made before by_disorder")
+    assert "by_disorder" not in releases.document(old)["figures"]
+    page = client.get(f"/published/{old.id}")
+    assert page.status_code == 200
+    assert "By disorder first presented with" not in page.get_data(as_text=True)
+    assert "<caption>By problem group</caption>" in page.get_data(as_text=True)
