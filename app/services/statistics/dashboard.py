@@ -46,6 +46,8 @@ BREAKDOWNS: Final = (
 )
 #: How a breakdown's entries are named for people, where the summary's keys are not names (else the key).
 ROW_LABELS: Final[dict[str, dict[str, str]]] = {"by_disorder": DISORDER_LABELS}
+#: Shorter headings for chart titles, where the heading and the entries' labels would not fit beside each other.
+CHART_HEADINGS: Final = {"by_disorder": "Disorder"}
 
 
 @dataclass(frozen=True)
@@ -378,7 +380,8 @@ def _breakdown(key: str, heading: str) -> Callable[[Dashboard], str]:
         labels = ROW_LABELS.get(key, {})
         blocks = d.summary[key].items()
         rows = [(labels.get(name, str(name)), block["durable_recovery"]["itt"]) for name, block in blocks]
-        return charts.rate_bars(f"Durable recovery (ITT) by {heading.lower()}", rows)
+        title = f"Durable recovery (ITT) by {CHART_HEADINGS.get(key, heading).lower()}"
+        return charts.rate_bars(title, rows)
 
     return draw
 
