@@ -4,7 +4,9 @@
 disclosure control to it. Choices SPEC leaves open, made here:
 
 - `expected` and the figures resting on it (`observed_expected`, `adjusted_rate`, `adjusted_ci95`)
-  are null when the service has no expected figure or it is 0 (no eligible episode);
+  are null when the service has no expected figure or it is 0 (no eligible episode), and its
+  `adjusted_position` is then "too_few" (nothing to judge), as under MIN_ELIGIBLE eligible;
+- `gap` = observed rate - service-reported rate, null when either rate is null;
 - `adjusted_rate` = (O/E) x target rate and its interval (Garwood on O, divided by E, times the
   target rate) are not clipped to 1: they are a ratio times a rate, and clipping would hide a
   service doing better than its case mix predicts;

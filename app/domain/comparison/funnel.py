@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Final
 
 Z95: Final = 1.959964
@@ -91,11 +91,17 @@ def binomial_limit(n: int, p0: float, p: float) -> float:
     return _clip(limit / n)
 
 
+@lru_cache(maxsize=4096)
+def _binomial_pairs(n: int, p0: float) -> tuple[tuple[str, tuple[float, float]], ...]:
+    """The limits of binomial_limits, remembered: a funnel curve and the services share denominators."""
+    return tuple(
+        (level, (binomial_limit(n, p0, low), binomial_limit(n, p0, high))) for level, (low, high, _) in _TAILS.items()
+    )
+
+
 def binomial_limits(n: int, p0: float) -> Limits:
     """{"95": (lo, hi), "99.8": (lo, hi)}: exact binomial limits at P = 0.025/0.975 and 0.001/0.999."""
-    return {
-        level: (binomial_limit(n, p0, low), binomial_limit(n, p0, high)) for level, (low, high, _) in _TAILS.items()
-    }
+    return dict(_binomial_pairs(n, p0))
 
 
 @dataclass(frozen=True)
