@@ -156,6 +156,10 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
             Episode.phq9_last,
             Episode.gad7_first,
             Episode.gad7_last,
+            Episode.intensity,
+            Episode.age_band,
+            Episode.sex,
+            Episode.imd_decile,
         )
         .join(Service, Service.id == Episode.service_id)
         .join(Area, Area.id == Service.area_id)
@@ -194,6 +198,10 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
                 gad7_last=row[15],
                 opt_events=tuple((_local(at, zone), cast(OptKind, kind)) for at, kind in opt_events.get(row[1], ())),
                 check_ins=tuple(_check_in_facts(values, zone) for values in check_ins.get(row[0], ())),
+                intensity=row[16],
+                age_band=row[17],
+                sex=row[18],
+                imd_decile=row[19],
             )
 
 
