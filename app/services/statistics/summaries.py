@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
+from app.domain.comparison.cells import CaseMixTally
 from app.domain.disclosure import publish
 from app.domain.outcomes import Answer, CheckInFacts, EpisodeFacts
 from app.domain.statistics import SummaryBuilder
@@ -60,6 +61,7 @@ __all__ = [
     "SummaryOptions",
     "bulk_plan",
     "bulk_summary_builder",
+    "case_mix_tally",
     "day_start_utc",
     "descriptors_in_group",
     "episode_facts",
@@ -134,6 +136,18 @@ def summary_and_curve(
         )
         db.session.commit()
     return (publish(result) if published else result), curve
+
+
+def case_mix_tally(as_of: date, *, area_code: str | None = None, workers: int | None = None) -> CaseMixTally:
+    """Every episode in scope as of A (all services, or an area's) counted in its case-mix cell (SPEC 8.1):
+    what `stats compare` fits its regression to. The bulk reader when it can, the reference reader otherwise,
+    as `summary`; `workers` as in `SummaryOptions`."""
+    builder = bulk_summary_builder(as_of, None, area_code, workers, chunk=BULK_CHUNK, case_mix=True)
+    if builder is None:
+        builder = SummaryBuilder(as_of, case_mix=True)
+        for facts in episode_facts(as_of, _scope_filters(None, area_code, NO_FILTERS)):
+            builder.add(facts)
+    return builder.case_mix()
 
 
 def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
