@@ -467,6 +467,9 @@ def _add_tally(total: tuple[Tally, ...], more: Sequence[Mapping[tuple[Any, int],
 
 
 def _add_cells(total: CaseMixTally, more: Mapping[CaseMixKey, Sequence[int]]) -> None:
+    if not total:  # the first part of a bulk read: copied whole
+        total.update({key: list(counts) for key, counts in more.items()})
+        return
     for key, counts in more.items():
         cell = total.get(key)
         if cell is None:

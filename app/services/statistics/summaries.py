@@ -14,8 +14,9 @@ Two readers, giving identical summaries (tests/integration/test_stats_equivalenc
   date is not monotonic around the cut-offs (never for Europe/London) falls back to the
   reference reader.
 
-This module is the public face (`from app.services.statistics.summaries import ...`): the summary API, its options
-and the reference reader. The rest lives beside it and is re-exported here:
+This module is the public face (`from app.services.statistics.summaries import ...`): the summary API, its options,
+`case_mix_tally` (the case-mix cells `stats compare` fits, SPEC 8.1, through either reader) and the reference
+reader. The rest lives beside it and is re-exported here:
 
 - `statistics_scope`: `EpisodeFilters` and the scope as SQLAlchemy conditions (both readers);
 - `statistics_bulk`: `bulk_plan`, `bulk_summary_builder` and the worker processes;
