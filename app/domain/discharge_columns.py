@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Final
 
+from app.domain.comparison.cells import AGE_BANDS, IMD_DECILES, SEXES
 from app.domain.csv_cells import write_csv
 from app.domain.phones import PHONE_FORMS
 
@@ -31,6 +32,8 @@ DATE_FORMS: Final = "2026-03-14 or 14/3/2026"
 #: How a problem descriptor may be written.
 DESCRIPTOR_FORMS: Final = "F41.1, F411 or F32"
 LANGUAGE_FORMS: Final = "en or en-GB"
+# The case-mix columns (SPEC 8.1) accept exactly the values of the comparison's cells: AGE_BANDS, SEXES and
+IMD_DECILE_RANGE: Final = (IMD_DECILES[0], IMD_DECILES[-1])  # (app.domain.comparison.cells)
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,28 @@ COLUMN_TABLE: Final[tuple[Column, ...]] = (
         "The client's language.",
         (f"A BCP 47 language tag such as {LANGUAGE_FORMS}.", "Texts are sent in English for now."),
         "en",
+    ),
+    Column(
+        "age_band",
+        False,
+        "The client's age band, for comparing services fairly (case mix).",
+        (f"One of: {_choices(AGE_BANDS)} (any case).",),
+        "26-35",
+    ),
+    Column(
+        "sex",
+        False,
+        "The client's sex as recorded by the service, for comparing services fairly (case mix).",
+        (f"One of: {_choices(SEXES)} (any case).",),
+        "female",
+    ),
+    Column(
+        "imd_decile",
+        False,
+        "The Index of Multiple Deprivation decile of the client's home area (1 most deprived, 10 least), "
+        "for comparing services fairly (case mix).",
+        (f"A whole number from {IMD_DECILE_RANGE[0]} to {IMD_DECILE_RANGE[1]}.",),
+        "4",
     ),
 )
 

@@ -15,6 +15,7 @@ from typing import Final
 
 from email_validator import EmailNotValidError, validate_email
 
+from app.domain.comparison.cells import AGE_BANDS, SEXES
 from app.domain.discharge_columns import (
     CHANNELS,
     CLIENT_REF_MAX_LENGTH,
@@ -25,6 +26,7 @@ from app.domain.discharge_columns import (
     DATE_ORDER,
     DESCRIPTOR_FORMS,
     ENDING_REASONS,
+    IMD_DECILE_RANGE,
     INTENSITIES,
     LANGUAGE_FORMS,
     REQUIRED_COLUMNS,
@@ -94,15 +96,24 @@ class DischargeRow:
     gad7_last: int | None = None
     ending_reason: str | None = None
     language: str | None = None
+    age_band: str | None = None  # the case-mix columns (SPEC 8.1)
+    sex: str | None = None
+    imd_decile: int | None = None
 
     def canonical(self) -> str:
         """Everything the row means, in one stable string (the caller keys a hash of it)."""
         values = [getattr(self, name) for name in _FINGERPRINT_FIELDS]
+        case_mix = [getattr(self, name) for name in _CASE_MIX_FIELDS]
+        if any(value is not None for value in case_mix):  # without them, the string it was before they existed:
+            values += case_mix  # a list sent again after they were added is still `unchanged`
         return "\x1f".join("" if value is None else str(value) for value in values)
 
 
-_FINGERPRINT_FIELDS = tuple(
-    name for name in DischargeRow.__dataclass_fields__ if name not in {"row", "client_ref", "discharge_date"}
+_CASE_MIX_FIELDS: Final = ("age_band", "sex", "imd_decile")
+_FINGERPRINT_FIELDS: Final = tuple(
+    name
+    for name in DischargeRow.__dataclass_fields__
+    if name not in {"row", "client_ref", "discharge_date", *_CASE_MIX_FIELDS}
 )
 
 
@@ -331,6 +342,9 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
     intensity = reader.choice("intensity", INTENSITIES)
     ending_reason = reader.choice("ending_reason", ENDING_REASONS)
     language = reader.text("language") or None
+    age_band = reader.choice("age_band", AGE_BANDS)
+    sex = reader.choice("sex", SEXES)
+    imd_decile = reader.integer("imd_decile", *IMD_DECILE_RANGE)
     if language is not None and not _BCP47.match(language):
         reader.problem("language", f"{language!r} is not a BCP 47 language tag such as {LANGUAGE_FORMS}")
     contact = _read_contact(reader) if consent else _Contact()
@@ -352,6 +366,9 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
         intensity=intensity,
         ending_reason=ending_reason,
         language=language,
+        age_band=age_band,
+        sex=sex,
+        imd_decile=imd_decile,
         phq9_first=scores["phq9_first"],
         phq9_last=scores["phq9_last"],
         gad7_first=scores["gad7_first"],

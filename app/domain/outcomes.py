@@ -166,6 +166,11 @@ class EpisodeFacts:
     gad7_last: int | None = None
     opt_events: tuple[tuple[date, Literal["opt_out", "resume"]], ...] = ()
     check_ins: tuple[CheckInFacts, ...] = ()
+    # The case-mix covariates of the service comparison (SPEC 8.1); None: not given at intake.
+    intensity: str | None = None  # low | high | stepped
+    age_band: str | None = None  # 16-17 ... 66+
+    sex: str | None = None  # female | male | other | unknown
+    imd_decile: int | None = None  # 1-10
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from datetime import date
 from functools import cache
 from typing import Any, Final, TypeVar
 
+from app.domain.comparison.cells import CELL_COUNTS, CaseMixKey, CaseMixTally
 from app.domain.outcomes import (
     CATEGORIES,
     CHANGES,
@@ -178,10 +179,13 @@ class SummaryBuilder:
 
     Per episode it counts one entry per breakdown, keyed by the breakdown's value and the category,
     keeps a Kaplan-Meier subject in compact arrays, and running sums; `result` folds them.
+    With `case_mix`, it also tallies each episode's case-mix cell (`case_mix()`, for `stats compare`);
+    without it (the summary, the dashboard) that costs nothing.
     """
 
-    def __init__(self, as_of: date) -> None:
+    def __init__(self, as_of: date, *, case_mix: bool = False) -> None:
         self.as_of = as_of
+        self._case_mix: CaseMixTally | None = {} if case_mix else None
         # per breakdown (BREAKDOWNS): (value, category) -> episodes
         self._tally: tuple[Tally, ...] = tuple({} for _ in BREAKDOWNS)
         self._assessed = 0
@@ -238,6 +242,42 @@ class SummaryBuilder:
         for table, value in zip(self._tally, values, strict=True):
             key = (value, category)
             table[key] = table.get(key, 0) + 1
+        if self._case_mix is not None:
+            group, band = values[BREAKDOWNS.index("problem_group")], values[BREAKDOWNS.index("sessions_band")]
+            self._add_cell(ep, str(group), str(band), category)
+
+    def _add_cell(self, ep: EpisodeFacts, group: str, band: str, category: int) -> None:
+        """Count the episode in its case-mix cell: eligible and durably recovered (consented episodes),
+        finished at caseness and recovered as services report it (every episode, consented or not)."""
+        tally = self._case_mix
+        assert tally is not None
+        key = CaseMixKey(
+            ep.service_code, group, band, ep.intensity, ep.phq9_first, ep.gad7_first, ep.age_band, ep.sex, ep.imd_decile
+        )
+        counts = tally.get(key)
+        if counts is None:
+            counts = tally[key] = [0] * len(CELL_COUNTS)
+        if category < _N_CATEGORIES:
+            counts[0] += 1
+            if category == 0:  # durably recovered
+                counts[1] += 1
+        reported = service_reported(ep)
+        if reported.at_caseness:
+            counts[2] += 1
+            if reported.recovered:
+                counts[3] += 1
+
+    def case_mix(self) -> CaseMixTally:
+        """Every episode's case-mix cell with its counts in CELL_COUNTS order (a builder made with `case_mix`)."""
+        if self._case_mix is None:
+            raise ValueError("this summary builder keeps no case-mix tally: make it with case_mix=True")
+        return self._case_mix
+
+    def add_case_mix(self, tally: Mapping[CaseMixKey, Sequence[int]]) -> None:
+        """Add cells counted elsewhere (the database's bulk reader), as `add` would have counted them."""
+        if self._case_mix is None:
+            raise ValueError("this summary builder keeps no case-mix tally: make it with case_mix=True")
+        _add_cells(self._case_mix, tally)
 
     def _add_finished(self, ep: EpisodeFacts) -> None:
         """Service-reported figures and effect-size sums for an episode with 2+ sessions."""
@@ -312,6 +352,8 @@ class SummaryBuilder:
         """Add another builder's episodes (same A), so partitions can be built in parallel."""
         if other.as_of != self.as_of:
             raise ValueError(f"cannot merge a summary as of {other.as_of} into one as of {self.as_of}")
+        if (self._case_mix is None) != (other._case_mix is None):
+            raise ValueError("cannot merge a summary builder with a case-mix tally and one without")
         _add_tally(self._tally, other._tally)
         self._assessed += other._assessed
         _add_into(self._changes, other._changes)
@@ -323,6 +365,8 @@ class SummaryBuilder:
         self._entry.extend(other._entry)
         self._time.extend(other._time)
         self._event.extend(other._event)
+        if self._case_mix is not None and other._case_mix is not None:
+            _add_cells(self._case_mix, other._case_mix)
 
     def wellness_curve(self) -> Curve:
         """The steps of the wellness Kaplan-Meier curve behind `result()["wellness"]`."""
@@ -426,6 +470,19 @@ def _add_tally(total: tuple[Tally, ...], more: Sequence[Mapping[tuple[Any, int],
     for table, counts in zip(total, more, strict=True):
         for key, n in counts.items():
             table[key] = table.get(key, 0) + n
+
+
+def _add_cells(total: CaseMixTally, more: Mapping[CaseMixKey, Sequence[int]]) -> None:
+    if not total:  # the first part of a bulk read: copied whole
+        total.update({key: list(counts) for key, counts in more.items()})
+        return
+    for key, counts in more.items():
+        cell = total.get(key)
+        if cell is None:
+            total[key] = list(counts)
+        else:
+            for i, n in enumerate(counts):
+                cell[i] += n
 
 
 def _add_into(total: list[int], more: list[int]) -> None:

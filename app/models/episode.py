@@ -65,6 +65,10 @@ class Episode(db.Model):  # type: ignore[name-defined,misc]
     gad7_last: Mapped[int | None] = mapped_column(Integer)
     ending_reason: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(35))
+    # The optional case-mix columns of the service comparison (SPEC 8.1); None: not given.
+    age_band: Mapped[str | None] = mapped_column(String(8))  # 16-17 ... 66+
+    sex: Mapped[str | None] = mapped_column(String(8))  # female | male | other | unknown
+    imd_decile: Mapped[int | None] = mapped_column(Integer)  # 1-10
     # The follow-up plan (weeks after discharge) the episode was submitted under; it keeps it.
     plan: Mapped[str] = mapped_column(String(200))
     # Set when all contact must stop: deceased, withdrawn by the service, consent no, wrong number.

@@ -12,6 +12,8 @@ from app.models import AuditEvent, CheckIn, CheckInStatus, Client, Episode, Subm
 from app.services.intake.importing import IntakeRejected, withdraw_episode
 from tests.factories import NOW, TODAY, csv_bytes, make_service, row, run_import
 
+CASE_MIX = ("age_band", "sex", "imd_decile")
+
 
 def count(model: type) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
@@ -67,6 +69,49 @@ def test_changed_row_updates_episode_and_keeps_sent_check_ins(app):
     assert [o for o, *_ in offsets] == [4, 8, 18, 26, 52]
     assert offsets[0][1] == sent_id and offsets[0][2] == CheckInStatus.OPEN
     assert count(Episode) == 1 and count(Client) == 1
+
+
+def test_the_case_mix_columns_are_stored_and_a_resubmission_updates_them(app):
+    make_service()
+    given = row(age_band="18-25", sex="Female", imd_decile="3")
+    result = run_import(csv_bytes([given, row(client_ref="C0002", consent_to_follow_up="no", age_band="66+")]))
+    assert result.summary() == "created=2 updated=0 unchanged=0"
+    stored = {
+        ref: rest
+        for ref, *rest in db.session.execute(
+            select(Client.client_ref, Episode.age_band, Episode.sex, Episode.imd_decile).join(
+                Client, Client.id == Episode.client_id
+            )
+        )
+    }
+    assert stored == {"C0001": ["18-25", "female", 3], "C0002": ["66+", None, None]}  # kept without consent too
+    assert run_import(csv_bytes([given])).summary() == "created=0 updated=0 unchanged=1"
+    changed = run_import(csv_bytes([row(age_band="26-35", sex="", imd_decile="10")]), now=NOW + timedelta(days=1))
+    assert changed.summary() == "created=0 updated=1 unchanged=0"
+    episode = db.session.scalars(select(Episode).join(Client).where(Client.client_ref == "C0001")).one()
+    assert (episode.age_band, episode.sex, episode.imd_decile) == ("26-35", None, 10)
+
+
+def test_a_list_without_the_case_mix_columns_stays_unchanged_when_sent_again(app):
+    """Episodes fingerprinted before the columns existed: the same list again changes nothing."""
+    make_service()
+    old_columns = [name for name in csv_bytes([]).decode().strip().split(",") if name not in CASE_MIX]
+    data = csv_bytes([row()], columns=old_columns)
+    run_import(data)
+    assert run_import(data).summary() == "created=0 updated=0 unchanged=1"
+    assert run_import(csv_bytes([row()])).summary() == "created=0 updated=0 unchanged=1"  # the columns, empty
+    assert run_import(csv_bytes([row(sex="male")])).summary() == "created=0 updated=1 unchanged=0"
+
+
+def test_a_bad_case_mix_value_refuses_the_file(app):
+    make_service()
+    with pytest.raises(IntakeRejected) as refused:
+        run_import(csv_bytes([row(), row(client_ref="C0002", imd_decile="0", age_band="15")]))
+    assert [str(problem) for problem in refused.value.problems] == [
+        "row 3, column age_band: '15' is not one of: 16-17, 18-25, 26-35, 36-45, 46-55, 56-65, 66+",
+        "row 3, column imd_decile: 0 is out of range (expected between 1 and 10)",
+    ]
+    assert count(Episode) == 0
 
 
 def test_consent_changed_to_no_withdraws_unsent_check_ins(app):

@@ -160,7 +160,7 @@ def test_withdraw_one_episode_by_discharge_date(app, runner):
 def test_export_gives_everything_held_to_a_private_file_and_is_audited(app, runner, providers, tmp_path):
     make_service(plan="4,8")
     run_import(
-        csv_bytes([row(client_ref="C1", discharge_date=DISCHARGE, phone=PHONE, email=EMAIL)]),
+        csv_bytes([row(client_ref="C1", discharge_date=DISCHARGE, phone=PHONE, email=EMAIL, age_band="46-55")]),
         now=datetime(2026, 3, 10, tzinfo=UTC),
     )
     assert dispatch.tick(DUE_4)["sent"] == 1
@@ -180,6 +180,7 @@ def test_export_gives_everything_held_to_a_private_file_and_is_audited(app, runn
     (episode,) = data["episodes"]
     assert episode["discharge_date"] == DISCHARGE and episode["treatment_sessions"] == 8
     assert episode["problem_descriptor"] == "F41.1" and episode["follow_up_plan_weeks"] == [4, 8]
+    assert episode["case_mix"] == {"age_band": "46-55", "sex": None, "imd_decile": None}
     first = episode["check_ins"][0]
     assert first["weeks"] == 4 and first["answers"]["change"] == "a_little_better"
     assert first["answers"]["usual_self"] == "no" and first["answers"]["duration_start"] == "2026-03-09"

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
+from app.domain.comparison.cells import AGE_BANDS, IMD_DECILES, SEXES, CaseMixTally
+from app.domain.discharge_columns import INTENSITIES
 from app.domain.outcomes import (
     CHANGES,
     DISORDERS,
@@ -24,7 +26,7 @@ from app.domain.outcomes import (
     EpisodeFacts,
     problem_group,
 )
-from app.domain.statistics import summarise
+from app.domain.statistics import SummaryBuilder, summarise
 from app.extensions import db
 from app.models import Area, CheckIn, Client, ContactPoint, Episode, OptEvent, Service
 from app.services.statistics import summaries as statistics
@@ -144,6 +146,7 @@ def add_episode(
         Client, service_id=service_id, client_ref=f"C{len(cohort.facts)}", created_at=STAMP, updated_at=STAMP, **contact
     )
     scores = [rng.choice((None, rng.randint(0, 27), rng.randint(0, 27))) for _ in range(4)]
+    case_mix = case_mix_covariates(scores, len(cohort.facts), service_id)
     episode = cohort.add(
         Episode,
         client_id=client,
@@ -158,6 +161,7 @@ def add_episode(
         phq9_last=scores[1],
         gad7_first=scores[2],
         gad7_last=scores[3],
+        **case_mix,
         plan="4,8,18,26,52",
         row_fingerprint="x" * 64,
         created_at=STAMP,
@@ -182,8 +186,24 @@ def add_episode(
         gad7_last=scores[3],
         opt_events=tuple((local(at, zone), kind) for at, kind in events),  # type: ignore[misc]
         check_ins=tuple(check_ins),
+        **case_mix,
     )
     cohort.facts.append((code, area, facts))
+
+
+def case_mix_covariates(scores: list[int | None], number: int, service_id: int) -> dict[str, Any]:
+    """Intensity, age band, sex and IMD decile, each sometimes not given, and now and then a first score
+    outside 0-254 (the bulk reader reads those as stored). Drawn apart from the cohort's own random numbers,
+    so that the cohorts of the other tests stay as they were."""
+    rng = random.Random(7919 * service_id + number)
+    if rng.random() < 0.05:
+        scores[rng.choice((0, 2))] = rng.choice((-3, 255, 400))
+    return {
+        "intensity": rng.choice((None, *INTENSITIES)),
+        "age_band": rng.choice((None, *AGE_BANDS[:3])),
+        "sex": rng.choice((None, *SEXES)),
+        "imd_decile": rng.choice((None, *IMD_DECILES[:3])),
+    }
 
 
 def add_check_in(
@@ -540,3 +560,56 @@ def test_breakdown_episodes_add_up_to_the_cohort_on_every_path(app, monkeypatch:
     narrowed = statistics.summary(as_of, area_code="SW", problem_group="anxiety", workers=1)
     assert narrowed == expected(cohort, as_of, area="SW", group="anxiety")
     assert sum(block["episodes"] for block in narrowed["by_service"].values()) == narrowed["cohort"]["episodes"]
+
+
+def expected_tally(cohort: Cohort, as_of: date, area: str | None = None) -> CaseMixTally:
+    """The case-mix tally of the pure methodology for the same records."""
+    builder = SummaryBuilder(as_of, case_mix=True)
+    for _, area_code, facts in cohort.facts:
+        if area in (None, area_code):
+            builder.add(facts)
+    return builder.case_mix()
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_bulk_case_mix_tally_equals_the_pure_methodology(app, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`case_mix_tally`'s bulk reader (one process, worker processes, an area), the reference reader and the pure
+    methodology give the same cells with the same counts; a builder keeping the tally gives the same summary."""
+    rng = random.Random(seed)
+    cohort = build(rng, 90)
+    store(cohort)
+    monkeypatch.setattr(statistics, "BULK_CHUNK", 9)
+    edges = rng.sample(cohort.edges, 4)
+    for as_of in (*AS_OF, *edges):
+        assert statistics.bulk_plan(as_of, None, None, case_mix=True) is not None  # the bulk reader
+        want = expected_tally(cohort, as_of)
+        assert statistics.case_mix_tally(as_of, workers=1) == want, as_of
+    as_of = AS_OF[-1]
+    want = expected_tally(cohort, as_of)
+    assert sum(counts[0] for counts in want.values()) > 0 and sum(counts[1] for counts in want.values()) > 0
+    assert sum(counts[2] for counts in want.values()) >= sum(counts[3] for counts in want.values())
+    assert sum(counts[2] for counts in want.values()) > 0
+    assert any(None in key for key in want) and any(key.phq9_first in (-3, 255, 400) for key in want)
+    assert statistics.case_mix_tally(as_of, workers=2) == want  # worker processes, merged
+    assert statistics.case_mix_tally(as_of, area_code="NE") == expected_tally(cohort, as_of, area="NE")
+    reference = SummaryBuilder(as_of, case_mix=True)
+    for facts in statistics.episode_facts(as_of, statistics._scope_filters(None, None, NO_FILTERS)):
+        reference.add(facts)
+    assert reference.case_mix() == want
+    builder = statistics.bulk_summary_builder(as_of, None, None, 1, case_mix=True)
+    assert builder is not None and builder.result() == expected(cohort, as_of)
+
+
+def test_case_mix_tally_falls_back_to_the_reference_reader(app) -> None:
+    """A time zone the bulk reader cannot cut (Antarctica/Casey, 2010): the reference reader tallies the cells."""
+    rng = random.Random(34)
+    cohort = Cohort()
+    cohort.add(Area, code="NE", name="Area NE", created_at=STAMP)
+    casey = {"name": "Casey", "short_name": "Casey", "timezone": "Antarctica/Casey"}
+    service = cohort.add(Service, code="CASEY", area_id=1, created_at=STAMP, **casey)
+    for _ in range(20):
+        add_episode(rng, cohort, (service, "CASEY", "NE", "Antarctica/Casey"), start=date(2009, 1, 1))
+    store(cohort)
+    as_of = date(2010, 3, 4)
+    assert statistics.bulk_plan(as_of, None, None, case_mix=True) is None
+    assert statistics.case_mix_tally(as_of) == expected_tally(cohort, as_of)

@@ -48,6 +48,9 @@ BASE: dict[str, str] = {
     "gad7_last": "5",
     "ending_reason": "completed",
     "language": "en-GB",
+    "age_band": "36-45",
+    "sex": "male",
+    "imd_decile": "3",
 }
 
 
@@ -122,6 +125,9 @@ def test_valid_row_is_read_with_every_field() -> None:
             gad7_last=5,
             ending_reason="completed",
             language="en-GB",
+            age_band="36-45",
+            sex="male",
+            imd_decile=3,
         )
     ]
 
@@ -686,6 +692,9 @@ CHANGES: dict[str, object] = {
     "gad7_last": 6,
     "ending_reason": "other",
     "language": "en",
+    "age_band": "66+",
+    "sex": None,
+    "imd_decile": 10,
 }
 
 
@@ -704,6 +713,63 @@ def test_canonical_differs_when_any_field_changes(name: str, value: object) -> N
 def test_canonical_differs_between_reread_rows() -> None:
     assert read_one(phq9_last="6").canonical() != read_one(phq9_last="7").canonical()
     assert read_one(consent_to_follow_up="yes").canonical() != read_one(consent_to_follow_up="no").canonical()
+
+
+def test_canonical_without_the_case_mix_columns_is_the_string_it_was_before_they_existed() -> None:
+    """A list sent before the columns existed and sent again after says `unchanged`: its fingerprint is the same."""
+    parsed = read_one(age_band="", sex="", imd_decile="")
+    assert parsed.canonical().endswith("\x1fen-GB")  # language, the last column before them
+    assert dataclasses.replace(parsed, imd_decile=1).canonical().endswith("\x1fen-GB\x1f\x1f\x1f1")
+
+
+# --- the case-mix columns (SPEC 8.1) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "given", "stored"),
+    [
+        *(("age_band", band, band) for band in ("16-17", "18-25", "26-35", "36-45", "46-55", "56-65", "66+")),
+        *(("sex", sex, sex) for sex in ("female", "male", "other", "unknown")),
+        ("sex", " Female ", "female"),
+        ("sex", "UNKNOWN", "unknown"),
+        ("age_band", " 66+ ", "66+"),
+        *(("imd_decile", str(decile), decile) for decile in range(1, 11)),
+        ("imd_decile", " 07 ", 7),
+        ("age_band", "", None),
+        ("sex", "  ", None),
+        ("imd_decile", "", None),
+    ],
+)
+def test_case_mix_values_are_accepted_and_normalised(column: str, given: str, stored: object) -> None:
+    assert getattr(read_one(**{column: given}), column) == stored
+
+
+@pytest.mark.parametrize(
+    ("column", "given", "message"),
+    [
+        ("age_band", "15", "'15' is not one of: 16-17, 18-25, 26-35, 36-45, 46-55, 56-65, 66+"),
+        ("age_band", "18 - 25", "'18 - 25' is not one of: 16-17, 18-25, 26-35, 36-45, 46-55, 56-65, 66+"),
+        ("age_band", "65+", "'65+' is not one of: 16-17, 18-25, 26-35, 36-45, 46-55, 56-65, 66+"),
+        ("age_band", "42", "'42' is not one of: 16-17, 18-25, 26-35, 36-45, 46-55, 56-65, 66+"),
+        ("sex", "f", "'f' is not one of: female, male, other, unknown"),
+        ("sex", "not known", "'not known' is not one of: female, male, other, unknown"),
+        ("imd_decile", "0", "0 is out of range (expected between 1 and 10)"),
+        ("imd_decile", "11", "11 is out of range (expected between 1 and 10)"),
+        ("imd_decile", "-3", "-3 is out of range (expected between 1 and 10)"),
+        ("imd_decile", "5.5", "'5.5' is not a whole number (expected between 1 and 10)"),
+        ("imd_decile", "fifth", "'fifth' is not a whole number (expected between 1 and 10)"),
+    ],
+)
+def test_a_bad_case_mix_value_names_row_column_and_what_is_wrong(column: str, given: str, message: str) -> None:
+    _, problems = read(row(), row(client_ref="SW-0002", **{column: given}))
+    assert [str(problem) for problem in problems] == [f"row 3, column {column}: {message}"]
+
+
+def test_the_case_mix_columns_are_read_without_consent_too() -> None:
+    """They describe the episode, not how to reach the client: kept with consent no (the comparison counts
+    every eligible episode, the service-reported figures every episode)."""
+    parsed = read_one(consent_to_follow_up="no", age_band="18-25", sex="other", imd_decile="1")
+    assert (parsed.age_band, parsed.sex, parsed.imd_decile) == ("18-25", "other", 1)
 
 
 # --- robustness ---------------------------------------------------------------------------------

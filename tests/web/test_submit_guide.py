@@ -83,3 +83,16 @@ def test_the_guide_and_template_are_for_service_staff(app: Flask, path: str) -> 
     evaluator = app.test_client()
     sign_in(evaluator, make_user(Role.EVALUATOR))
     assert evaluator.get(path).status_code == 403
+
+
+def test_the_guide_and_the_template_list_the_case_mix_columns(staff: FlaskClient) -> None:
+    page = staff.get("/submit/guide").data.decode()
+    header = staff.get("/submit/template.csv").data.decode().splitlines()[0].split(",")
+    for name, values in (
+        ("age_band", "16-17, 18-25, 26-35, 36-45, 46-55, 56-65, 66+"),
+        ("sex", "female, male, other, unknown"),
+        ("imd_decile", "A whole number from 1 to 10."),
+    ):
+        assert name in header
+        cells = re.search(rf'<tr id="column-{name}">(.*?)</tr>', page, re.S)
+        assert cells and values in cells.group(1) and "Optional" in cells.group(1)

@@ -167,6 +167,9 @@ def episode_fields(row: DischargeRow) -> dict[str, object]:
         "gad7_last": row.gad7_last,
         "ending_reason": row.ending_reason,
         "language": row.language,
+        "age_band": row.age_band,
+        "sex": row.sex,
+        "imd_decile": row.imd_decile,
     }
 
 

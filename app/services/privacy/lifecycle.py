@@ -373,6 +373,7 @@ def _episode_export(episode: Episode, check_ins: list[CheckIn]) -> dict[str, Any
         },
         "ending_reason": episode.ending_reason,
         "language": episode.language,
+        "case_mix": {"age_band": episode.age_band, "sex": episode.sex, "imd_decile": episode.imd_decile},
         "consent_to_follow_up": episode.consent,
         "follow_up_plan_weeks": [int(weeks) for weeks in episode.plan.split(",") if weeks.strip()],
         "contact_stopped_at": _when(episode.contact_stopped_at),

@@ -5,10 +5,11 @@
 
 from app.services.statistics import dashboard
 from app.services.statistics.as_of import AsOfAfterToday, refuse_future_as_of, today_in_service_zone
-from app.services.statistics.summaries import summary, summary_and_curve
+from app.services.statistics.summaries import case_mix_tally, summary, summary_and_curve
 
 __all__ = [
     "AsOfAfterToday",
+    "case_mix_tally",
     "charts",
     "dashboard",
     "refuse_future_as_of",

@@ -43,12 +43,13 @@ def bulk_summary_builder(
     *,
     filters: EpisodeFilters = NO_FILTERS,
     chunk: int = BULK_CHUNK,
+    case_mix: bool = False,
 ) -> SummaryBuilder | None:
     """The summary builder filled by the bulk reader, or None when a time zone needs the reference reader.
 
-    `chunk`: episodes per query of each range reader.
+    `chunk`: episodes per query of each range reader; `case_mix`: the builder also tallies case-mix cells.
     """
-    plan = bulk_plan(as_of, service_code, area_code, filters=filters)
+    plan = bulk_plan(as_of, service_code, area_code, filters=filters, case_mix=case_mix)
     if plan is None:
         return None
     with _collector_paused():
@@ -69,7 +70,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _bulk_build(plan: BulkPlan, workers: int | None, chunk: int = BULK_CHUNK) -> SummaryBuilder:
-    builder = SummaryBuilder(plan.as_of)
+    builder = SummaryBuilder(plan.as_of, case_mix=plan.case_mix)
     cursor = _cursor(db.session.connection().connection, plan)
     cursor.execute(*_bounds_sql(plan))
     low, high = cursor.fetchone()
@@ -91,7 +92,12 @@ def _bulk_build(plan: BulkPlan, workers: int | None, chunk: int = BULK_CHUNK) ->
 
 
 def bulk_plan(
-    as_of: date, service_code: str | None, area_code: str | None, *, filters: EpisodeFilters = NO_FILTERS
+    as_of: date,
+    service_code: str | None,
+    area_code: str | None,
+    *,
+    filters: EpisodeFilters = NO_FILTERS,
+    case_mix: bool = False,
 ) -> BulkPlan | None:
     """What the bulk reader needs for a scope, or None when a time zone needs the reference reader."""
     service_id = get_service(service_code).id if service_code else None
@@ -130,6 +136,7 @@ def bulk_plan(
         descriptors,
         filters.discharged_from,
         filters.discharged_to,
+        case_mix,
     )
 
 

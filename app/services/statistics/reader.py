@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
+from app.domain.comparison.cells import CaseMixKey, CaseMixTally
 from app.domain.outcomes import (
     CHANGES,
     DISORDERS,
+    ELIGIBLE,
     PROBLEM_GROUPS,
     SESSIONS_BANDS,
     WELLNESS,
@@ -52,8 +54,9 @@ _EPOCH_DAY: Final = _EPOCH.date().toordinal()
 class _Partial:
     """Counts of one id range, turned into a SummaryBuilder by `builder`."""
 
-    def __init__(self) -> None:
+    def __init__(self, case_mix: bool = False) -> None:
         self.tally: tuple[dict[tuple[Any, int], int], ...] = tuple({} for _ in BREAKDOWNS)
+        self.case_mix: CaseMixTally | None = {} if case_mix else None  # cell -> its counts (CELL_COUNTS)
         self.changes = [0] * len(CHANGES)
         self.points: dict[int, list[int]] = {}
         self.entry, self.time, self.event = array("i"), array("i"), array("b")
@@ -61,10 +64,12 @@ class _Partial:
         self.reported: dict[str, list[int]] = {}
 
     def builder(self, as_of: date) -> SummaryBuilder:
-        builder = SummaryBuilder(as_of)
+        builder = SummaryBuilder(as_of, case_mix=self.case_mix is not None)
         builder.add_counts(self.tally, self.changes, self.points, (self.entry, self.time, self.event))
         for descriptor, figures in self.reported.items():
             builder.add_service_reported(descriptor, figures[0], figures[1:8], figures[8:])
+        if self.case_mix is not None:
+            builder.add_case_mix(self.case_mix)
         return builder
 
 
@@ -107,9 +112,12 @@ class RangeReader:
         self.descriptor_group = np.zeros(0, dtype=np.int64)
         self.descriptor_disorder = np.zeros(0, dtype=np.int64)  # index into DISORDERS
         self.descriptor_anxious = np.zeros(0, dtype=bool)
+        # the case mix's intensity, age band, sex and IMD decile, each as stored: value -> code, code -> value
+        self.levels: list[dict[Any, int]] = [{None: 0} for _ in range(_CASE_MIX_LEVELS)]
+        self.level_values: list[list[Any]] = [[None] for _ in range(_CASE_MIX_LEVELS)]
 
     def read(self, low: int, high: int) -> SummaryBuilder:
-        part = _Partial()
+        part = _Partial(self.plan.case_mix)
         for start in range(low, high, self.chunk):
             bounds = {"low": start, "high": min(start + self.chunk, high)}
             self.cursor.execute(*self.sql.prepare(self.episode_sql, **bounds))
@@ -167,9 +175,83 @@ class RangeReader:
                 value, kind = divmod(key, 16)
                 name = value if names is None else names[value]
                 table[name, kind] = table.get((name, kind), 0) + n
-        self._service_reported(
-            ids_a, np.fromiter(scores, np.int64, size), consent_assessed >> 1, descriptor, treatment, part
+        packed = np.fromiter(scores, np.int64, size)
+        reported = self._service_reported(ids_a, packed, consent_assessed >> 1, descriptor, treatment, part)
+        if part.case_mix is not None:
+            self._cells(episodes, services, descriptor, treatment, category, packed, reported, part.case_mix)
+
+    def _cells(
+        self,
+        episodes: Sequence[Any],
+        services: NDArray[np.int64],
+        descriptor: NDArray[np.int64],
+        sessions: NDArray[np.int64],
+        category: NDArray[np.int64],
+        packed: NDArray[np.int64],
+        reported: tuple[NDArray[np.bool_], NDArray[np.bool_], dict[int, Sequence[Any]]],
+        tally: CaseMixTally,
+    ) -> None:
+        """Each episode's case-mix cell (SPEC 8.1) with its counts, as `SummaryBuilder.add` counts them: one
+        integer code per episode from its covariates, then one key and one count per distinct code."""
+        caseness, recovered, unusual = reported
+        group = self.descriptor_group[descriptor]
+        band = np.searchsorted(_BAND_STARTS, sessions, side="right") - 1
+        levels = [self._levels(k, list(map(itemgetter(8 + k), episodes))) for k in range(_CASE_MIX_LEVELS)]
+        phq9_first, gad7_first = packed & 255, packed >> 16 & 255  # score + 1, 0 when missing
+        covariates = (services, group, band, levels[0], phq9_first, gad7_first, *levels[1:])
+        radices = (len(self.service_code), len(PROBLEM_GROUPS), len(SESSIONS_BANDS), len(self.level_values[0]))
+        radices += (256, 256, *(len(values) for values in self.level_values[1:]))
+        code = np.zeros(len(episodes), dtype=np.int64)
+        for values, radix in zip(covariates, radices, strict=True):
+            if (int(code.max()) + 1) * radix >= 1 << 62:  # renumber the codes so far densely: no overflow
+                code = np.unique(code, return_inverse=True)[1].astype(np.int64)
+            code = code * radix + values
+        for number, i in enumerate(unusual):  # scores read as stored: a cell of its own, its key from them
+            code[i] = -1 - number
+        codes, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        width = len(codes)
+        counts = [
+            np.bincount(inverse[flag], minlength=width).tolist()
+            for flag in (category < len(ELIGIBLE), category == 0, caseness, recovered)
+        ]
+        scores = [[None if value == 0 else value - 1 for value in score[first].tolist()] for score in covariates[4:6]]
+        if unusual:
+            for position, i in enumerate(first.tolist()):
+                if i in unusual:
+                    scores[0][position], scores[1][position] = unusual[i][0], unusual[i][2]
+        intensity, age_band, sex, imd_decile = (
+            [names[value] for value in level[first].tolist()]
+            for names, level in zip(self.level_values, levels, strict=True)
         )
+        keys = zip(
+            [self.service_code[value] for value in services[first].tolist()],
+            [PROBLEM_GROUPS[value] for value in group[first].tolist()],
+            [SESSIONS_BANDS[value] for value in band[first].tolist()],
+            intensity,
+            *scores,
+            age_band,
+            sex,
+            imd_decile,
+            strict=True,
+        )
+        for key, *cell in zip(map(CaseMixKey._make, keys), *counts, strict=True):
+            found = tally.get(key)
+            if found is None:
+                tally[key] = cell
+            else:
+                _add_into(found, cell)
+
+    def _levels(self, k: int, values: list[Any]) -> NDArray[np.int64]:
+        """Codes of the values of the k-th stored case-mix column (0: not given), new values numbered as they come."""
+        index = self.levels[k]
+        codes = np.fromiter(map(index.get, values, repeat(-1)), np.int64, len(values))
+        for i in np.flatnonzero(codes < 0).tolist():
+            value = values[i]
+            if value not in index:
+                index[value] = len(self.level_values[k])
+                self.level_values[k].append(value)
+            codes[i] = index[value]
+        return codes
 
     def _service_reported(
         self,
@@ -179,12 +261,14 @@ class RangeReader:
         descriptor: NDArray[np.int64],
         sessions: NDArray[np.int64],
         part: _Partial,
-    ) -> None:
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], dict[int, Sequence[Any]]]:
         """Assessed episodes, what services would report (simplified NHS Talking Therapies KPIs) and
-        effect-size sums, per problem descriptor as submitted."""
+        effect-size sums, per problem descriptor as submitted. Returns, per episode, finished at caseness and
+        recovered as services report it, and the scores as stored of those outside 0-254 (by row)."""
         pf, pl, gf, gl = scores = [(packed >> (8 * i) & 255) - 1 for i in range(4)]  # -1: missing
         missing = (pf == -1) | (pl == -1) | (gf == -1) | (gl == -1)
         unusual = np.flatnonzero(packed < 0)  # a score outside 0-254: read as stored
+        stored: dict[int, Sequence[Any]] = {}
         if len(unusual):
             wanted = ids[unusual].tolist()
             self.cursor.execute(
@@ -194,7 +278,7 @@ class RangeReader:
             )
             raw = {row[0]: row[1:] for row in self.cursor.fetchall()}
             for i, episode in zip(unusual.tolist(), wanted, strict=True):
-                values = raw[episode]
+                values = stored[i] = raw[episode]
                 missing[i] = any(value is None for value in values)
                 for score, value in zip(scores, values, strict=True):
                     score[i] = 0 if value is None else value
@@ -217,6 +301,7 @@ class RangeReader:
             figures = part.reported.setdefault(self.descriptors[index], [0] * 17)
             for i, column in enumerate(columns):
                 figures[i] += int(column[index])
+        return caseness, recovered, stored
 
     def _descriptor(self, text: str) -> int:
         """A number for a problem descriptor as submitted, with its problem group and disorder noted."""
@@ -384,6 +469,7 @@ _HOUR: Final = itemgetter(slice(0, 13))  # 'YYYY-MM-DD HH' of an instant stored 
 _CHANGE_INDEX: Final = {value: i for i, value in enumerate(CHANGES)}
 _WELL_CODE: Final = {value: 1 if well else 2 for value, well in WELLNESS.items()}  # else 0: unknown
 _BAND_STARTS: Final = (0, 1, 2, 7)  # sessions where the bands "0", "1", "2-6" and "7+" begin
+_CASE_MIX_LEVELS: Final = 4  # intensity, age band, sex, IMD decile: the episodes query's columns 8-11 (sql.py)
 
 
 def _epoch_seconds(text: str) -> int:

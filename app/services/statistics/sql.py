@@ -22,6 +22,8 @@ _SKIPPED, _ANSWERED, _DUE, _UNREACHABLE, _CLOSED, _WITHDRAWN = 1, 2, 4, 8, 16, 3
 #: Consented, and the client has not withdrawn their answers from the figures (flask privacy withdraw).
 _CONSENTED: Final = "(e.consent AND e.answers_withdrawn_at IS NULL)"
 _TIMESTAMP_TEXT: Final = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores instants in SQLite
+#: The episodes query's extra columns when the case mix is wanted (read back by `RangeReader._cells`).
+_CASE_MIX_COLUMNS: Final = ", e.intensity, e.age_band, e.sex, e.imd_decile"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class BulkPlan:
     descriptors: tuple[str, ...] | None = None
     discharged_from: date | None = None
     discharged_to: date | None = None
+    #: whether the readers tally case-mix cells (`SummaryBuilder(case_mix=True)`, for `stats compare`)
+    case_mix: bool = False
 
 
 class _Sql:
@@ -55,6 +59,7 @@ class _Sql:
 
     def __init__(self, plan: BulkPlan) -> None:
         self.postgres = plan.dialect == "postgresql"
+        self.case_mix = plan.case_mix
         scope = ""
         if plan.service_id is not None:
             scope += " AND e.service_id = :service_id"
@@ -126,7 +131,8 @@ class _Sql:
     def episodes(self) -> str:
         """Per episode: id, service, discharge month, referral day, sessions, problem descriptor,
         consent + 2 * assessed, and the four scores packed in bytes (score + 1, 0 when missing; -1
-        when a score is outside 0-254 and must be read by `scores`)."""
+        when a score is outside 0-254 and must be read by `scores`); with the case mix, then intensity,
+        age band, sex and IMD decile as stored."""
         month = (
             "CAST(EXTRACT(YEAR FROM e.discharge_date) * 100 + EXTRACT(MONTH FROM e.discharge_date) AS INTEGER)"
             if self.postgres
@@ -141,7 +147,8 @@ class _Sql:
             f"SELECT e.id, e.service_id, {month}, {self.day_number('e.referral_date')},"  # noqa: S608
             f" e.treatment_sessions, e.problem_descriptor,"
             f" (CASE WHEN {_CONSENTED} THEN 1 ELSE 0 END) + (CASE WHEN e.assessment_date IS NULL THEN 0 ELSE 2 END),"
-            f" CASE WHEN {usual} THEN {packed} ELSE -1 END FROM episode e{self.join}"
+            f" CASE WHEN {usual} THEN {packed} ELSE -1 END{_CASE_MIX_COLUMNS if self.case_mix else ''}"
+            f" FROM episode e{self.join}"
             f" WHERE e.id >= :low AND e.id < :high AND {self.scope} ORDER BY e.id"
         )
 

@@ -14,8 +14,9 @@ Two readers, giving identical summaries (tests/integration/test_stats_equivalenc
   date is not monotonic around the cut-offs (never for Europe/London) falls back to the
   reference reader.
 
-This module is the public face (`from app.services.statistics.summaries import ...`): the summary API, its options
-and the reference reader. The rest lives beside it and is re-exported here:
+This module is the public face (`from app.services.statistics.summaries import ...`): the summary API, its options,
+`case_mix_tally` (the case-mix cells `stats compare` fits, SPEC 8.1, through either reader) and the reference
+reader. The rest lives beside it and is re-exported here:
 
 - `statistics_scope`: `EpisodeFilters` and the scope as SQLAlchemy conditions (both readers);
 - `statistics_bulk`: `bulk_plan`, `bulk_summary_builder` and the worker processes;
@@ -33,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
+from app.domain.comparison.cells import CaseMixTally
 from app.domain.disclosure import publish
 from app.domain.outcomes import Answer, CheckInFacts, EpisodeFacts
 from app.domain.statistics import SummaryBuilder
@@ -60,6 +62,7 @@ __all__ = [
     "SummaryOptions",
     "bulk_plan",
     "bulk_summary_builder",
+    "case_mix_tally",
     "day_start_utc",
     "descriptors_in_group",
     "episode_facts",
@@ -136,6 +139,18 @@ def summary_and_curve(
     return (publish(result) if published else result), curve
 
 
+def case_mix_tally(as_of: date, *, area_code: str | None = None, workers: int | None = None) -> CaseMixTally:
+    """Every episode in scope as of A (all services, or an area's) counted in its case-mix cell (SPEC 8.1):
+    what `stats compare` fits its regression to. The bulk reader when it can, the reference reader otherwise,
+    as `summary`; `workers` as in `SummaryOptions`."""
+    builder = bulk_summary_builder(as_of, None, area_code, workers, chunk=BULK_CHUNK, case_mix=True)
+    if builder is None:
+        builder = SummaryBuilder(as_of, case_mix=True)
+        for facts in episode_facts(as_of, _scope_filters(None, area_code, NO_FILTERS)):
+            builder.add(facts)
+    return builder.case_mix()
+
+
 def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
     """Every episode in scope discharged on or before `as_of`, with its check-ins, in id order."""
     base = (
@@ -156,6 +171,10 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
             Episode.phq9_last,
             Episode.gad7_first,
             Episode.gad7_last,
+            Episode.intensity,
+            Episode.age_band,
+            Episode.sex,
+            Episode.imd_decile,
         )
         .join(Service, Service.id == Episode.service_id)
         .join(Area, Area.id == Service.area_id)
@@ -194,6 +213,10 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
                 gad7_last=row[15],
                 opt_events=tuple((_local(at, zone), cast(OptKind, kind)) for at, kind in opt_events.get(row[1], ())),
                 check_ins=tuple(_check_in_facts(values, zone) for values in check_ins.get(row[0], ())),
+                intensity=row[16],
+                age_band=row[17],
+                sex=row[18],
+                imd_decile=row[19],
             )
 
 
