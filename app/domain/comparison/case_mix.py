@@ -98,7 +98,7 @@ def fit_case_mix(cells: Mapping[CaseMixKey, Sequence[int]]) -> CaseMixFit:
     service_index = {code: i for i, code in enumerate(services)}
     by_service = np.array([service_index[key.service] for key in keys], dtype=np.intp)
     observed_by_service = np.bincount(by_service, weights=successes, minlength=len(services))
-    observed = {code: int(round(observed_by_service[i])) for i, code in enumerate(services)}
+    observed = {code: int(np.rint(observed_by_service[i])) for i, code in enumerate(services)}
     episodes, recovered = int(trials.sum()), int(successes.sum())
 
     def per_service(expected_per_cell: FloatArray) -> dict[str, float]:
@@ -107,9 +107,7 @@ def fit_case_mix(cells: Mapping[CaseMixKey, Sequence[int]]) -> CaseMixFit:
 
     def constant(converged: bool) -> CaseMixFit:
         rate = recovered / episodes if episodes else 0.0
-        return CaseMixFit(
-            episodes, recovered, (), (), converged, "constant", per_service(trials * rate), observed
-        )
+        return CaseMixFit(episodes, recovered, (), (), converged, "constant", per_service(trials * rate), observed)
 
     if recovered in (0, episodes):  # also no episodes at all: every p-hat is the observed rate, exactly
         return constant(converged=True)
@@ -121,9 +119,7 @@ def fit_case_mix(cells: Mapping[CaseMixKey, Sequence[int]]) -> CaseMixFit:
             model = sm.GLM(endog, design, family=sm.families.Binomial())
             start = np.zeros(len(terms))
             start[0] = math.log(recovered / (episodes - recovered))  # the intercept-only fit
-            result = model.fit(
-                start_params=start, method="newton", maxiter=_MAX_ITERATIONS, tol=_TOLERANCE, disp=False
-            )
+            result = model.fit(start_params=start, method="newton", maxiter=_MAX_ITERATIONS, tol=_TOLERANCE, disp=False)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             return constant(converged=False)
     params = np.asarray(result.params, dtype=np.float64)
@@ -162,9 +158,7 @@ def design_matrix(keys: Sequence[CaseMixKey]) -> tuple[tuple[str, ...], FloatArr
     return names, np.column_stack([columns[i][1] for i in kept])
 
 
-def _dummies(
-    name: str, values: Sequence[Any], levels: Sequence[str], reference: str
-) -> list[tuple[str, FloatArray]]:
+def _dummies(name: str, values: Sequence[Any], levels: Sequence[str], reference: str) -> list[tuple[str, FloatArray]]:
     """One 0/1 column per level seen, except the reference (the first level seen if `reference` is not)."""
     index = {level: i for i, level in enumerate(levels)}
     try:
@@ -174,9 +168,7 @@ def _dummies(
     seen = np.bincount(codes, minlength=len(levels)) > 0
     base = index[reference] if seen[index[reference]] else int(np.argmax(seen))
     return [
-        (f"{name}[{level}]", (codes == i).astype(np.float64))
-        for i, level in enumerate(levels)
-        if seen[i] and i != base
+        (f"{name}[{level}]", (codes == i).astype(np.float64)) for i, level in enumerate(levels) if seen[i] and i != base
     ]
 
 
