@@ -35,6 +35,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from app.domain.comparison.cells import AGE_BANDS, CELL_COUNTS, SEXES, CaseMixKey
 
@@ -112,22 +113,14 @@ def fit_case_mix(cells: Mapping[CaseMixKey, Sequence[int]]) -> CaseMixFit:
     if recovered in (0, episodes):  # also no episodes at all: every p-hat is the observed rate, exactly
         return constant(converged=True)
     terms, design = design_matrix(keys)
-    endog = np.column_stack([successes, trials - successes])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            model = sm.GLM(endog, design, family=sm.families.Binomial())
-            start = np.zeros(len(terms))
-            start[0] = math.log(recovered / (episodes - recovered))  # the intercept-only fit
-            result = model.fit(start_params=start, method="newton", maxiter=_MAX_ITERATIONS, tol=_TOLERANCE, disp=False)
-        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
-            return constant(converged=False)
-    params = np.asarray(result.params, dtype=np.float64)
-    probability = np.asarray(result.fittedvalues, dtype=np.float64)
-    if not (np.isfinite(params).all() and np.isfinite(probability).all()):
+    start = np.zeros(len(terms))
+    start[0] = math.log(recovered / (episodes - recovered))  # the intercept-only fit
+    fitted = _fit(design, successes, trials, start, method="newton") or _fit(
+        design, successes, trials, None, method="irls"
+    )
+    if fitted is None:
         return constant(converged=False)
-    separated = any("separation" in str(w.message).lower() for w in caught)
-    converged = bool(result.mle_retvals.get("converged", False)) and not separated
+    params, probability, converged = fitted
     return CaseMixFit(
         episodes=episodes,
         recovered=recovered,
@@ -138,6 +131,40 @@ def fit_case_mix(cells: Mapping[CaseMixKey, Sequence[int]]) -> CaseMixFit:
         expected=per_service(probability * trials),
         observed=observed,
     )
+
+
+def _fit(
+    design: FloatArray, successes: FloatArray, trials: FloatArray, start: FloatArray | None, *, method: str
+) -> tuple[FloatArray, FloatArray, bool] | None:
+    """Coefficients, fitted probabilities and convergence of the binomial GLM; None if it gave no finite answer.
+
+    Newton-Raphson first (quick, and exact at a true maximum); when it fails (it runs off to NaN under
+    perfect separation) or does not converge, iteratively reweighted least squares, which keeps the fitted
+    probabilities inside (0, 1) as the coefficients run off: the fit is then reported as not converged.
+    """
+    endog = np.column_stack([successes, trials - successes])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = sm.GLM(endog, design, family=sm.families.Binomial())
+            if method == "newton":
+                result = model.fit(
+                    start_params=start, method="newton", maxiter=_MAX_ITERATIONS, tol=_TOLERANCE, disp=False
+                )
+                converged = bool(result.mle_retvals.get("converged", False))
+            else:
+                result = model.fit(maxiter=_MAX_ITERATIONS, tol=_TOLERANCE)
+                converged = bool(result.converged)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError):
+            return None
+    params = np.asarray(result.params, dtype=np.float64)
+    probability = np.asarray(result.fittedvalues, dtype=np.float64)
+    if not (np.isfinite(params).all() and np.isfinite(probability).all()):
+        return None
+    separated = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
+    if method == "newton" and (separated or not converged or caught):
+        return None  # let IRLS have a go
+    return params, probability, converged and not separated
 
 
 def design_matrix(keys: Sequence[CaseMixKey]) -> tuple[tuple[str, ...], FloatArray]:
