@@ -48,8 +48,8 @@ def synthetic_cells(seed: int, cells: int = 400) -> dict[CaseMixKey, list[int]]:
             intensity=INTENSITIES[int(rng.integers(0, 4))],
             phq9_first=phq,
             gad7_first=gad,
-            age_band=(AGE_BANDS + (None,))[int(rng.integers(0, 8))],
-            sex=(SEXES + (None,))[int(rng.integers(0, 5))],
+            age_band=(*AGE_BANDS, None)[int(rng.integers(0, 8))],
+            sex=(*SEXES, None)[int(rng.integers(0, 5))],
             imd_decile=imd,
         )
         eta = 0.8 - 0.06 * (phq if phq is not None else 14) - 0.03 * (gad if gad is not None else 10)
@@ -88,7 +88,8 @@ def independent_design(rows: list[CaseMixKey]) -> dict[str, np.ndarray]:
         values = [getattr(r, name) for r in rows]
         columns[name] = np.array([v or 0 for v in values], dtype=float)
         columns[f"{name}_missing"] = np.array([v is None for v in values], dtype=float)
-    dummy("age_band", [r.age_band or "missing" for r in rows], tuple(b for b in AGE_BANDS if b != "26-35") + ("missing",))
+    ages = (*(b for b in AGE_BANDS if b != "26-35"), "missing")
+    dummy("age_band", [r.age_band or "missing" for r in rows], ages)
     dummy("sex", [r.sex or "unknown" for r in rows], ("male", "other", "unknown"))
     columns["imd_decile"] = np.array([r.imd_decile or 0 for r in rows], dtype=float)
     columns["imd_decile_missing"] = np.array([r.imd_decile is None for r in rows], dtype=float)
