@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import warnings
 
 import numpy as np
@@ -226,3 +227,34 @@ def test_as_dict_is_json_ready() -> None:
     assert summary["method"] == "logistic" and summary["episodes"] == fit.episodes
     assert [t["term"] for t in summary["terms"]] == list(fit.terms)
     assert summary["terms"][0]["coefficient"] == pytest.approx(fit.params[0])
+
+
+@pytest.mark.slow
+def test_a_million_episodes_in_two_hundred_thousand_cells_fit_in_seconds() -> None:
+    """SPEC 7's scale: the design is built with numpy and Newton-Raphson works on a columns x columns Hessian."""
+    rng = np.random.default_rng(11)
+    n = 200_000
+    age = np.array([*AGE_BANDS, None], dtype=object)[rng.integers(0, 8, n)]
+    sex = np.array([*SEXES, None], dtype=object)[rng.integers(0, 5, n)]
+    phq = rng.integers(0, 28, n)
+    cells: dict[CaseMixKey, list[int]] = {}
+    for i in range(n):
+        k = CaseMixKey(
+            f"S{i % 150:03d}",
+            GROUPS[i % 3],
+            BANDS[(i // 3) % 4],
+            INTENSITIES[(i // 12) % 4],
+            int(phq[i]),
+            int((i * 7) % 22),
+            age[i],
+            sex[i],
+            int(i % 10) + 1,
+        )
+        eligible = 1 + i % 9
+        cells[k] = [eligible, int(rng.binomial(eligible, 0.7 - phq[i] / 50)), 0, 0]
+    started = time.perf_counter()
+    fit = fit_case_mix(cells)
+    elapsed = time.perf_counter() - started
+    assert fit.converged and fit.method == "logistic" and fit.episodes > 900_000
+    assert sum(fit.expected.values()) == pytest.approx(fit.recovered, rel=1e-9)
+    assert elapsed < 15, f"{elapsed:.1f} s"
