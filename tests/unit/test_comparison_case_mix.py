@@ -175,6 +175,18 @@ def test_perfect_separation_does_not_crash_and_still_gives_expected() -> None:
     json.dumps(fit.as_dict(), allow_nan=False)
 
 
+def test_a_rare_level_where_everyone_recovered_is_flagged_not_converged() -> None:
+    """Quasi-separation: the one cell of age 16-17 all recovered; Newton stops far out on a flat likelihood."""
+    cells = synthetic_cells(8, cells=300)
+    for k in list(cells):
+        cells[k._replace(age_band="18-25")] = cells.pop(k)
+    cells[key("S1", age_band="16-17")] = [6, 6, 0, 0]
+    fit = fit_case_mix(cells)
+    assert fit.method == "logistic" and not fit.converged
+    assert "age_band[18-25]" in fit.terms  # 26-35 unseen: the first level seen is the reference
+    assert sum(fit.expected.values()) == pytest.approx(fit.recovered, rel=1e-6)
+
+
 def test_levels_never_seen_and_constant_covariates_get_no_column() -> None:
     cells = {
         key("S1", problem_group="anxiety", sex="male", age_band="18-25"): [10, 4, 0, 0],

@@ -57,6 +57,7 @@ _RANK_TOLERANCE: Final = 1e-9
 #: cells, where iteratively reweighted least squares factorises the whole design at every step).
 _MAX_ITERATIONS: Final = 100
 _TOLERANCE: Final = 1e-10  # largest change of any coefficient at the last step
+_BOUNDARY: Final = 1e-8  # a fitted probability this close to 0 or 1 says the data separate
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,10 @@ def _fit(
 ) -> tuple[FloatArray, FloatArray, bool] | None:
     """Coefficients, fitted probabilities and convergence of the binomial GLM; None if it gave no finite answer.
 
-    Newton-Raphson first (quick, and exact at a true maximum); when it fails (it runs off to NaN under
-    perfect separation) or does not converge, iteratively reweighted least squares, which keeps the fitted
-    probabilities inside (0, 1) as the coefficients run off: the fit is then reported as not converged.
+    Newton-Raphson first (quick: its Hessian is columns x columns); when it gives no finite answer (it can
+    run off to NaN under perfect separation), iteratively reweighted least squares, which keeps the fitted
+    probabilities inside (0, 1) as the coefficients run off. A fit that hit the iteration limit, or whose
+    fitted probabilities reach 0 or 1 (separation), is reported as not converged; its expected figures stand.
     """
     endog = np.column_stack([successes, trials - successes])
     with warnings.catch_warnings(record=True) as caught:
@@ -162,8 +164,9 @@ def _fit(
     if not (np.isfinite(params).all() and np.isfinite(probability).all()):
         return None
     separated = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
-    if method == "newton" and (separated or not converged or caught):
-        return None  # let IRLS have a go
+    # Under (quasi-)separation Newton may also stop at a finite point far out, where the likelihood is flat:
+    # fitted probabilities within _BOUNDARY of 0 or 1 (log odds beyond about 18) are no real estimate.
+    separated = separated or bool(((probability < _BOUNDARY) | (probability > 1 - _BOUNDARY)).any())
     return params, probability, converged and not separated
 
 
