@@ -13,6 +13,15 @@ RATE = {"numerator": 12, "denominator": 97, "rate": 12 / 97, "ci95": [0.0722, 0.
 EMPTY = {"numerator": 0, "denominator": 0, "rate": None, "ci95": None}
 PUBLISHED = {"numerator": 10, "denominator": 95, "rate": 12, "ci95": [7, 20]}
 SUPPRESSED = {"numerator": "*", "denominator": 10, "rate": "*", "ci95": "*"}
+#: The `funnel` object of SPEC 8.1 around a target of 40% (normal limits are close enough for a picture).
+FUNNEL_CURVES = {
+    key: [
+        [n, max(0.0, 0.4 - z * (0.24 / n) ** 0.5), min(1.0, 0.4 + z * (0.24 / n) ** 0.5)]
+        for n in (10, 50, 200, 1000, 5000)
+    ]
+    for key, z in (("95", 1.959964), ("99.8", 3.090232))
+}
+SERVICES = [("North", 120, 0.45), ("South & Co", 2500, 0.31), ("East", 40, 0.6), ("West", 800, 0.41)]
 
 
 def parse(svg: str) -> ET.Element:
@@ -45,10 +54,11 @@ def all_charts() -> dict[str, str]:
             band=[(0.0, 1.0, 1.0), (4.0, 0.8, 0.95), (10.0, 0.6, 0.8)],
             marks=[(26, 0.7), (52, None)],
         ),
+        "funnel_plot": charts.funnel_plot("Durable recovery by service", SERVICES, FUNNEL_CURVES, 0.4),
     }
 
 
-@pytest.mark.parametrize("name", ["rate_bars", "published", "funnel", "distribution", "survival"])
+@pytest.mark.parametrize("name", ["rate_bars", "published", "funnel", "distribution", "survival", "funnel_plot"])
 def test_every_chart_is_valid_svg_with_title_and_no_script(name: str) -> None:
     svg = all_charts()[name]
     root = parse(svg)
@@ -60,7 +70,7 @@ def test_every_chart_is_valid_svg_with_title_and_no_script(name: str) -> None:
     assert "Date" not in svg  # no creation date: same numbers, same bytes
 
 
-@pytest.mark.parametrize("name", ["rate_bars", "published", "funnel", "distribution", "survival"])
+@pytest.mark.parametrize("name", ["rate_bars", "published", "funnel", "distribution", "survival", "funnel_plot"])
 def test_no_css_so_a_strict_content_security_policy_allows_the_drawing(name: str) -> None:
     svg = all_charts()[name]
     root = parse(svg)
@@ -121,3 +131,47 @@ def test_titles_are_escaped() -> None:
 def test_rates_at_zero_or_one_draw_whatever_rounding_did_to_their_bounds(rate: dict[str, object]) -> None:
     svg = charts.rate_bars("Edge rates", [("edge", rate)])
     ET.fromstring(svg)
+
+
+def test_funnel_plot_labels_every_service_and_says_where_it_lies() -> None:
+    svg = all_charts()["funnel_plot"]
+    _, desc = title_and_desc(parse(svg))
+    assert desc.startswith("Durable recovery by service. target 40.0%;")
+    assert "North: 45.0%, 120 eligible episodes, within the limits" in desc
+    assert "South & Co: 31.0%, 2,500 eligible episodes, below the 99.8% limits" in desc
+    assert "East: 60.0%, 40 eligible episodes, above the 95% limits" in desc
+    for label in ("North", "South &amp; Co", "East", "West", "95% limits", "99.8% limits", "Target 40.0%"):
+        assert f">{label}<" in svg
+    assert svg.count('id="point-') == len(SERVICES)
+    assert ">1,000<" in svg  # 40 to 5,000 episodes: a logarithmic axis with plain numbers
+
+
+def test_funnel_plot_of_observed_over_expected_draws_ratios_on_a_linear_axis() -> None:
+    curves = {"95": [[5, 0.2, 2.1], [20, 0.6, 1.5], [60, 0.75, 1.27]], "99.8": [[5, 0.05, 2.9], [60, 0.62, 1.42]]}
+    svg = charts.funnel_plot(
+        "Observed over expected",
+        [("A", 12.5, 1.8), ("B", 48, 0.97)],
+        curves,
+        1.0,
+        x_label="Expected recoveries",
+        y_label="Observed / expected",
+        percent=False,
+    )
+    root = parse(svg)
+    no_script(svg, root)
+    _, desc = title_and_desc(root)
+    assert "target 1.00" in desc
+    assert "A: 1.80, 12.5 expected recoveries, within the limits" in desc
+    assert "B: 0.97, 48 expected recoveries, within the limits" in desc
+    assert ">Observed / expected<" in svg and "%<" not in svg
+
+
+def test_funnel_plot_without_services_says_no_data() -> None:
+    svg = charts.funnel_plot("No services yet", [], {}, 0.4)
+    root = parse(svg)
+    no_script(svg, root)
+    _, desc = title_and_desc(root)
+    assert desc == "No services yet. No data."
+    assert ">No data<" in svg
+    beyond = charts.funnel_plot("Beyond", [("Tiny", 3, 0.5)], {"95": [[10, 0.1, 0.7]]}, 0.4)
+    assert "Tiny: 50.0%, 3 eligible episodes, outside the range of the limits drawn" in title_and_desc(parse(beyond))[1]

@@ -16,12 +16,14 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 SUPPRESSED: Final = "*"
 #: GOV.UK-like palette: dark enough for 3:1 against white for graphics (WCAG 1.4.11).
@@ -219,6 +221,105 @@ def survival_curve(
         return _svg(fig, title, description)
 
 
+#: Funnel limits, widest first: (key of the `funnel` object of SPEC 8.1, legend text, line style).
+FUNNEL_LIMITS: Final = (("99.8", "99.8% limits", "-"), ("95", "95% limits", "--"))
+#: Above this ratio of the largest to the smallest episode count, the x axis is logarithmic.
+LOG_SPAN: Final = 20.0
+
+
+def funnel_plot(
+    title: str,
+    points: Sequence[tuple[str, float, float]],
+    curves: Mapping[str, Sequence[Sequence[float]]],
+    target: float,
+    *,
+    x_label: str = "Eligible episodes",
+    y_label: str = "Durable recovery",
+    percent: bool = True,
+    description: str | None = None,
+) -> str:
+    """A funnel plot (SPEC 8.1): each service a labelled point, the target line, the 95% and 99.8% limits.
+
+    `points`: (label, x, y), x the service's denominator (eligible episodes, or expected recoveries for
+    O/E), y its rate as a proportion (or its O/E ratio with `percent=False`); `curves`: the `funnel`
+    object, {"95": [[x, lo, hi], ...], "99.8": [...]}. The x axis is logarithmic when the denominators
+    span more than LOG_SPAN times (a small service and a large one both stay readable), linear otherwise.
+    The description names every service with its value and where it lies against the limits.
+    """
+    show = _percent if percent else _ratio
+    if description is None:
+        parts = [f"target {show(target)}"] if points else []
+        parts += [
+            f"{label}: {show(y)}, {_number(x)} {x_label.lower()}, {_against_limits(x, y, curves)}"
+            for label, x, y in points
+        ]
+        description = _describe(title, parts)
+    xs = [float(x) for _, x, _ in points] + [float(row[0]) for rows in curves.values() for row in rows]
+    positive = [x for x in xs if x > 0]
+    logarithmic = bool(positive) and max(positive) / min(positive) > LOG_SPAN
+    with _LOCK, matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_INCHES, 4.4))
+        ax = fig.add_subplot()
+        for key, legend, style in FUNNEL_LIMITS:
+            rows = sorted((row for row in curves.get(key, ()) if not logarithmic or row[0] > 0), key=lambda r: r[0])
+            if not rows:
+                continue
+            x_line = [float(r[0]) for r in rows]
+            ax.plot(x_line, [float(r[1]) for r in rows], color=INK, linestyle=style, linewidth=1, label=legend)
+            ax.plot(x_line, [float(r[2]) for r in rows], color=INK, linestyle=style, linewidth=1)
+        if points or curves:
+            ax.axhline(target, color=BAR_COLOUR, linewidth=1.5, label=f"Target {show(target)}")
+        for i, (label, x, y) in enumerate(points):
+            ax.plot([x], [y], marker="o", markersize=6, color=BAR_COLOUR, markeredgecolor=INK, gid=f"point-{i}")
+            ax.annotate(label, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=8, parse_math=False)
+        if logarithmic:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        elif positive or points:
+            ax.set_xlim(left=0)
+        values = [float(y) for _, _, y in points] + [target]
+        values += [float(v) for rows in curves.values() for row in rows for v in row[1:3]]
+        low, high = min(values), max(values)
+        margin = max((high - low) * 0.08, 0.02 if percent else 0.05)
+        bottom, top = max(0.0, low - margin), high + margin
+        if percent:
+            top = min(1.0, top)
+            digits = 0 if top - bottom >= 0.1 else 1  # a narrow range keeps its ticks apart
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:.{digits}f}%"))
+        ax.set_ylim(bottom, top if top > bottom else bottom + 1)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        if points or curves:
+            ax.legend(loc="best", frameon=False, fontsize=8)
+        _finish(fig, ax, title, empty=not points)
+        return _svg(fig, title, description)
+
+
+def _against_limits(x: float, y: float, curves: Mapping[str, Sequence[Sequence[float]]]) -> str:
+    """Where (x, y) lies against the funnel limits, read off the curves at x (linear interpolation)."""
+    covered = False
+    for key, _, _ in FUNNEL_LIMITS:
+        rows = sorted(curves.get(key, ()), key=lambda r: r[0])
+        if not rows or not float(rows[0][0]) <= x <= float(rows[-1][0]):
+            continue
+        covered = True
+        xs = [float(r[0]) for r in rows]
+        if y > float(np.interp(x, xs, [float(r[2]) for r in rows])):
+            return f"above the {key}% limits"
+        if y < float(np.interp(x, xs, [float(r[1]) for r in rows])):
+            return f"below the {key}% limits"
+    return "within the limits" if covered else "outside the range of the limits drawn"
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _ratio(value: float | None) -> str:
+    return "no estimate" if value is None else f"{value:.2f}"
+
+
 def _drawn_text(points: Sequence[tuple[float, float]], minimum: int) -> str:
     if not points:
         return f"no curve drawn: fewer than {minimum} at risk throughout"
@@ -262,7 +363,7 @@ def _percent(value: float | None) -> str:
 
 
 def _describe(title: str, parts: Sequence[str]) -> str:
-    return f"{title}. " + ("; ".join(parts) if parts else "No data.") + "."
+    return f"{title}. " + ("; ".join(parts) + "." if parts else "No data.")
 
 
 def _finish(fig: Figure, ax: Any, title: str, *, empty: bool) -> None:
