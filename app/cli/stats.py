@@ -113,3 +113,97 @@ def render_table(result: dict[str, Any], scope: str, published: bool) -> str:
         f"  reliable recovery              {_rate(reported['reliable_recovery'], published)}",
     ]
     return "\n".join(lines)
+
+
+@stats.command(
+    "compare",
+    help="Every service beside the pooled target: durable recovery (ITT) with exact binomial funnel limits "
+    "(95% and 99.8%), the overdispersion check, case-mix adjusted rates (O/E) and what each service reports "
+    "about itself (SPEC 8.1, methodology version 2).",
+)
+@click.option(
+    "--as-of",
+    help="Count discharges and answers up to this date (YYYY-MM-DD), not after today in London. Default: today.",
+)
+@click.option("--area", "area_code", help="Only the services of this area (the target pools them).")
+@click.option("--published", is_flag=True, help="Apply disclosure control, as for anything published.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@with_appcontext
+@command_with_clear_errors
+def compare(as_of: str | None, area_code: str | None, published: bool, output_format: str) -> None:
+    from app.services import statistics
+
+    now = parse_instant(None, "now")
+    day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
+    result = statistics.compare(day, area_code=area_code, published=published, actor=cli_actor(), now=now)
+    if output_format == "json":
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(render_comparison(result, area_code or "all services", published))
+
+
+def _share(value: Any, published: bool) -> str:
+    """A proportion as a percentage (published figures are whole percentages already)."""
+    if value is None:
+        return "-"
+    if value == "*":
+        return "*"
+    return f"{value}%" if published else f"{value * 100:.1f}%"
+
+
+def _pair(pair: Any, published: bool, ratio: bool = False) -> str:
+    if pair is None or pair == "*":
+        return "-" if pair is None else "*"
+    if ratio:
+        return f"{pair[0]:.2f}-{pair[1]:.2f}"
+    return f"{_share(pair[0], published)}-{_share(pair[1], published)}"
+
+
+def _ratio(value: Any) -> str:
+    if value is None:
+        return "-"
+    return "*" if value == "*" else f"{value:.2f}"
+
+
+def _gap(gap: Any, published: bool) -> str:
+    """Independent minus reported, in percentage points."""
+    if gap is None or gap == "*":
+        return "-" if gap is None else "*"
+    return f"{gap:+.0f}" if published else f"{gap * 100:+.1f}"
+
+
+def render_comparison(result: dict[str, Any], scope: str, published: bool) -> str:
+    """A readable comparison for people at a terminal; the JSON format has every figure."""
+    target, od = result["target"], result["overdispersion"]
+    lines = [
+        f"Stillwell comparison: {scope}, as of {result['as_of']} (methodology {result['methodology']}"
+        f"{', published: small counts suppressed, others rounded to 5' if published else ''})",
+        f"Target (pooled ITT durable recovery): {_rate(target, published).strip()}",
+        f"Overdispersion: {od['services']} services judged, phi {od['phi']:.2f}, tau2 {od['tau2']:.4f}; "
+        + ("random-effects limits (services differ more than chance allows)" if od["adjusted"] else "exact limits"),
+        "",
+        f"{'service':<12} {'eligible':>8} {'observed':>9} {'95% limits':>13} {'99.8% limits':>13} {'position':<11}"
+        f" {'O/E':>5} {'adjusted':>9} {'adj. position':<13} {'reported':>9} {'gap':>7}",
+    ]
+    for row in result["services"]:
+        observed, limits = row["observed"], row["limits"]
+        gap = row.get("gap")
+        lines.append(
+            f"{row['service']:<12} {observed['denominator']!s:>8} {_share(observed['rate'], published):>9}"
+            f" {_pair(limits and limits['95'], published):>13} {_pair(limits and limits['99.8'], published):>13}"
+            f" {row['position']:<11} {_ratio(row['observed_expected']):>5}"
+            f" {_share(row['adjusted_rate'], published):>9} {row.get('adjusted_position', '-'):<13}"
+            f" {_share(row['service_reported_recovery']['rate'], published):>9}"
+            f" {_gap(gap, published):>7}"
+        )
+    if not result["services"]:
+        lines.append("(no services in scope)")
+    lines += [
+        "",
+        "observed: durably recovered / eligible; limits around the target for the service's number of eligible "
+        "episodes; too_few: under 20 eligible.",
+        "O/E: observed / expected recoveries from the case-mix regression; adjusted = O/E x target; "
+        "reported: the service's own recovery figure (PHQ-9/GAD-7 simplification); gap = observed - reported "
+        "(percentage points).",
+    ]
+    return "\n".join(lines)

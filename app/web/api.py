@@ -228,6 +228,25 @@ def stats_summary() -> ResponseReturnValue:
     return jsonify(result)
 
 
+@bp.get("/stats/compare")
+@api_allow(Role.EVALUATOR, Role.COMMISSIONER)
+def stats_compare() -> ResponseReturnValue:
+    """Evaluators: unsuppressed. Commissioners: published; all services, or their own area's."""
+    from app.services import statistics
+
+    user: User = g.api_user
+    now: datetime = g.api_now
+    as_of = _as_of_param(now)
+    area_code = _code_param("area")
+    published = user.role == Role.COMMISSIONER
+    if published and area_code is not None:
+        area_code = _commissioner_area(user, area_code, None)
+    elif area_code:
+        _found(get_area, area_code)
+    result = statistics.compare(as_of, area_code=area_code, published=published, actor=_actor(user), now=now)
+    return jsonify(result)
+
+
 def _commissioner_area(user: User, area_code: str | None, service_code: str | None) -> str:
     if service_code is not None:
         _found(get_service, service_code)  # an unknown code is "not found" for everyone

@@ -21,6 +21,7 @@ from app.models.types import utcnow
 from app.security.access import allow
 from app.services.errors import NotFound, ServiceError
 from app.services.safeguarding import review
+from app.services.statistics import comparisons
 from app.services.statistics import dashboard as dashboards
 from app.web.markdown import methodology_html
 
@@ -96,6 +97,38 @@ def figures_csv() -> ResponseReturnValue:
     return current_app.response_class(
         text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+@bp.get("/compare")
+@allow(Role.EVALUATOR)
+def compare() -> ResponseReturnValue:
+    """Comparing services: each one's durable recovery against funnel limits, raw and adjusted for case mix."""
+    now = utcnow()
+    filters, problems = dashboards.parse_filters(request.args, now)
+    problems = [p for p in problems if p.startswith(("As of", "Area"))]
+    result = comparisons.cached_comparison(filters.as_of, filters.area_code)
+    query = {"as_of": filters.as_of.isoformat()} | ({"area": filters.area_code} if filters.area_code else {})
+    return render_template(
+        "evaluate/compare.html",
+        c=result,
+        filters=filters,
+        problems=problems,
+        areas=dashboards.area_codes(),
+        dates=dashboards.typed_dates(request.args, filters),
+        chart_url=lambda name: url_for("evaluate.compare_chart", name=name, **query),
+        **_common(),
+    )
+
+
+@bp.get("/compare/charts/<name>.svg")
+@allow(Role.EVALUATOR)
+def compare_chart(name: str) -> ResponseReturnValue:
+    """A funnel plot of the compare page as an SVG image, for the same as-of date and area."""
+    if name not in comparisons.CHARTS:
+        abort(404)
+    filters, _ = dashboards.parse_filters(request.args, utcnow())
+    svg = comparisons.comparison_chart(comparisons.cached_comparison(filters.as_of, filters.area_code), name)
+    return current_app.response_class(svg, mimetype="image/svg+xml")
 
 
 @bp.get("/methodology")

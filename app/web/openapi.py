@@ -17,6 +17,7 @@ INTERVAL: Final[dict[str, Any]] = {
         SUPPRESSED,
     ]
 }
+POSITIONS: Final = ("within", "above_95", "above_99.8", "below_95", "below_99.8", "too_few")
 OUTCOMES: Final = ELIGIBLE  # the outcome counts; pending is counted in the cohort
 BREAKDOWNS: Final = ("by_problem_group", "by_disorder", "by_sessions", "by_service", "by_area", "by_discharge_month")
 
@@ -179,6 +180,70 @@ SCHEMAS: Final[dict[str, Any]] = {
             "figures": _ref("ReleasedSummary"),
         },
     },
+    "Comparison": {
+        "type": "object",
+        "description": "every service in scope beside the pooled target (SPEC 8.1, methodology 2). Unsuppressed "
+        "for evaluators; published (counts rounded to 5, '*' for 1-7, whole percentages) for commissioners.",
+        "required": ["methodology", "as_of", "measure", "target", "overdispersion", "services", "funnel"],
+        "properties": {
+            "methodology": {"type": "integer", "const": 2},
+            "as_of": {"type": "string", "format": "date"},
+            "measure": {"type": "string", "const": "durable_recovery_itt"},
+            "target": _ref("Rate"),
+            "overdispersion": _ref("Overdispersion"),
+            "adjusted_overdispersion": _ref("Overdispersion"),
+            "services": {"type": "array", "items": _ref("ComparedService")},
+            "funnel": _ref("Funnel"),
+            "adjusted_funnel": _ref("Funnel"),
+            "case_mix": {"oneOf": [{"type": "object"}, {"type": "null"}]},
+        },
+    },
+    "Overdispersion": {
+        "type": "object",
+        "required": ["services", "phi", "tau2", "adjusted"],
+        "properties": {
+            "services": {"type": "integer", "minimum": 0},
+            "phi": {"type": "number"},
+            "tau2": {"type": "number", "minimum": 0},
+            "adjusted": {"type": "boolean"},
+        },
+    },
+    "Funnel": {
+        "type": "object",
+        "description": "the limit curves: [precision (eligible episodes, or expected recoveries), low, high] rows",
+        "properties": {
+            level: {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}
+            for level in ("95", "99.8")
+        },
+    },
+    "ComparedService": {
+        "type": "object",
+        "required": [
+            "service",
+            "observed",
+            "limits",
+            "position",
+            "expected",
+            "observed_expected",
+            "adjusted_rate",
+            "adjusted_ci95",
+            "service_reported_recovery",
+        ],
+        "properties": {
+            "service": {"type": "string"},
+            "observed": _ref("Rate"),
+            "limits": {"oneOf": [{"type": "object"}, {"type": "null"}, SUPPRESSED]},
+            "position": {"type": "string", "enum": [*POSITIONS, "*"]},
+            "adjusted_position": {"type": "string", "enum": [*POSITIONS, "*"]},
+            "expected": NUMBER_OR_NULL,
+            "observed_expected": NUMBER_OR_NULL,
+            "adjusted_rate": NUMBER_OR_NULL,
+            "adjusted_ci95": INTERVAL,
+            "adjusted_limits": {"oneOf": [{"type": "object"}, {"type": "null"}, SUPPRESSED]},
+            "service_reported_recovery": _ref("Rate"),
+            "gap": NUMBER_OR_NULL,
+        },
+    },
     "Scope": {
         "type": "object",
         "required": ["kind", "code"],
@@ -290,6 +355,30 @@ PATHS: Final[dict[str, Any]] = {
                 "401": UNAUTHORISED,
                 "403": FORBIDDEN,
                 "404": _error("no such service or area"),
+                "429": RATE_LIMITED,
+            },
+        }
+    },
+    "/api/v1/stats/compare": {
+        "get": {
+            "operationId": "statsCompare",
+            "summary": "Every service beside the pooled target, with funnel limits and case-mix adjustment",
+            "description": "SPEC section 8.1 (methodology version 2). Evaluators get unsuppressed figures for all "
+            "services or an area. Commissioners get published (disclosure-controlled) figures: all services, or "
+            "their own area only (another area is refused). Every call is audited.",
+            "parameters": [
+                _query("as_of", "count discharges and answers up to this date (default: today)", {"type": "string"}),
+                _query("area", "only the services of this area (code); the target pools them", {"type": "string"}),
+            ],
+            "responses": {
+                "200": {
+                    "description": "the comparison",
+                    "content": {"application/json": {"schema": _ref("Comparison")}},
+                },
+                "400": _error("a parameter is not valid (`parameter` names it)"),
+                "401": UNAUTHORISED,
+                "403": FORBIDDEN,
+                "404": _error("no such area"),
                 "429": RATE_LIMITED,
             },
         }

@@ -77,6 +77,7 @@ def release(release_id: int) -> ResponseReturnValue:
         release=item,
         document=document,
         figures=document["figures"],
+        comparison=document.get("comparison"),
         charts=_charts(item),
         late_arrivals=release_service.late_arrivals(item),
         json_url=public_url(url_for("published.release_json", release_id=item.id)),
@@ -87,8 +88,11 @@ def release(release_id: int) -> ResponseReturnValue:
 @lru_cache(maxsize=64)
 def _drawn(release_id: int, sha256: str) -> tuple[tuple[str, str], ...]:
     """A release's charts, drawn once per process: a release never changes (its hash is part of the key)."""
-    release = release_service.get_release(release_id)
-    return tuple(figure_charts.summary_charts(release_service.document(release)["figures"]))
+    document = release_service.document(release_service.get_release(release_id))
+    drawn = figure_charts.summary_charts(document["figures"])
+    if document.get("comparison") is not None:
+        drawn += figure_charts.comparison_charts(document["comparison"])
+    return tuple(drawn)
 
 
 def _charts(release: Release) -> list[dict[str, str]]:

@@ -40,3 +40,17 @@ def summary_charts(summary: dict[str, Any]) -> list[tuple[str, str]]:
     title = "Compared with when they first went (latest answer)"
     drawn.append((title, charts.distribution(title, changes)))
     return drawn
+
+
+def comparison_charts(comparison: dict[str, Any], *, highlight: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(title, SVG) of the two funnel plots of a published comparison: observed and case-mix adjusted.
+    `highlight`: the services marked as the reader's own (a commissioner's area)."""
+    from app.services.statistics import comparisons
+
+    return [
+        (title, comparisons.comparison_chart(comparison, name, highlight=highlight))
+        for name, title in (
+            ("funnel", "Funnel plot: durable recovery (ITT) of each service against its eligible episodes"),
+            ("adjusted", "Funnel plot adjusted for case mix: observed / expected recoveries of each service"),
+        )
+    ]

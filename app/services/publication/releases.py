@@ -126,9 +126,11 @@ def build_document(
     title: str,
     software: str,
     created_at: datetime,
+    comparison: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The released document: its metadata and the published figures. Its canonical JSON is hashed."""
-    return {
+    """The released document: its metadata and the published figures (with, for all services or an area,
+    the published comparison of its services, SPEC 8.1). Its canonical JSON is hashed."""
+    document = {
         "format": FORMAT,
         "title": title,
         "as_of": as_of.isoformat(),
@@ -139,6 +141,9 @@ def build_document(
         "disclosure_control": DISCLOSURE_CONTROL,
         "figures": figures,
     }
+    if comparison is not None:
+        document["comparison"] = comparison
+    return document
 
 
 def create_release(
@@ -164,6 +169,9 @@ def create_release(
         area_code=scope_code if scope_kind == "area" else None,
         published=True,
     )
+    comparison = None
+    if scope_kind in ("all", "area"):  # a service alone has nothing to be compared with
+        comparison = statistics.compare(as_of, area_code=scope_code, published=True)
     software = software_version()
     document = build_document(
         figures,
@@ -173,6 +181,7 @@ def create_release(
         title=title,
         software=software,
         created_at=now,
+        comparison=comparison,
     )
     payload = canonical_json(document)
     release = Release(
@@ -261,7 +270,7 @@ def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str | int | floa
     """
     rows: list[tuple[str, str, str | int | float]] = []
     for key, value in released.items():
-        if key == "figures":
+        if key in ("figures", "comparison"):
             continue
         if key == "scope":
             rows += [("release", "scope.kind", _cell(value["kind"])), ("release", "scope.code", _cell(value["code"]))]
@@ -275,6 +284,18 @@ def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str | int | floa
                 rows += _flatten(section, f"{point['weeks']}_weeks", {k: v for k, v in point.items() if k != "weeks"})
         else:
             rows += _flatten(section, "", value)
+    comparison = released.get("comparison")
+    if comparison is not None:  # every service by its code; the limit curves by level and row
+        for key, value in comparison.items():
+            if key in ("methodology", "as_of"):
+                rows.append(("comparison", key, _cell(value)))
+            elif key == "services":
+                for row in value:
+                    rows += _flatten(
+                        "comparison", f"services.{row['service']}", {k: v for k, v in row.items() if k != "service"}
+                    )
+            else:
+                rows += _flatten("comparison", key, value)
     return rows
 
 

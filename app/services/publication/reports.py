@@ -49,7 +49,7 @@ from app.models.message import SafeguardingAlert
 from app.services import audit, statistics
 from app.services.errors import ServiceError
 from app.services.organisation import get_area
-from app.services.publication.figure_charts import summary_charts
+from app.services.publication.figure_charts import comparison_charts, summary_charts
 from app.services.publication.releases import episodes_arrived_since, software_version
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,9 @@ def report_figures(area: Area, first: date, now: datetime) -> dict[str, Any]:
         "last_12_months": {"discharged_from": rolling_from.isoformat(), "discharged_to": as_of.isoformat()} | rolling,
         "activity": {key: publish_count(n) for key, n in month_activity(area, first).items()},
         "late_arrivals": publish_count(late_arrivals(area, as_of, now)),
+        # the area's services against all services (SPEC 8.1): a commissioner sees where theirs stand
+        "comparison": statistics.compare(as_of, published=True),
+        "area_services": sorted(service.code for service in area.services),
     }
 
 
@@ -214,8 +217,8 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[Row]:
             yield "follow_up_point", group, name, point[name], "count", None, None
         yield from _rate_rows("follow_up_point", group, "itt", point["itt"])
         yield from _rate_rows("follow_up_point", group, "available_case", point["available_case"])
-    for section in ("by_problem_group", "by_sessions", "by_service", "by_discharge_month"):
-        for group, block in summary[section].items():
+    for section in ("by_problem_group", "by_disorder", "by_sessions", "by_service", "by_discharge_month"):
+        for group, block in summary.get(section, {}).items():
             yield from _block_rows(section, group, block)
     wellness = summary["wellness"]
     yield "wellness", "", "n", wellness["n"], "count", None, None
@@ -234,6 +237,24 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[Row]:
         for measure, effect in measures.items():
             for name, value in effect.items():
                 yield "effect_sizes", f"{descriptor} {measure}", name, value, "count" if name == "n" else "", None, None
+
+
+def comparison_rows(service: dict[str, Any]) -> Iterator[Row]:
+    """One service of a published comparison as tidy rows (section `service`, group its code)."""
+    code = service["service"]
+    yield from _rate_rows("service", code, "durable_recovery_itt", service["observed"])
+    limits = service["limits"]
+    for level in ("95", "99.8"):
+        low, high = limits[level] if isinstance(limits, dict) else (limits, limits)
+        yield "service", code, f"limits_{level}", None, "percent", low, high
+    yield "service", code, "position", service["position"], "", None, None
+    yield "service", code, "expected", service["expected"], "count", None, None
+    yield "service", code, "observed_expected", service["observed_expected"], "ratio", None, None
+    ci = service["adjusted_ci95"]
+    low, high = (ci if isinstance(ci, list) else (ci, ci)) if ci is not None else (None, None)
+    yield "service", code, "adjusted_rate", service["adjusted_rate"], "percent", low, high
+    yield "service", code, "adjusted_position", service.get("adjusted_position"), "", None, None
+    yield from _rate_rows("service", code, "service_reported_recovery", service["service_reported_recovery"])
 
 
 def _cell(value: Any) -> object:
@@ -260,6 +281,10 @@ def render_csv(figures: dict[str, Any]) -> str:
             rows.append((area, month, scope, *(_cell(value) for value in row)))
     for name, count in figures["activity"].items():
         rows.append((area, month, "month_activity", "activity", "", name, _cell(count), "count", "", ""))
+    comparison = figures.get("comparison")
+    for service in comparison["services"] if comparison else ():  # every service, so yours can be set beside all
+        for row in comparison_rows(service):
+            rows.append((area, month, "comparison", *(_cell(value) for value in row)))
     return write_csv(rows)
 
 
@@ -272,7 +297,10 @@ def _svg_data_uri(svg: str) -> str:
 
 def report_charts(figures: dict[str, Any]) -> list[dict[str, str]]:
     """The report's charts (all discharges) as SVG data URIs with their titles, drawn by statistics.charts."""
-    return [{"title": title, "src": _svg_data_uri(svg)} for title, svg in summary_charts(figures["all_discharges"])]
+    drawn = summary_charts(figures["all_discharges"])
+    if figures.get("comparison"):  # reports made before comparisons have none
+        drawn += comparison_charts(figures["comparison"], highlight=tuple(figures.get("area_services", ())))
+    return [{"title": title, "src": _svg_data_uri(svg)} for title, svg in drawn]
 
 
 def render_pdf(figures: dict[str, Any]) -> bytes:

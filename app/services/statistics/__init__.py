@@ -3,14 +3,18 @@
 `charts` (matplotlib) is imported on first use, `from app.services.statistics import charts`, not here.
 """
 
+from app.services.statistics import comparison as comparisons
 from app.services.statistics import dashboard
 from app.services.statistics.as_of import AsOfAfterToday, refuse_future_as_of, today_in_service_zone
+from app.services.statistics.comparison import compare
 from app.services.statistics.summaries import case_mix_tally, summary, summary_and_curve
 
 __all__ = [
     "AsOfAfterToday",
     "case_mix_tally",
     "charts",
+    "compare",
+    "comparisons",
     "dashboard",
     "refuse_future_as_of",
     "summary",
