@@ -81,3 +81,36 @@ def seed_releasable() -> None:
     for i in range(3):
         answer(f"M{i}", 26, answered_at, "same", "no")
     db.session.commit()
+
+
+#: The comparison cohort: eleven services of 40 episodes (S01 truly better, S02 worse, the rest recovering half
+#: their people) and S12 with 10 (too few to judge), over areas NE (S01-S06) and NW (S07-S12).
+COMPARED: dict[str, tuple[int, int]] = {
+    "S01": (40, 36),
+    "S02": (40, 4),
+    **{f"S{i:02d}": (40, 20) for i in range(3, 12)},
+    "S12": (10, 5),
+}
+
+
+def seed_comparison() -> None:
+    """Every service of COMPARED with its episodes (episodes, durably recovered); the rest never answer.
+    S03's people are more severe (PHQ-9 first 24) than the others' (18); nobody's recovery depends on it."""
+    answered_at = datetime(2026, 8, 30, 12, tzinfo=UTC)
+    serial = 0
+    for number, (code, (episodes, recovered)) in enumerate(COMPARED.items(), start=1):
+        make_service(code, "NE" if number <= 6 else "NW", short_name=f"Service {code}")
+        refs = [f"{code}-{i:03d}" for i in range(episodes)]
+        rows = []
+        for ref in refs:
+            serial += 1
+            first = "24" if code == "S03" else "18"
+            rows.append(
+                row(client_ref=ref, phone=f"07400 {100000 + serial}", email=f"p{serial}@example.org", phq9_first=first)
+            )
+        run_import(csv_bytes(rows), service=code, now=NOW)
+        for ref in refs[:recovered]:
+            answer(ref, 4, answered_at, "much_better", "yes", date(2026, 3, 1))
+        for ref in refs[recovered:]:
+            answer(ref, 4, answered_at, None)
+    db.session.commit()
