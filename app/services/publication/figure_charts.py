@@ -48,7 +48,7 @@ def comparison_charts(comparison: dict[str, Any], *, highlight: tuple[str, ...] 
     from app.services.statistics import comparisons
 
     return [
-        (title, comparisons.comparison_chart(comparison, name, highlight=highlight))
+        (title, comparisons.comparison_chart(comparison, name, published=True, highlight=highlight))
         for name, title in (
             ("funnel", "Funnel plot: durable recovery (ITT) of each service against its eligible episodes"),
             ("adjusted", "Funnel plot adjusted for case mix: observed / expected recoveries of each service"),

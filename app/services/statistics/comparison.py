@@ -116,14 +116,16 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def comparison_chart(result: dict[str, Any], name: str, *, highlight: Iterable[str] = ()) -> str:
+def comparison_chart(
+    result: dict[str, Any], name: str, *, published: bool = False, highlight: Iterable[str] = ()
+) -> str:
     """A funnel plot of a comparison (unpublished or published) as SVG: `funnel` (observed rates) or
     `adjusted` (O/E ratios). Services with too few eligible episodes, or suppressed figures, are not drawn.
+    `published`: the figures are disclosure-controlled (whole percentages, "*").
     `highlight`: service codes marked as the reader's own (a commissioner's area)."""
     from app.services.statistics import charts
 
     marked = set(highlight)
-    published = _is_published(result)
     points: list[tuple[str, float, float]] = []
     for row in result["services"]:
         judged = row["adjusted_position"] if name == "adjusted" else row["position"]
@@ -161,10 +163,6 @@ def comparison_chart(result: dict[str, Any], name: str, *, highlight: Iterable[s
         target_share if target_share is not None else 0.0,
         description=_described(points, "durable recovery"),
     )
-
-
-def _is_published(result: dict[str, Any]) -> bool:
-    return bool(result.get("published"))
 
 
 def _described(points: list[tuple[str, float, float]], measure: str, *, ratio: bool = False) -> str:
