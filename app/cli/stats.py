@@ -159,6 +159,11 @@ def _pair(pair: Any, published: bool, ratio: bool = False) -> str:
     return f"{_share(pair[0], published)}-{_share(pair[1], published)}"
 
 
+def _level(limits: Any, level: str) -> Any:
+    """One level's limits: None (too few to judge), "*" (suppressed) or [low, high]."""
+    return limits[level] if isinstance(limits, dict) else limits
+
+
 def _ratio(value: Any) -> str:
     if value is None:
         return "-"
@@ -190,7 +195,7 @@ def render_comparison(result: dict[str, Any], scope: str, published: bool) -> st
         gap = row.get("gap")
         lines.append(
             f"{row['service']:<12} {observed['denominator']!s:>8} {_share(observed['rate'], published):>9}"
-            f" {_pair(limits and limits['95'], published):>13} {_pair(limits and limits['99.8'], published):>13}"
+            f" {_pair(_level(limits, '95'), published):>13} {_pair(_level(limits, '99.8'), published):>13}"
             f" {row['position']:<11} {_ratio(row['observed_expected']):>5}"
             f" {_share(row['adjusted_rate'], published):>9} {row.get('adjusted_position', '-'):<13}"
             f" {_share(row['service_reported_recovery']['rate'], published):>9}"

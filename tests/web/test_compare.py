@@ -116,7 +116,9 @@ def test_a_release_page_shows_the_comparison_and_its_funnel_plots(app, seeded):
     charts = [part.split('"')[0] for part in html.split(f'src="/published/{release.id}/charts/')[1:]]
     drawn = [client.get(f"/published/{release.id}/charts/{name}") for name in charts]
     assert all(image.status_code == 200 for image in drawn)
-    assert any(b"Funnel plot" in image.data for image in drawn)
+    titles = [ET.fromstring(image.data).findtext("{http://www.w3.org/2000/svg}title") or "" for image in drawn]
+    assert "Durable recovery (ITT) against eligible episodes" in titles
+    assert "Case-mix adjusted: observed / expected recoveries" in titles
     csv_text = client.get(f"/published/{release.id}.csv").get_data(as_text=True)
     assert "services.S01.position" in csv_text
 
