@@ -46,7 +46,8 @@ def bearer(user) -> dict[str, str]:
 
 
 def conforms(name: str, instance: object) -> bool:
-    return jsonschema_rs.is_valid({"$ref": f"#/components/schemas/{name}", "components": {"schemas": SCHEMAS}}, instance)
+    schema = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": SCHEMAS}}
+    return jsonschema_rs.is_valid(schema, instance)
 
 
 def test_the_evaluator_page_shows_every_service_with_its_position_and_two_funnel_plots(app, seeded):
