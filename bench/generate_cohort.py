@@ -70,6 +70,9 @@ EPISODE_COLUMNS = (
     "gad7_last",
     "ending_reason",
     "language",
+    "age_band",
+    "sex",
+    "imd_decile",
     "plan",
     "row_fingerprint",
     "created_at",
@@ -221,11 +224,26 @@ def _episode(
         max(0, gad_first - rng.randint(-4, 9)) if scores else None,
         "completed",
         "en",
+        *_case_mix(episode_id),
         "4,8,18,26,52",
         f"{episode_id:064x}",
         STAMP,
         STAMP,
     )
+
+
+AGE_BANDS = ("16-17", "18-25", "26-35", "36-45", "46-55", "56-65", "66+")
+SEXES = ("female", "male", "other", "unknown")
+
+
+def _case_mix(episode_id: int) -> tuple[str | None, str | None, int | None]:
+    """Age band, sex and IMD decile, about one in ten not given, from the id alone (the random stream, and
+    so every other figure of the cohort, stays as it was before these columns)."""
+    mixed = (episode_id * 2654435761) & 0xFFFFFFFF
+    age = AGE_BANDS[mixed % 7] if mixed % 10 else None
+    sex = SEXES[(mixed >> 8) % 4] if (mixed >> 8) % 10 else None
+    imd = 1 + (mixed >> 16) % 10 if (mixed >> 16) % 11 else None
+    return age, sex, imd
 
 
 def _check_in(

@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from app.domain.comparison.cells import CELL_COUNTS, CaseMixTally
 from app.domain.comparison.compare import ServiceFigures, comparison, published_comparison
@@ -23,6 +23,9 @@ from app.services.organisation import directory, get_area
 from app.services.statistics.as_of import refuse_future_as_of
 from app.services.statistics.dashboard import data_version
 from app.services.statistics.summaries import case_mix_tally
+
+if TYPE_CHECKING:
+    from app.domain.comparison.case_mix import CaseMixFit
 
 _ELIGIBLE, _RECOVERED, _CASENESS, _REPORTED = (CELL_COUNTS.index(name) for name in CELL_COUNTS)
 
@@ -56,11 +59,15 @@ def compare(
     return published_comparison(result) if published else result
 
 
-def comparison_from_cells(as_of: date, cells: CaseMixTally, codes: list[str] | None = None) -> dict[str, Any]:
-    """The unpublished comparison from a case-mix tally; `codes`: services to list even without episodes."""
+def comparison_from_cells(
+    as_of: date, cells: CaseMixTally, codes: list[str] | None = None, *, fit: CaseMixFit | None = None
+) -> dict[str, Any]:
+    """The unpublished comparison from a case-mix tally; `codes`: services to list even without episodes;
+    `fit`: the case-mix regression of these cells, when made already."""
     from app.domain.comparison.case_mix import fit_case_mix  # statsmodels loads only when a comparison is made
 
-    fit = fit_case_mix(cells)
+    if fit is None:
+        fit = fit_case_mix(cells)
     totals: dict[str, list[int]] = {code: [0] * len(CELL_COUNTS) for code in codes or ()}
     for key, counts in cells.items():
         into = totals.setdefault(key.service, [0] * len(CELL_COUNTS))
