@@ -56,7 +56,8 @@ SCHEMAS: Final[dict[str, Any]] = {
     },
     "Block": {
         "type": "object",
-        "description": "a breakdown entry (consented episodes only)",
+        "description": "a breakdown entry: `episodes` counts every episode of the group, consented or not; "
+        "the rest count consented episodes only",
         "required": ["episodes", "eligible", "outcomes", "durable_recovery", "response"],
         "properties": {
             "episodes": COUNT,
