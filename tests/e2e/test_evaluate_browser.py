@@ -148,6 +148,8 @@ def test_evaluator_pages_have_no_serious_axe_violations(
         f"/evaluate/alerts/{alert_id}",
         "/evaluate/review",
         "/evaluate/methodology",
+        "/evaluate/compare",
+        "/evaluate/compare?as_of=2099-01-01&area=NOPE",
     ):
         response = page.goto(f"{base_url}{path}")
         assert response is not None and response.status == 200, path
@@ -157,4 +159,29 @@ def test_evaluator_pages_have_no_serious_axe_violations(
     page.get_by_role("button", name="Show contact details").click()
     assert "recorded in the audit log" in page.inner_text("main")
     assert serious(axe.run(page)) == []
+    context.close()
+
+
+def test_the_compare_page_draws_both_funnel_plots_under_the_csp(
+    base_url: str, session_cookie: dict[str, str], browser: Any, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    context.add_cookies([session_cookie])
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
+    response = page.goto(f"{base_url}/evaluate/compare")
+    assert response is not None and response.status == 200
+    assert page.get_by_role("heading", level=1).inner_text() == "Comparing services"
+    images = page.locator("img")
+    assert images.count() == 2
+    for index in range(images.count()):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert violations == []
+    assert page.locator("table tbody tr").count() >= 10  # every demo service has its row
+    screenshot = Path(os.environ.get("STILLWELL_SCREENSHOTS") or tmp_path) / "compare.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 50_000
     context.close()
