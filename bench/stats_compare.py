@@ -1,8 +1,8 @@
 """Benchmark `flask stats compare` (SPEC section 8.1): target 1,000,000 episodes over 150 services in under 30 s.
 
 For each database URL this prints its size, then, in a fresh process, the wall time, CPU time and peak memory
-(the process and its worker processes) of `statistics.compare(as_of)` with its three phases timed: the
-case-mix tally (the statistics readers), the logistic regression, and the limits and positions; then the
+(the process and its worker processes) of `statistics.compare(as_of)` with its two phases timed: the
+case-mix tally (the statistics readers), then the logistic regression with the limits and positions; then the
 same for `flask --app wsgi stats compare --format json`, checking that both gave the same figures.
 
 Usage (from the repository root):
@@ -38,7 +38,6 @@ from stats_summary import PYTHON, sizes, timed  # noqa: E402  (the bench scripts
 def measure(url: str, as_of: date) -> None:
     """In a fresh process: time `statistics.compare` phase by phase and print JSON."""
     from app import create_app
-    from app.domain.comparison.case_mix import fit_case_mix
     from app.services import statistics
     from config import TestingConfig, database_url
 
@@ -47,9 +46,7 @@ def measure(url: str, as_of: date) -> None:
         started, cpu = time.perf_counter(), time.process_time()
         cells = statistics.case_mix_tally(as_of)
         tallied = time.perf_counter()
-        fit = fit_case_mix(cells)
-        fitted = time.perf_counter()
-        result = statistics.comparisons.comparison_from_cells(as_of, cells, _codes(), fit=fit)
+        result = statistics.comparisons.comparison_from_cells(as_of, cells, _codes())
         done = time.perf_counter()
         cpu = time.process_time() - cpu
     children = os.times()
@@ -58,10 +55,9 @@ def measure(url: str, as_of: date) -> None:
             {
                 "seconds": done - started,
                 "tally": tallied - started,
-                "fit": fitted - tallied,
-                "assemble": done - fitted,
+                "rest": done - tallied,
                 "cells": len(cells),
-                "episodes": fit.episodes,
+                "episodes": result["case_mix"]["episodes"],
                 "cpu": cpu + children.children_user + children.children_system,
                 "result": result,
             }
@@ -91,9 +87,9 @@ def bench(url: str, args: argparse.Namespace) -> None:
         figures = figures or report["result"]
         print(
             f"[{backend}] compare(): {report['seconds']:.1f} s in the call ({wall:.1f} s with start-up):"
-            f" tally {report['tally']:.1f} s ({report['cells']} cells), regression {report['fit']:.1f} s"
-            f" ({report['episodes']} eligible episodes), limits and positions"
-            f" {report['assemble']:.1f} s; {report['cpu']:.1f} s CPU, peak {peak:.0f} MB"
+            f" tally {report['tally']:.1f} s ({report['cells']} cells), then the regression"
+            f" ({report['episodes']} eligible episodes), limits and positions {report['rest']:.1f} s;"
+            f" {report['cpu']:.1f} s CPU, peak {peak:.0f} MB"
             f" (load average before: {load:.2f}); {len(report['result']['services'])} services",
             flush=True,
         )

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from app.domain.comparison.cells import CELL_COUNTS, CaseMixTally
+from app.domain.comparison.cells import CELL_COUNTS, CaseMixKey, CaseMixTally
 from app.domain.comparison.compare import ServiceFigures, comparison, published_comparison
 from app.extensions import db
 from app.services import audit
@@ -66,6 +66,9 @@ def comparison_from_cells(
     `fit`: the case-mix regression of these cells, when made already."""
     from app.domain.comparison.case_mix import fit_case_mix  # statsmodels loads only when a comparison is made
 
+    # Cells in one order whatever order the reader's workers finished in: floating-point sums depend on it,
+    # and the same data must give the same figures to the last digit (a release's hash covers them).
+    cells = dict(sorted(cells.items(), key=_cell_order))
     if fit is None:
         fit = fit_case_mix(cells)
     totals: dict[str, list[int]] = {code: [0] * len(CELL_COUNTS) for code in codes or ()}
@@ -85,6 +88,11 @@ def comparison_from_cells(
         for code, counts in sorted(totals.items())
     ]
     return comparison(as_of, figures, case_mix=fit.as_dict())
+
+
+def _cell_order(item: tuple[CaseMixKey, list[int]]) -> tuple[Any, ...]:
+    """A total order of case-mix cells (None, not given, first)."""
+    return tuple((False, "") if value is None else (True, value) for value in item[0])
 
 
 # --- the evaluators' page: one comparison per (as-of, area, data version), shared by the page and its charts ---
