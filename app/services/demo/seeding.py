@@ -116,6 +116,9 @@ def synthetic_discharge_csv(
                 min(21, max(0, round(gad_first * improvement) + rng.randint(-2, 2))) if sessions >= 2 else "",
                 rng.choice(("completed", "completed", "completed", "dropped_out", "other")),
                 "en",
+                "",  # age_band, sex, imd_decile: not given (optional case-mix columns)
+                "",
+                "",
             ]
         )
     return write_csv(rows, lineterminator="\r\n").encode()
