@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from app.domain.comparison.funnel import POSITIONS
 from app.domain.outcomes import CHANGES, DISORDERS, ELIGIBLE
 
 # Figures are plain numbers for evaluators; published figures may be "*" (suppressed) instead.
@@ -17,7 +18,6 @@ INTERVAL: Final[dict[str, Any]] = {
         SUPPRESSED,
     ]
 }
-POSITIONS: Final = ("within", "above_95", "above_99.8", "below_95", "below_99.8", "too_few")
 OUTCOMES: Final = ELIGIBLE  # the outcome counts; pending is counted in the cohort
 BREAKDOWNS: Final = ("by_problem_group", "by_disorder", "by_sessions", "by_service", "by_area", "by_discharge_month")
 
