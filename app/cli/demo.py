@@ -33,9 +33,18 @@ def demo() -> None:
     pass
 
 
-@demo.command("seed", help="Seed 2 areas, 3 services, a few hundred synthetic clients and one user per role.")
+@demo.command(
+    "seed",
+    help="Seed 2 areas, 10 services (one truly better, one truly worse, one with a more severe case mix), "
+    "a few thousand synthetic clients and one user per role.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has data.")
-@click.option("--clients-per-service", default=120, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--clients-per-service",
+    default=demo_service.CLIENTS_PER_SERVICE,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+)
 @with_appcontext
 @command_with_clear_errors
 def seed(if_empty: bool, clients_per_service: int) -> None:
