@@ -59,7 +59,7 @@ SERVICES = (
     DemoService("AVON", "Avon Wellbeing Service", "SW-ICB", "Avon Wellbeing"),
     DemoService("DURH", "County Durham Talking Therapies", "NE-ICB", "Durham Talking", recovery_effect=1.6),
     DemoService("TEES", "Teesside Talking Therapies", "NE-ICB", "Tees Talking", recovery_effect=-2.0),
-    DemoService("NTHM", "Northumberland Wellbeing Service", "NE-ICB", "Northumberland Wellbeing"),
+    DemoService("NTHM", "Northumberland Wellbeing Service", "NE-ICB", "Northumberland"),
     DemoService("BATH", "Bath Talking Therapies", "SW-ICB", "Bath Talking"),
     DemoService("SOMR", "Somerset Wellbeing Service", "SW-ICB", "Somerset Wellbeing"),
     DemoService("DEVN", "Devon Talking Therapies", "SW-ICB", "Devon Talking"),
