@@ -129,6 +129,7 @@ _PER_PHQ9_POINT = -0.09
 _PER_GAD7_POINT = -0.07
 _SESSIONS_LOG_ODDS = {"0": -0.9, "1": -0.5, "2-6": 0.0, "7+": 0.25}
 _GROUP_LOG_ODDS = {"depression": 0.0, "anxiety": 0.1, "other": -0.4}
+_WELL_AGAIN = 1.8  # after a relapse, the chance of getting well again is this times the chance of recovery
 
 
 def recovery_chance(case_mix: CaseMix, service_effect: float = 0.0) -> float:
@@ -157,33 +158,36 @@ def person_for(
 ) -> Person:
     """Draw a client's latent course: a minority recover and stay so, others relapse, fluctuate or do not improve.
 
-    The chance of recovering and staying so is `recovery_chance(case_mix, service_effect)`; the other
-    courses share the rest in fixed proportions (relapsing, fluctuating and chronic 22 each, worsening 12), as
-    they did for everyone before case mix mattered."""
+    The chance of recovering and staying so is `recovery_chance(case_mix, service_effect)`. Relapsing needs
+    a recovery first, so its share of the rest grows with that chance (22 in 78 at the average); fluctuating,
+    chronic and worsening share what is left 22:22:12. For an average client that is 22% each for the first
+    four courses and 12% worsening."""
     days = timedelta
     recovers = recovery_chance(case_mix, service_effect)
+    relapses = min(0.5, recovers / 0.78)  # of those who do not recover and stay so
     roll = rng.random()
-    # The other courses keep their shares of what is left: `rest` runs from 0 to 1 over it.
+    # `rest` runs from 0 to 1 over those who do not recover and stay so; `other` over those who never recover.
     rest = (roll - recovers) / (1 - recovers) if roll >= recovers else 0.0
+    other = (rest - relapses) / (1 - relapses) if rest >= relapses else 0.0
     before = Spell(referral, "partial_no")
     spells: tuple[Spell, ...]
     if roll < recovers:
         course, spells = "recovered", (before, Spell(_recovery_start(rng, discharge), "well"))
-    elif rest < 0.22 / 0.78:
+    elif rest < relapses:
         well = _recovery_start(rng, discharge)
         relapse = well + days(rng.randint(50, 200))
         spells = (before, Spell(well, "well"), Spell(relapse, rng.choice(("same", "partial_no", "worse"))))
-        if rng.random() < 0.4:
+        if rng.random() < min(0.9, recovers * _WELL_AGAIN):  # getting well again follows the same odds
             spells += (Spell(relapse + days(rng.randint(60, 150)), "well"),)
         course = "relapsing"
-    elif rest < 0.44 / 0.78:
+    elif other < 22 / 56:
         states: tuple[State, State] = ("partial_mostly", "partial_no")
         start, spells_list = discharge - days(rng.randint(0, 30)), [before]
         for number in range(12):
             spells_list.append(Spell(start, states[number % 2]))
             start += days(rng.randint(25, 80))
         course, spells = "fluctuating", tuple(spells_list)
-    elif rest < 0.66 / 0.78:
+    elif other < 44 / 56:
         since = referral - days(rng.randint(200, 2000)) if rng.random() < 0.6 else discharge
         course, spells = "chronic", (Spell(since, "same"),)
     else:

@@ -57,13 +57,13 @@ SERVICES = (
     DemoService("TYNE", "Tyneside Wellbeing Service", "NE-ICB", "Tyne Wellbeing"),
     DemoService("WEAR", "Wearside Wellbeing Service", "NE-ICB", "Wear Wellbeing"),
     DemoService("AVON", "Avon Wellbeing Service", "SW-ICB", "Avon Wellbeing"),
-    DemoService("DURH", "County Durham Talking Therapies", "NE-ICB", "Durham Talking", recovery_effect=1.6),
-    DemoService("TEES", "Teesside Talking Therapies", "NE-ICB", "Tees Talking", recovery_effect=-2.0),
+    DemoService("DURH", "County Durham Talking Therapies", "NE-ICB", "Durham Talking", recovery_effect=2.6),
+    DemoService("TEES", "Teesside Talking Therapies", "NE-ICB", "Tees Talking", recovery_effect=-3.0),
     DemoService("NTHM", "Northumberland Wellbeing Service", "NE-ICB", "Northumberland"),
     DemoService("BATH", "Bath Talking Therapies", "SW-ICB", "Bath Talking"),
     DemoService("SOMR", "Somerset Wellbeing Service", "SW-ICB", "Somerset Wellbeing"),
     DemoService("DEVN", "Devon Talking Therapies", "SW-ICB", "Devon Talking"),
-    DemoService("CORN", "Cornwall Wellbeing Service", "SW-ICB", "Cornwall Wellbeing", severity=8),
+    DemoService("CORN", "Cornwall Wellbeing Service", "SW-ICB", "Cornwall Wellbeing", severity=6),
 )
 SERVICE_BY_CODE = {service.code: service for service in SERVICES}
 AGE_BANDS = ("16-17", "18-25", "26-35", "36-45", "46-55", "56-65", "66+")
