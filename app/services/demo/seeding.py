@@ -57,7 +57,7 @@ SERVICES = (
     DemoService("TYNE", "Tyneside Wellbeing Service", "NE-ICB", "Tyne Wellbeing"),
     DemoService("WEAR", "Wearside Wellbeing Service", "NE-ICB", "Wear Wellbeing"),
     DemoService("AVON", "Avon Wellbeing Service", "SW-ICB", "Avon Wellbeing"),
-    DemoService("DURH", "County Durham Talking Therapies", "NE-ICB", "Durham Talking", recovery_effect=2.6),
+    DemoService("DURH", "County Durham Talking Therapies", "NE-ICB", "Durham Talking", recovery_effect=3.5),
     DemoService("TEES", "Teesside Talking Therapies", "NE-ICB", "Tees Talking", recovery_effect=-3.0),
     DemoService("NTHM", "Northumberland Wellbeing Service", "NE-ICB", "Northumberland"),
     DemoService("BATH", "Bath Talking Therapies", "SW-ICB", "Bath Talking"),
