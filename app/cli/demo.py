@@ -111,7 +111,7 @@ def reply(phone: str, at: str | None, notes: bool | None, text: str) -> None:
     "Clients with an open check-in come first. With --client, that client's check-ins one by one. "
     "Only on the demo's own database; every listing is audited.",
 )
-@click.option("--service", "service_code", default=None, help="Only this service (TYNE, WEAR or AVON).")
+@click.option("--service", "service_code", default=None, help="Only this service (a demo service code, e.g. TYNE).")
 @click.option("--open", "open_only", is_flag=True, help="Only clients with a check-in open at --at.")
 @click.option("--client", "client_ref", default=None, help="One client's check-ins (e.g. TYNE-00042).")
 @click.option("--at", "at", default=None, help="As at this instant (ISO 8601; no offset means UTC). Default: now.")
