@@ -1,5 +1,8 @@
 """Synthetic people for `flask demo simulate`: a latent course per client and a reply plan per check-in.
 
+A course's chance of a lasting recovery follows the episode's case mix and its service's effect
+(`recovery_chance`, `seeding.SERVICES`), so that comparing services (SPEC 8.1) has something to find.
+
 Used by app/services/simulation.py: each demo client has a latent course after discharge (recovered and
 staying so, relapsing, fluctuating, chronic or worsening) drawn once from a seeded generator, so their answers
 agree with each other across follow-ups, and each check-in gets a reply plan (silent, answering within hours or

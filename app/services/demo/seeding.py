@@ -11,9 +11,9 @@ sessions, problem group: `people.recovery_chance`) plus their service's `recover
 better and TEES truly worse whatever the case mix; CORN only looks worse, because it treats much more severe
 cases (`severity`); the others are average. Ten services, since overdispersion is judged from ten on.
 
-How the synthetic clients reply (`flask demo simulate`) is in app/services/demo_people.py; exploring the
+How the synthetic clients reply (`flask demo simulate`) is in app/services/demo/people.py; exploring the
 seeded demo by hand (`flask demo clients`, `survey-link`, the notes of `demo reply`) in
-app/services/demo_explore.py.
+app/services/demo/explore.py.
 """
 
 from __future__ import annotations
