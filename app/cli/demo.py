@@ -33,9 +33,18 @@ def demo() -> None:
     pass
 
 
-@demo.command("seed", help="Seed 2 areas, 3 services, a few hundred synthetic clients and one user per role.")
+@demo.command(
+    "seed",
+    help="Seed 2 areas, 10 services (one truly better, one truly worse, one with a more severe case mix), "
+    "a few thousand synthetic clients and one user per role.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has data.")
-@click.option("--clients-per-service", default=120, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--clients-per-service",
+    default=demo_service.CLIENTS_PER_SERVICE,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+)
 @with_appcontext
 @command_with_clear_errors
 def seed(if_empty: bool, clients_per_service: int) -> None:
@@ -102,7 +111,7 @@ def reply(phone: str, at: str | None, notes: bool | None, text: str) -> None:
     "Clients with an open check-in come first. With --client, that client's check-ins one by one. "
     "Only on the demo's own database; every listing is audited.",
 )
-@click.option("--service", "service_code", default=None, help="Only this service (TYNE, WEAR or AVON).")
+@click.option("--service", "service_code", default=None, help="Only this service (a demo service code, e.g. TYNE).")
 @click.option("--open", "open_only", is_flag=True, help="Only clients with a check-in open at --at.")
 @click.option("--client", "client_ref", default=None, help="One client's check-ins (e.g. TYNE-00042).")
 @click.option("--at", "at", default=None, help="As at this instant (ISO 8601; no offset means UTC). Default: now.")

@@ -64,7 +64,7 @@ def evaluate_app(tmp_path: Path) -> Iterator[Flask]:
     now = datetime.now(UTC)
     with app.app_context():
         db.create_all()
-        demo_service.seed(actor="test", now=now, today=now.date())
+        demo_service.seed(actor="test", now=now, today=now.date(), clients_per_service=36)  # as many as before
         answer_demo_check_ins(now, random.Random(2026))
         client = db.session.scalars(select(Client).where(Client.phone_enc.is_not(None)).order_by(Client.id)).first()
         assert client is not None

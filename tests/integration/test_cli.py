@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Area, AuditEvent, Client, Episode, Service, Submission, User
 from app.security.passwords import verify_password
+from app.services.demo import SERVICES
 from tests.factories import csv_bytes, row
 
 
@@ -234,10 +235,10 @@ def test_intake_withdraw_command(runner, tmp_path: Path):
 
 
 def test_demo_seed_fills_an_empty_database_once(runner):
-    first = invoke(runner, "demo", "seed", "--if-empty", "--clients-per-service", "40")
+    first = invoke(runner, "demo", "seed", "--if-empty", "--clients-per-service", "12")
     assert first.exit_code == 0, first.output
     assert "passwords are shown only this once" in first.output
-    assert db.session.scalar(select(func.count()).select_from(Episode)) == 120
+    assert db.session.scalar(select(func.count()).select_from(Episode)) == 12 * len(SERVICES) == 120
     assert db.session.scalar(select(func.count()).select_from(User)) == 4
     second = invoke(runner, "demo", "seed", "--if-empty")
     assert second.exit_code == 0 and "nothing seeded" in second.output

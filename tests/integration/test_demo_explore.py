@@ -57,13 +57,14 @@ def phone_of(client_ref: str) -> str:
 def test_demo_numbers_are_made_from_the_client_reference(app):
     assert demo.demo_phone(1, 42) == "07700 110042"
     assert demo.demo_phone(3, 9_999) == "07700 139999"
-    assert demo.demo_phone(1, 10_000) is None and demo.demo_phone(0, 1) is None
+    assert demo.demo_phone(10, 42) == "07700 100042"  # the tenth service: digit 0
+    assert demo.demo_phone(1, 10_000) is None and demo.demo_phone(0, 1) is None and demo.demo_phone(11, 1) is None
     seed(clients=12)
     with_phones = db.session.scalars(select(Client).where(Client.phone_is_uk_mobile.is_(True))).all()
     assert len(with_phones) > 20
     for client in with_phones:
         service, number = client.client_ref.split("-")
-        digit = {"TYNE": 1, "WEAR": 2, "AVON": 3}[service]
+        digit = {code: number % 10 for number, (code, *_) in enumerate(demo.SERVICES, start=1)}[service]
         assert field_security().decrypt(client.phone_enc) == f"+4477001{digit}{int(number):04d}"
 
 

@@ -3,6 +3,7 @@
 from app.services.demo import explore, simulation
 from app.services.demo.seeding import (
     AREAS,
+    CLIENTS_PER_SERVICE,
     SERVICES,
     database_is_empty,
     is_demo_database,
@@ -12,6 +13,7 @@ from app.services.demo.seeding import (
 
 __all__ = [
     "AREAS",
+    "CLIENTS_PER_SERVICE",
     "SERVICES",
     "database_is_empty",
     "explore",

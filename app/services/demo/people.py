@@ -1,5 +1,8 @@
 """Synthetic people for `flask demo simulate`: a latent course per client and a reply plan per check-in.
 
+A course's chance of a lasting recovery follows the episode's case mix and its service's effect
+(`recovery_chance`, `seeding.SERVICES`), so that comparing services (SPEC 8.1) has something to find.
+
 Used by app/services/simulation.py: each demo client has a latent course after discharge (recovered and
 staying so, relapsing, fluctuating, chronic or worsening) drawn once from a seeded generator, so their answers
 agree with each other across follow-ups, and each check-in gets a reply plan (silent, answering within hours or
@@ -11,12 +14,14 @@ Pure: no database, no clock; the generators are keyed by seed and row id so a ru
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from app.domain.outcomes import problem_group, sessions_band
 from app.domain.replies import mentions_risk, read_change, read_duration, read_keyword, read_usual_self
 
 State = Literal["well", "partial_mostly", "partial_no", "same", "worse"]
@@ -109,29 +114,83 @@ class ReplyPlan:
     done: set[str] = field(default_factory=set)  # the one-off steps already taken (risk, help, unclear, bare)
 
 
-def person_for(rng: random.Random, referral: date, discharge: date) -> Person:
-    """Draw a client's latent course: a minority recover and stay so, others relapse, fluctuate or do not improve."""
+@dataclass(frozen=True)
+class CaseMix:
+    """What intake said about a client at first contact, which the chance of a lasting recovery depends on."""
+
+    phq9_first: int | None = None
+    gad7_first: int | None = None
+    sessions: int = 6
+    problem_descriptor: str = "F41.1"
+
+
+AVERAGE_CASE_MIX = CaseMix(phq9_first=15, gad7_first=12)
+# The log-odds of a lasting recovery for a client of average case mix at an average service (about 22%), and
+# how it moves: lower with more severe first scores, with no or one session, for problems outside the groups.
+_BASE_LOG_ODDS = math.log(0.22 / 0.78)
+_PER_PHQ9_POINT = -0.09
+_PER_GAD7_POINT = -0.07
+_SESSIONS_LOG_ODDS = {"0": -0.9, "1": -0.5, "2-6": 0.0, "7+": 0.25}
+_GROUP_LOG_ODDS = {"depression": 0.0, "anxiety": 0.1, "other": -0.4}
+_WELL_AGAIN = 1.8  # after a relapse, the chance of getting well again is this times the chance of recovery
+
+
+def recovery_chance(case_mix: CaseMix, service_effect: float = 0.0) -> float:
+    """The chance that a client recovers and stays so: a logistic model of case mix plus the service's effect.
+
+    A missing first score counts as average."""
+    phq9 = case_mix.phq9_first if case_mix.phq9_first is not None else AVERAGE_CASE_MIX.phq9_first or 0
+    gad7 = case_mix.gad7_first if case_mix.gad7_first is not None else AVERAGE_CASE_MIX.gad7_first or 0
+    log_odds = (
+        _BASE_LOG_ODDS
+        + _PER_PHQ9_POINT * (phq9 - (AVERAGE_CASE_MIX.phq9_first or 0))
+        + _PER_GAD7_POINT * (gad7 - (AVERAGE_CASE_MIX.gad7_first or 0))
+        + _SESSIONS_LOG_ODDS[sessions_band(case_mix.sessions)]
+        + _GROUP_LOG_ODDS[problem_group(case_mix.problem_descriptor)]
+        + service_effect
+    )
+    return 1 / (1 + math.exp(-log_odds))
+
+
+def person_for(
+    rng: random.Random,
+    referral: date,
+    discharge: date,
+    case_mix: CaseMix = AVERAGE_CASE_MIX,
+    service_effect: float = 0.0,
+) -> Person:
+    """Draw a client's latent course: a minority recover and stay so, others relapse, fluctuate or do not improve.
+
+    The chance of recovering and staying so is `recovery_chance(case_mix, service_effect)`. Relapsing needs
+    a recovery first, so its share of the rest grows with that chance (22 in 78 at the average); fluctuating,
+    chronic and worsening share what is left 22:22:12. For an average client that is 22% each for the first
+    four courses and 12% worsening."""
     days = timedelta
+    recovers = recovery_chance(case_mix, service_effect)
+    relapses = min(0.5, recovers / 0.78)  # of those who do not recover and stay so
     roll = rng.random()
+    # `rest` runs from 0 to 1 over those who do not recover and stay so; `other` over those who never recover.
+    rest = (roll - recovers) / (1 - recovers) if roll >= recovers else 0.0
+    other = (rest - relapses) / (1 - relapses) if rest >= relapses else 0.0
     before = Spell(referral, "partial_no")
     spells: tuple[Spell, ...]
-    if roll < 0.22:
+    if roll < recovers:
         course, spells = "recovered", (before, Spell(_recovery_start(rng, discharge), "well"))
-    elif roll < 0.44:
+    elif rest < relapses:
         well = _recovery_start(rng, discharge)
         relapse = well + days(rng.randint(50, 200))
         spells = (before, Spell(well, "well"), Spell(relapse, rng.choice(("same", "partial_no", "worse"))))
-        if rng.random() < 0.4:
+        if rng.random() < min(0.9, recovers * _WELL_AGAIN):  # getting well again follows the same odds
             spells += (Spell(relapse + days(rng.randint(60, 150)), "well"),)
         course = "relapsing"
-    elif roll < 0.66:
+    elif other < 22 / 56:
         states: tuple[State, State] = ("partial_mostly", "partial_no")
         start, spells_list = discharge - days(rng.randint(0, 30)), [before]
         for number in range(12):
             spells_list.append(Spell(start, states[number % 2]))
             start += days(rng.randint(25, 80))
         course, spells = "fluctuating", tuple(spells_list)
-    elif roll < 0.88:
+    elif other < 44 / 56:
         since = referral - days(rng.randint(200, 2000)) if rng.random() < 0.6 else discharge
         course, spells = "chronic", (Spell(since, "same"),)
     else:

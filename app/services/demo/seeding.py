@@ -1,13 +1,19 @@
-"""A synthetic demo: areas, services, a few hundred discharged clients, one user per role.
+"""A synthetic demo: areas, ten services, a few thousand discharged clients, one user per role.
 
 Everything here is invented. A demo client's phone number is a well-formed UK mobile number made from its
 reference (`demo_phone`: TYNE-00042 has 07700 110042, WEAR-00042 07700 120042, AVON-00042 07700 130042), so
 a person playing the conversation can tell who is who without anything printing a number; the demo refuses to
 run unless both transports print to the console, so nothing is ever sent to them.
 
-How the synthetic clients reply (`flask demo simulate`) is in app/services/demo_people.py; exploring the
+The services differ on purpose, so that comparing them (`flask stats compare`, SPEC 8.1) has something to
+find: each client's chance of a lasting recovery depends on their case mix (first PHQ-9 and GAD-7 scores,
+sessions, problem group: `people.recovery_chance`) plus their service's `recovery_effect`. DURH is truly
+better and TEES truly worse whatever the case mix; CORN only looks worse, because it treats much more severe
+cases (`severity`); the others are average. Ten services, since overdispersion is judged from ten on.
+
+How the synthetic clients reply (`flask demo simulate`) is in app/services/demo/people.py; exploring the
 seeded demo by hand (`flask demo clients`, `survey-link`, the notes of `demo reply`) in
-app/services/demo_explore.py.
+app/services/demo/explore.py.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.domain.comparison.cells import AGE_BANDS, SEXES
 from app.domain.csv_cells import write_csv
 from app.domain.discharge_list import COLUMNS
 from app.domain.phones import normalise_phone
@@ -30,14 +38,40 @@ from app.services.access import users
 from app.services.errors import ServiceError
 
 AREAS = (("NE-ICB", "North East Integrated Care Board"), ("SW-ICB", "South West Integrated Care Board"))
+
+
+class DemoService(NamedTuple):
+    """A demo service, and how its synthetic clients differ from the average (none of it is stored)."""
+
+    code: str
+    name: str
+    area: str
+    short_name: str
+    recovery_effect: float = 0.0  # added to the log-odds of each client's chance of a lasting recovery
+    severity: int = 0  # added to the first PHQ-9 score (two thirds of it to GAD-7): a more severe case mix
+
+
+TRULY_BETTER = "DURH"  # a strong positive effect on recovery, whatever the case mix
+TRULY_WORSE = "TEES"  # a strong negative effect, whatever the case mix
+SEVERE_CASE_MIX = "CORN"  # no effect of its own; its clients start much more unwell, so its raw rate is low
 SERVICES = (
-    ("TYNE", "Tyneside Wellbeing Service", "NE-ICB", "Tyne Wellbeing"),
-    ("WEAR", "Wearside Wellbeing Service", "NE-ICB", "Wear Wellbeing"),
-    ("AVON", "Avon Wellbeing Service", "SW-ICB", "Avon Wellbeing"),
+    DemoService("TYNE", "Tyneside Wellbeing Service", "NE-ICB", "Tyne Wellbeing"),
+    DemoService("WEAR", "Wearside Wellbeing Service", "NE-ICB", "Wear Wellbeing"),
+    DemoService("AVON", "Avon Wellbeing Service", "SW-ICB", "Avon Wellbeing"),
+    DemoService("DURH", "County Durham Talking Therapies", "NE-ICB", "Durham Talking", recovery_effect=3.5),
+    DemoService("TEES", "Teesside Talking Therapies", "NE-ICB", "Tees Talking", recovery_effect=-3.0),
+    DemoService("NTHM", "Northumberland Wellbeing Service", "NE-ICB", "Northumberland"),
+    DemoService("BATH", "Bath Talking Therapies", "SW-ICB", "Bath Talking"),
+    DemoService("SOMR", "Somerset Wellbeing Service", "SW-ICB", "Somerset Wellbeing"),
+    DemoService("DEVN", "Devon Talking Therapies", "SW-ICB", "Devon Talking"),
+    DemoService("CORN", "Cornwall Wellbeing Service", "SW-ICB", "Cornwall Wellbeing", severity=6),
 )
+SERVICE_BY_CODE = {service.code: service for service in SERVICES}
 DESCRIPTORS = ("F32.1", "F33.1", "F41.1", "F41.2", "F40.1", "F42", "F43.1", "F45.2", "none")
 # Discharges spread over the last 15 months, so by today every follow-up point (52 weeks too) has answers.
 DISCHARGED_WITHIN_DAYS = 456
+# About 80% of clients end up eligible (consented, a check-in closed): some 190 per service, enough for a funnel.
+CLIENTS_PER_SERVICE = 240
 
 
 @dataclass(frozen=True)
@@ -67,24 +101,33 @@ def is_demo_database() -> bool:
 
 
 def demo_phone(service_number: int, number: int) -> str | None:
-    """The demo's phone number for client `number` of the `service_number`-th demo service (1-9).
+    """The demo's phone number for client `number` of the `service_number`-th demo service (1-10).
 
-    "07700 1", the service's digit, then the client's number in 4 digits: TYNE-00042 (service 1) has
-    07700 110042. None when it does not fit (more than 9,999 clients). Every such number is one that
-    `phonenumbers` classifies as a UK mobile, as intake requires."""
-    if not 1 <= service_number <= 9 or not 0 < number <= 9_999:
+    "07700 1", the service's digit (0 for the tenth), then the client's number in 4 digits: TYNE-00042
+    (service 1) has 07700 110042, CORN-00042 (service 10) 07700 100042. None when it does not fit (more
+    than 9,999 clients). Every such number is one that `phonenumbers` classifies as a UK mobile, as intake
+    requires."""
+    if not 1 <= service_number <= 10 or not 0 < number <= 9_999:
         return None
-    return f"07700 1{service_number}{number:04d}"
+    return f"07700 1{service_number % 10}{number:04d}"
 
 
 def synthetic_discharge_csv(
-    rng: random.Random, clients: int, today: date, prefix: str, *, service_number: int | None = None
+    rng: random.Random,
+    clients: int,
+    today: date,
+    prefix: str,
+    *,
+    service_number: int | None = None,
+    severity: int = 0,
 ) -> bytes:
     """A discharge list of invented clients discharged over the last 15 months.
 
     With `service_number`, client N gets `demo_phone(service_number, N)` (a random mobile number past 9,999);
-    without, a random one. The random number is drawn either way: the cohort is the same for the same seed."""
-    rows: list[list[object]] = [list(COLUMNS)]  # the values below follow the same order
+    without, a random one. The random number is drawn either way: the cohort is the same for the same seed.
+    `severity` shifts the first PHQ-9 scores up by that many points (GAD-7 by two thirds of it), capped at
+    the scales' maxima: a service that treats more severe cases."""
+    rows: list[list[object]] = [list(COLUMNS)]
     for number in range(1, clients + 1):
         discharge = today - timedelta(days=rng.randint(1, DISCHARGED_WITHIN_DAYS))
         first_treatment = discharge - timedelta(days=rng.randint(30, 120))
@@ -93,35 +136,45 @@ def synthetic_discharge_csv(
         consent = rng.random() < 0.85
         has_mobile = rng.random() < 0.85
         sessions = rng.choice((0, 1, 2, 3, 4, 6, 8, 10, 12, 16))
-        phq_first, gad_first = rng.randint(5, 25), rng.randint(4, 20)
+        phq_first = min(27, rng.randint(5, 25) + severity)
+        gad_first = min(21, rng.randint(4, 20) + round(severity * 2 / 3))
         # Scores at the last session usually fall together: about half "recover" by the services' own measure.
         improvement = rng.uniform(0.15, 1.05)
-        rows.append(
-            [
-                f"{prefix}-{number:05d}",
-                _mobile(rng, service_number, number) if has_mobile else "",
-                f"client{number}.{prefix.lower()}@example.org" if (not has_mobile or rng.random() < 0.5) else "",
-                "",
-                "yes" if consent else "no",
-                referral.isoformat(),
-                assessment.isoformat(),
-                first_treatment.isoformat() if sessions else "",
-                discharge.isoformat(),
-                sessions,
-                rng.choice(DESCRIPTORS),
-                rng.choice(("low", "high", "stepped")),
-                phq_first,
-                min(27, max(0, round(phq_first * improvement) + rng.randint(-2, 2))) if sessions >= 2 else "",
-                gad_first,
-                min(21, max(0, round(gad_first * improvement) + rng.randint(-2, 2))) if sessions >= 2 else "",
-                rng.choice(("completed", "completed", "completed", "dropped_out", "other")),
-                "en",
-                "",  # age_band, sex, imd_decile: not given (optional case-mix columns)
-                "",
-                "",
-            ]
-        )
+        values: dict[str, object] = {
+            "client_ref": f"{prefix}-{number:05d}",
+            "phone": _mobile(rng, service_number, number) if has_mobile else "",
+            "email": f"client{number}.{prefix.lower()}@example.org" if (not has_mobile or rng.random() < 0.5) else "",
+            "consent_to_follow_up": "yes" if consent else "no",
+            "referral_date": referral.isoformat(),
+            "assessment_date": assessment.isoformat(),
+            "first_treatment_date": first_treatment.isoformat() if sessions else "",
+            "discharge_date": discharge.isoformat(),
+            "treatment_sessions": sessions,
+            "problem_descriptor": rng.choice(DESCRIPTORS),
+            "intensity": rng.choice(("low", "high", "stepped")),
+            "phq9_first": phq_first,
+            "phq9_last": min(27, max(0, round(phq_first * improvement) + rng.randint(-2, 2))) if sessions >= 2 else "",
+            "gad7_first": gad_first,
+            "gad7_last": min(21, max(0, round(gad_first * improvement) + rng.randint(-2, 2))) if sessions >= 2 else "",
+            "ending_reason": rng.choice(("completed", "completed", "completed", "dropped_out", "other")),
+            "language": "en",
+        }
+        values.update(_intake_extras(rng))
+        rows.append([values.get(name, "") for name in COLUMNS])
     return write_csv(rows, lineterminator="\r\n").encode()
+
+
+def _intake_extras(rng: random.Random) -> dict[str, object]:
+    """The optional intake columns SPEC 8.1's case-mix model also uses (age band, sex, IMD decile).
+
+    Always drawn, so the rest of the cohort is the same for the same seed; a value reaches the discharge list
+    only for a column in `COLUMNS` (the caller drops the others). They carry no effect on recovery in the
+    demo: only severity (first scores) and the service's own effect do."""
+    return {
+        "age_band": rng.choices(AGE_BANDS, weights=(2, 18, 24, 20, 17, 12, 7))[0],
+        "sex": rng.choices(SEXES, weights=(62, 35, 1, 2))[0],
+        "imd_decile": rng.randint(1, 10),
+    }
 
 
 def _mobile(rng: random.Random, service_number: int | None, number: int) -> str:
@@ -139,7 +192,12 @@ def _synthetic_mobile(rng: random.Random) -> str:
 
 
 def seed(
-    *, actor: str, now: datetime, today: date, clients_per_service: int = 120, seed_value: int = 2026
+    *,
+    actor: str,
+    now: datetime,
+    today: date,
+    clients_per_service: int = CLIENTS_PER_SERVICE,
+    seed_value: int = 2026,
 ) -> list[DemoAccount]:
     """Create the demo organisation, clients and one user per role; returns the accounts (passwords shown once)."""
     refuse_real_transports()
@@ -148,12 +206,15 @@ def seed(
     rng = random.Random(seed_value)  # the cohort is reproducible; the passwords are not
     for code, name in AREAS:
         organisation.create_area(code, name, actor=actor, now=now)
-    for service_number, (code, name, area, short_name) in enumerate(SERVICES, start=1):
+    for service_number, service in enumerate(SERVICES, start=1):
+        code = service.code
         settings = organisation.ServiceSettings(
-            short_name=short_name, safeguarding_email=f"safeguarding.{code.lower()}@example.org"
+            short_name=service.short_name, safeguarding_email=f"safeguarding.{code.lower()}@example.org"
         )
-        organisation.create_service(code, name, area, settings, actor=actor, now=now)
-        data = synthetic_discharge_csv(rng, clients_per_service, today, code, service_number=service_number)
+        organisation.create_service(code, service.name, service.area, settings, actor=actor, now=now)
+        data = synthetic_discharge_csv(
+            rng, clients_per_service, today, code, service_number=service_number, severity=service.severity
+        )
         intake.import_discharge_list(code, data, filename=f"demo-{code}.csv", actor=actor, now=now, today=today)
     accounts = [
         DemoAccount("admin", "admin@example.org", secrets.token_urlsafe(12)),

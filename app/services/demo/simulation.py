@@ -5,8 +5,9 @@ scheduler's only call) at every instant something can happen (each service's sen
 reminder moments, the 14-day closes) with the console transports, and plays each synthetic client's
 replies through `inbound.handle_inbound_sms` (the webhook's service function, as `demo reply` does), the
 web survey's `survey.submit` and the email unsubscribe link. Who replies, when and what comes from
-app/services/demo_people.py's synthetic people, drawn from generators keyed by the seed and row ids: the same
-seed on the same seeded data gives the same figures.
+app/services/demo/people.py's synthetic people, drawn from generators keyed by the seed and row ids: the same
+seed on the same seeded data gives the same figures. A person's chance of a lasting recovery follows their
+episode's case mix (first scores, sessions, problem group) and their demo service's effect (seeding.SERVICES).
 
 The last simulated instant is kept in the audit log, so a second run continues from there instead of
 replaying (and duplicating) what the first one did.
@@ -382,6 +383,11 @@ class _Player:
                     Episode.referral_date,
                     Episode.discharge_date,
                     Episode.service_id,
+                    Episode.phq9_first,
+                    Episode.gad7_first,
+                    Episode.treatment_sessions,
+                    Episode.problem_descriptor,
+                    Service.code.label("service_code"),
                     Service.timezone,
                     Client.phone_enc,
                     Client.email_enc,
@@ -400,8 +406,16 @@ class _Player:
             if row.id in self.in_play:
                 continue
             zone = ZoneInfo(row.timezone)
+            case_mix = demo_people.CaseMix(
+                row.phq9_first, row.gad7_first, row.treatment_sessions, row.problem_descriptor
+            )
+            service = demo.SERVICE_BY_CODE.get(row.service_code)  # None on a database forced to play
             person = demo_people.person_for(
-                random.Random(f"{self.seed}:person:{row.episode_id}"), row.referral_date, row.discharge_date
+                random.Random(f"{self.seed}:person:{row.episode_id}"),
+                row.referral_date,
+                row.discharge_date,
+                case_mix,
+                service.recovery_effect if service else 0.0,
             )
             rng = random.Random(f"{self.seed}:check-in:{row.id}")
             day = row.first_sent_at.astimezone(zone).date()
