@@ -557,6 +557,35 @@ def unanswered_category(
     return 7 if closed else 8
 
 
+def next_change(ep: EpisodeFacts, as_of: date) -> date | None:
+    """The first day after A on which the episode's figures as of that day may differ from those as of A
+    with nothing recorded in between (None: never, until something is recorded).
+
+    As of a day D, the methodology compares recorded dates with D only as "on or before D" (an answer
+    received, a check-in due, withdrawn or closed by an opt-out, an opt-out or resume, the discharge
+    itself) or "on or before D - RESPONSE_WINDOW" (a first send or a due date whose window has closed):
+    the figures are the same for every D between two such dates, so the next one after A is the first
+    day they can change. A spell's recovery depends on the answers' dates, not on D.
+    """
+    window = RESPONSE_WINDOW
+    candidates: list[date] = [ep.discharge_date]
+    candidates.extend(on for on, _ in ep.opt_events)
+    for c in ep.check_ins:
+        candidates.append(c.due_on)
+        candidates.append(c.due_on + window)
+        if c.first_sent_on is not None:
+            candidates.append(c.first_sent_on + window)
+        if c.withdrawn_on is not None:
+            candidates.append(c.withdrawn_on)
+        if c.closed_by_opt_out_on is not None:
+            candidates.append(c.closed_by_opt_out_on)
+        for answer in (c.change, c.duration_start, c.usual_self):
+            if answer is not None:
+                candidates.append(answer.received_on)
+    later = [day for day in candidates if day > as_of]
+    return min(later) if later else None
+
+
 def assess_episode(ep: EpisodeFacts, as_of: date) -> EpisodeOutcome | None:
     """Classify a consented episode as of A (None when it has no consent: never classified)."""
     if not ep.consented:

@@ -281,36 +281,59 @@ class SummaryBuilder:
 
     def _add_finished(self, ep: EpisodeFacts) -> None:
         """Service-reported figures and effect-size sums for an episode with 2+ sessions."""
-        counts = self._reported
-        pf, pl, gf, gl = ep.phq9_first, ep.phq9_last, ep.gad7_first, ep.gad7_last
-        if pf is None or pl is None or gf is None or gl is None:
-            counts[1] += 1
-            return
-        caseness, recovered, improved, deteriorated = _score_flags(pf, pl, gf, gl)
-        counts[0] += 1
-        if caseness:
-            counts[2] += 1
-            if recovered:
-                counts[3] += 1
-                if improved:
-                    counts[6] += 1
-        if improved:
-            counts[4] += 1
-        if deteriorated:
-            counts[5] += 1
-        key = ep.problem_descriptor.strip().upper()
-        sums = self._effects.get(key)
-        if sums is None:
-            sums = self._effects[key] = [0] * 9
-        sums[0] += 1
-        sums[1] += pf
-        sums[2] += pf * pf
-        sums[3] += pl
-        sums[4] += pl * pl
-        sums[5] += gf
-        sums[6] += gf * gf
-        sums[7] += gl
-        sums[8] += gl * gl
+        flags, sums = _finished_counts(ep)
+        _add_into(self._reported, list(flags))
+        if sums is not None:
+            _add_into(self._effects.setdefault(ep.problem_descriptor.strip().upper(), [0] * 9), list(sums))
+
+    def add_tally(self, tally: Mapping[str, int]) -> None:
+        """Add episodes counted as `episode_tally` counts them (a sum of their tallies, as the database's
+        outcome facts keep it), exactly as `add` would have counted those episodes (SPEC 8.5)."""
+        points = self._follow_ups
+        entries: list[int] = []
+        ends: list[tuple[int, int]] = []
+        for key, n in tally.items():
+            if n == 0:
+                continue
+            if n < 0:
+                raise ValueError(f"a tally counts episodes: {key!r} is {n}")
+            kind, _, rest = key.partition("|")
+            if kind == "a":
+                self._assessed += n
+            elif kind == "c":
+                self._changes[int(rest)] += n
+            elif kind == "r":
+                self._reported[int(rest)] += n
+            elif kind == "e":
+                descriptor, index = rest.rsplit("|", 1)
+                self._effects.setdefault(descriptor, [0] * 9)[int(index)] += n
+            elif kind == "p":
+                weeks, what = rest.split("|")
+                counts = points.setdefault(int(weeks), [0, 0, 0])
+                if what != "n":
+                    counts[_POINT_COUNTS.index(what)] += n
+            elif kind == "ke":
+                entries.extend([int(rest)] * n)
+            elif kind == "kt":
+                time, event = rest.split("|")
+                ends.extend([(int(time), int(event))] * n)
+            elif kind.startswith("b"):
+                index = int(kind[1:])
+                value, category = rest.rsplit("|", 1)
+                table = self._tally[index]
+                item = (int(value) if index == _MONTH_BREAKDOWN else value, int(category))
+                table[item] = table.get(item, 0) + n
+            else:
+                raise ValueError(f"unknown tally key {key!r}")
+        if len(entries) != len(ends):
+            raise ValueError(f"a tally with {len(entries)} spell entries has {len(ends)} spell ends")
+        # Kaplan-Meier with delayed entry depends on the entries and on the (time, event) pairs, not on
+        # which entry goes with which end: pairing both in sorted order keeps every entry before its end.
+        entries.sort()
+        ends.sort()
+        self._entry.extend(entries)
+        self._time.extend(time for time, _ in ends)
+        self._event.extend(event for _, event in ends)
 
     def add_counts(
         self,
@@ -505,6 +528,84 @@ def _block(counts: list[int]) -> dict[str, Any]:
         },
         "response": wilson_rate(answered, eligible),
     }
+
+
+def _finished_counts(ep: EpisodeFacts) -> tuple[tuple[int, ...], tuple[int, ...] | None]:
+    """An episode with 2+ sessions as service-reported counts (finished, missing_scores, at_caseness,
+    recovered, improved, deteriorated, reliably recovered: 0 or 1 each) and its effect-size sums (n,
+    then sum and sum of squares of PHQ-9 first, PHQ-9 last, GAD-7 first, GAD-7 last), None when scores
+    are missing."""
+    pf, pl, gf, gl = ep.phq9_first, ep.phq9_last, ep.gad7_first, ep.gad7_last
+    if pf is None or pl is None or gf is None or gl is None:
+        return (0, 1, 0, 0, 0, 0, 0), None
+    caseness, recovered, improved, deteriorated = _score_flags(pf, pl, gf, gl)
+    flags = (1, 0, int(caseness), int(caseness and recovered), int(improved), int(deteriorated))
+    flags += (int(caseness and recovered and improved),)
+    return flags, (1, pf, pf * pf, pl, pl * pl, gf, gf * gf, gl, gl * gl)
+
+
+#: The follow-up point counts of a tally, in `follow_up_points` order: closed, answered, recovered.
+_POINT_COUNTS: Final = ("c", "a", "r")
+_MONTH_BREAKDOWN: Final = BREAKDOWNS.index("discharge_month")
+
+
+def episode_tally(ep: EpisodeFacts, as_of: date) -> dict[str, int]:
+    """One episode's part of the summary as of A, as named counts: the tallies of several episodes add up
+    key by key, and `SummaryBuilder.add_tally` turns a sum back into exactly what `add` counts (SPEC 8.5:
+    the outcome facts the database keeps per episode, so the dashboard adds counts instead of re-reading
+    every check-in). Empty for an episode discharged after A (out of scope).
+
+    Keys: `a` assessed; `c|i` L's change (index into CHANGES); `r|i` a service-reported count;
+    `e|DESCRIPTOR|i` an effect-size sum; `p|WEEKS|n` a check-in at that offset (the point is shown),
+    `p|WEEKS|c`, `|a`, `|r` closed, answered, recovered there; `ke|DAYS` a wellness spell's entry and
+    `kt|DAYS|EVENT` its end; `bI|VALUE|CATEGORY` the episode in breakdown I of BREAKDOWNS with its
+    category index (NOT_CONSENTED without consent).
+    """
+    tally: dict[str, int] = {}
+    discharged = ep.discharge_date
+    if discharged > as_of:
+        return tally
+    if ep.assessment_date is not None:
+        tally["a"] = 1
+    sessions = ep.treatment_sessions
+    if sessions >= 2:
+        flags, sums = _finished_counts(ep)
+        for index, flag in enumerate(flags):
+            if flag:
+                tally[f"r|{index}"] = 1
+        if sums is not None:
+            descriptor = ep.problem_descriptor.strip().upper()
+            for index, value in enumerate(sums):
+                if value:
+                    tally[f"e|{descriptor}|{index}"] = value
+    if ep.consented:
+        category, last_change, _answered, follow_ups, spell = evaluate_raw(ep, as_of)
+        if last_change >= 0:
+            tally[f"c|{last_change}"] = 1
+        for check_in in ep.check_ins:
+            key = f"p|{check_in.offset_weeks}|n"
+            tally[key] = tally.get(key, 0) + 1
+        for weeks, closed, item in follow_ups:
+            marks = ("c" if closed else "") + ("" if item is None else "ar" if item[6] else "a")
+            for mark in marks:
+                key = f"p|{weeks}|{mark}"
+                tally[key] = tally.get(key, 0) + 1
+        if spell is not None and spell[0] < spell[1]:
+            tally[f"ke|{spell[0]}"] = 1
+            tally[f"kt|{spell[1]}|{int(spell[2])}"] = 1
+    else:
+        category = _NOT_CONSENTED
+    values = (
+        problem_group(ep.problem_descriptor),
+        disorder(ep.problem_descriptor),
+        sessions_band(sessions),
+        ep.service_code,
+        ep.area_code,
+        discharged.year * 100 + discharged.month,
+    )
+    for index, value in enumerate(values):
+        tally[f"b{index}|{value}|{category}"] = 1
+    return tally
 
 
 def summarise(episodes: Iterable[EpisodeFacts], as_of: date) -> dict[str, Any]:

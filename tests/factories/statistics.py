@@ -115,3 +115,59 @@ def random_cohort(seed: int, size: int) -> list[EpisodeFacts]:
             )
         )
     return cohort
+
+
+def varied_episode(rng: Any, as_of: date) -> EpisodeFacts:
+    """One episode with everything that moves its figures: consent or not, discharged before or after A,
+    missing scores, opt-outs and resumes, check-ins skipped, withdrawn, unreachable, closed by an opt-out,
+    sent or not, answered before or after A (dates local, within a year of A)."""
+    discharge = as_of - timedelta(days=rng.randint(-20, 400))
+    referral = discharge - timedelta(days=rng.randint(10, 200))
+    check_ins = []
+    for weeks in sorted(rng.sample((2, 4, 8, 12, 18, 26, 39, 52), rng.randint(0, 5))):
+        due = discharge + timedelta(weeks=weeks)
+        sent = due + timedelta(days=rng.choice((0, 0, 1, 3))) if rng.random() < 0.8 else None
+        answered = sent is not None and rng.random() < 0.6
+        t = (sent or due) + timedelta(days=rng.choice((0, 1, 5, 13, 14, 15)))
+        check_ins.append(
+            CheckInFacts(
+                offset_weeks=weeks,
+                due_on=due,
+                skipped=rng.random() < 0.05,
+                first_sent_on=sent,
+                withdrawn_on=due + timedelta(days=rng.randint(0, 20)) if not sent and rng.random() < 0.3 else None,
+                unreachable=sent is None and rng.random() < 0.2,
+                closed_by_opt_out_on=t if not answered and rng.random() < 0.1 else None,
+                change=Answer(rng.choice(CHANGES), t) if answered else None,
+                usual_self=Answer(rng.choice(("yes", "mostly", "no", "unsure")), t + timedelta(days=rng.choice((0, 2))))
+                if answered and rng.random() < 0.9
+                else None,
+                duration_start=Answer(t - timedelta(days=rng.choice((0, 30, 56, 57, 121, 200))), t)
+                if answered and rng.random() < 0.7
+                else None,
+            )
+        )
+    opt_events: list[tuple[date, Any]] = []
+    day = discharge
+    for kind in ("opt_out", "resume", "opt_out")[: rng.choice((0, 0, 0, 1, 2, 3))]:
+        day += timedelta(days=rng.randint(1, 120))
+        opt_events.append((day, kind))
+    scores = [rng.randrange(28), rng.randrange(28), rng.randrange(22), rng.randrange(22)]
+    if rng.random() < 0.1:
+        scores[rng.randrange(4)] = None
+    return EpisodeFacts(
+        service_code=rng.choice(("S1", "S2", "S3")),
+        area_code=rng.choice(("A1", "A2")),
+        referral_date=referral,
+        discharge_date=discharge,
+        treatment_sessions=rng.choice((0, 1, 2, 5, 9)),
+        problem_descriptor=rng.choice(("F32.1", "f41.1", "F41.2", "F42", "none", "F45.2", "F43.1", " f40.1")),
+        consented=rng.random() < 0.85,
+        assessment_date=referral + timedelta(days=5) if rng.random() < 0.9 else None,
+        phq9_first=scores[0],
+        phq9_last=scores[1],
+        gad7_first=scores[2],
+        gad7_last=scores[3],
+        opt_events=tuple(opt_events),
+        check_ins=tuple(check_ins),
+    )
