@@ -305,8 +305,8 @@ class SummaryBuilder:
             elif kind == "r":
                 self._reported[int(rest)] += n
             elif kind == "e":
-                descriptor, index = rest.rsplit("|", 1)
-                self._effects.setdefault(descriptor, [0] * 9)[int(index)] += n
+                descriptor, position = rest.rsplit("|", 1)
+                self._effects.setdefault(descriptor, [0] * 9)[int(position)] += n
             elif kind == "p":
                 weeks, what = rest.split("|")
                 counts = points.setdefault(int(weeks), [0, 0, 0])
@@ -318,10 +318,10 @@ class SummaryBuilder:
                 time, event = rest.split("|")
                 ends.extend([(int(time), int(event))] * n)
             elif kind.startswith("b"):
-                index = int(kind[1:])
+                breakdown = int(kind[1:])
                 value, category = rest.rsplit("|", 1)
-                table = self._tally[index]
-                item = (int(value) if index == _MONTH_BREAKDOWN else value, int(category))
+                table = self._tally[breakdown]
+                item = (int(value) if breakdown == _MONTH_BREAKDOWN else value, int(category))
                 table[item] = table.get(item, 0) + n
             else:
                 raise ValueError(f"unknown tally key {key!r}")
@@ -539,8 +539,8 @@ def _finished_counts(ep: EpisodeFacts) -> tuple[tuple[int, ...], tuple[int, ...]
     if pf is None or pl is None or gf is None or gl is None:
         return (0, 1, 0, 0, 0, 0, 0), None
     caseness, recovered, improved, deteriorated = _score_flags(pf, pl, gf, gl)
-    flags = (1, 0, int(caseness), int(caseness and recovered), int(improved), int(deteriorated))
-    flags += (int(caseness and recovered and improved),)
+    reliable = caseness and recovered and improved
+    flags = (1, 0, int(caseness), int(caseness and recovered), int(improved), int(deteriorated), int(reliable))
     return flags, (1, pf, pf * pf, pl, pl * pl, gf, gf * gf, gl, gl * gl)
 
 
@@ -603,8 +603,8 @@ def episode_tally(ep: EpisodeFacts, as_of: date) -> dict[str, int]:
         ep.area_code,
         discharged.year * 100 + discharged.month,
     )
-    for index, value in enumerate(values):
-        tally[f"b{index}|{value}|{category}"] = 1
+    for breakdown, named in enumerate(values):
+        tally[f"b{breakdown}|{named}|{category}"] = 1
     return tally
 
 
