@@ -295,9 +295,9 @@ class SummaryBuilder:
         for key, n in tally.items():
             if n == 0:
                 continue
-            if n < 0:
-                raise ValueError(f"a tally counts episodes: {key!r} is {n}")
             kind, _, rest = key.partition("|")
+            if n < 0 and kind != "e":  # an effect-size sum may be negative (a score stored below 0)
+                raise ValueError(f"a tally counts episodes: {key!r} is {n}")
             if kind == "a":
                 self._assessed += n
             elif kind == "c":

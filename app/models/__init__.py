@@ -6,6 +6,7 @@ from app.models.contact import ContactPoint, OptEvent
 from app.models.episode import Client, Episode
 from app.models.message import Channel, InboundMessage, MessagePurpose, MessageStatus, OutboundMessage
 from app.models.organisation import Area, Service
+from app.models.outcome import OutcomeFact, OutcomeStale, OutcomeState, OutcomeTotal
 from app.models.publication import MonthlyReport, Release
 from app.models.submission import Submission
 from app.models.user import ApiToken, Role, User
@@ -26,6 +27,10 @@ __all__ = [
     "MonthlyReport",
     "OptEvent",
     "OutboundMessage",
+    "OutcomeFact",
+    "OutcomeStale",
+    "OutcomeState",
+    "OutcomeTotal",
     "Release",
     "Role",
     "Service",

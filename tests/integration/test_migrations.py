@@ -30,9 +30,50 @@ def test_upgrade_matches_models_and_downgrades(db_url):
         assert differences == [], differences
         assert "check_in" in inspect(db.engine).get_table_names()
         _release_is_frozen()
+        _changes_queue_their_episodes()
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def _changes_queue_their_episodes() -> None:
+    """The migrated database queues an episode for the outcome facts when it is written, as one built from
+    the models does (SPEC 8.5), and has every trigger the models create."""
+    from app.models.outcome import OUTCOME_TRIGGERS
+
+    stamp = "'2026-11-01 00:00:00'"
+    with db.engine.begin() as connection:
+        dialect = connection.dialect.name
+        connection.execute(text(f"INSERT INTO area (id, code, name, created_at) VALUES (1, 'A', 'A', {stamp})"))
+        connection.execute(
+            text(
+                "INSERT INTO service (id, code, name, area_id, short_name, timezone, send_window, send_days, plan,"
+                " sms_links, created_at) VALUES (1, 'S', 'S', 1, 'S', 'Europe/London', '10:00-19:00', 'mon-sat',"
+                f" '4', true, {stamp})"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO client (id, service_id, client_ref, phone_is_uk_mobile, created_at, updated_at)"
+                f" VALUES (1, 1, 'C', false, {stamp}, {stamp})"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO episode (id, client_id, service_id, consent, referral_date, discharge_date,"
+                " treatment_sessions, problem_descriptor, plan, row_fingerprint, created_at, updated_at)"
+                f" VALUES (7, 1, 1, true, '2026-01-01', '2026-02-01', 3, 'F32', '4', 'x', {stamp}, {stamp})"
+            )
+        )
+        assert connection.execute(text("SELECT episode_id FROM outcome_stale")).scalars().all() == [7]
+        if dialect == "sqlite":
+            query = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'outcome_stale_%'"
+        else:
+            query = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'outcome_stale_%'"
+        wanted = sum(statement.startswith("CREATE TRIGGER") for statement in OUTCOME_TRIGGERS[dialect])
+        assert connection.execute(text(query)).scalar() == wanted
+        for table in ("outcome_stale", "episode", "client", "service", "area"):
+            connection.execute(text(f"DELETE FROM {table}"))
 
 
 def _release_is_frozen() -> None:

@@ -613,3 +613,211 @@ def test_case_mix_tally_falls_back_to_the_reference_reader(app) -> None:
     as_of = date(2010, 3, 4)
     assert statistics.bulk_plan(as_of, None, None, case_mix=True) is None
     assert statistics.case_mix_tally(as_of) == expected_tally(cohort, as_of)
+
+
+# Outcome facts (SPEC 8.5): the dashboard's figures from the kept tallies equal a full `stats summary`
+# after every change, folded or not, and as the days move on.
+
+
+def live(as_of: date, **scope: Any) -> dict[str, Any] | None:
+    from app.services.statistics import facts
+
+    found = facts.live_summary_and_curve(as_of, **scope)
+    return None if found is None else found[0]
+
+
+def full(as_of: date, **scope: Any) -> dict[str, Any]:
+    return statistics.summary(as_of, workers=1, **scope)
+
+
+def views(rng: random.Random, cohort: Cohort, as_of: date) -> list[dict[str, Any]]:
+    """A few dashboard views: everything, a problem group, a discharge period, a service, an area."""
+    low = as_of - timedelta(days=rng.randint(0, 400))
+    high = low + timedelta(days=rng.randint(0, 200))
+    service = rng.choice(cohort.rows[Service])["code"]
+    return [
+        {},
+        {"problem_group": rng.choice(PROBLEM_GROUPS)},
+        {"discharged_from": low, "discharged_to": high},
+        {"discharged_from": low, "problem_group": rng.choice(PROBLEM_GROUPS)},
+        {"discharged_to": high},
+        {"service_code": service},
+        {"area_code": rng.choice(("NE", "SW")), "discharged_from": low},
+    ]
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_outcome_facts_equal_the_full_summary(app, seed: int) -> None:
+    from app.services.statistics import facts
+
+    rng = random.Random(seed)
+    cohort = build(rng, 60)
+    store(cohort)
+    as_of = date(2026, 3, 1)
+    assert live(as_of) is None  # not built yet: the full computation serves
+    facts.rebuild(as_of, STAMP)
+    for view in views(rng, cohort, as_of):
+        assert live(as_of, **view) == full(as_of, **view), view
+
+
+KINDS = ("opt_out", "resume")
+
+
+def change_something(rng: random.Random, today: date) -> str:
+    """One random change, written as the app's code paths write it (SQL, so that no ORM hook helps)."""
+    from sqlalchemy import text
+
+    def one(query: str) -> Any:
+        return db.session.execute(text(query)).scalar()
+
+    stamp = datetime.combine(today, time(12), tzinfo=UTC)
+    kind = rng.choice(("answer", "answer", "close", "send", "opt", "withdraw", "erase", "import", "recode", "skip"))
+    check_in = one("SELECT id FROM check_in ORDER BY random() LIMIT 1")
+    episode = one("SELECT id FROM episode ORDER BY random() LIMIT 1")
+    if kind == "answer" and check_in:
+        db.session.execute(
+            text(
+                "UPDATE check_in SET change = :c, change_at = :t, usual_self = :u, usual_self_at = :t,"
+                " duration_start = :s, duration_at = :t WHERE id = :id"
+            ),
+            {
+                "c": rng.choice(CHANGES),
+                "u": rng.choice(tuple(WELLNESS)),
+                "s": today - timedelta(days=rng.choice((0, 56, 130))),
+                "t": stamp,
+                "id": check_in,
+            },
+        )
+    elif kind == "close" and check_in:
+        reason = rng.choice(("window_over", "unreachable", "opt_out"))
+        db.session.execute(
+            text("UPDATE check_in SET status = 'closed', closed_at = :t, close_reason = :r WHERE id = :id"),
+            {"t": stamp, "r": reason, "id": check_in},
+        )
+    elif kind == "send" and check_in:
+        db.session.execute(text("UPDATE check_in SET first_sent_at = :t WHERE id = :id"), {"t": stamp, "id": check_in})
+    elif kind == "skip" and check_in:
+        db.session.execute(text("UPDATE check_in SET status = 'skipped' WHERE id = :id"), {"id": check_in})
+    elif kind == "opt" and episode:
+        # an opt-out or resume of a contact point some client already has (the opt_event trigger alone
+        # queues its episodes), or of a new one given to a client (the client trigger too)
+        point = one(
+            "SELECT p.id FROM contact_point p JOIN client c ON c.phone_hash = p.contact_hash"
+            " OR c.email_hash = p.contact_hash ORDER BY random() LIMIT 1"
+        )
+        if point is None or rng.random() < 0.3:
+            client = one(f"SELECT client_id FROM episode WHERE id = {episode}")
+            contact_hash = f"{rng.getrandbits(64):016x}"
+            db.session.execute(
+                text("UPDATE client SET phone_hash = :h WHERE id = :c"), {"h": contact_hash, "c": client}
+            )
+            point = (one("SELECT max(id) FROM contact_point") or 0) + 1  # the cohort's ids are explicit
+            db.session.execute(
+                text("INSERT INTO contact_point (id, contact_hash, kind, created_at) VALUES (:p, :h, 'phone', :t)"),
+                {"p": point, "h": contact_hash, "t": stamp},
+            )
+        db.session.execute(
+            text("INSERT INTO opt_event (id, contact_point_id, kind, source, at) VALUES (:i, :p, :k, 'test', :t)"),
+            {"i": (one("SELECT max(id) FROM opt_event") or 0) + 1, "p": point, "k": rng.choice(KINDS), "t": stamp},
+        )
+    elif kind == "withdraw" and episode:
+        db.session.execute(
+            text("UPDATE episode SET answers_withdrawn_at = :t WHERE id = :e"), {"t": stamp, "e": episode}
+        )
+    elif kind == "erase" and episode:
+        db.session.execute(text(f"DELETE FROM check_in WHERE episode_id = {episode}"))
+        db.session.execute(text(f"DELETE FROM episode WHERE id = {episode}"))
+    elif kind == "recode" and episode:
+        db.session.execute(
+            text("UPDATE episode SET problem_descriptor = :d, discharge_date = :day WHERE id = :e"),
+            {"d": rng.choice(DESCRIPTORS), "day": today - timedelta(days=rng.randint(0, 90)), "e": episode},
+        )
+    elif kind == "import":
+        more = Cohort()
+        base = {table: (one(f"SELECT max(id) FROM {table.__tablename__}") or 0) for table in (Client, Episode, CheckIn)}
+        service = db.session.execute(text("SELECT id, code, timezone FROM service ORDER BY random() LIMIT 1")).one()
+        add_episode(rng, more, (service[0], service[1], "NE", service[2]), today - timedelta(days=400))
+        for table in (Client, Episode, CheckIn):
+            for row in more.rows.get(table, []):
+                row["id"] += base[table]
+                if table is not Client:
+                    row["client_id"] += base[Client]
+                if table is CheckIn:
+                    row["episode_id"] += base[Episode]
+        for table in (ContactPoint, OptEvent):
+            more.rows.pop(table, None)
+        for row in more.rows[Client]:
+            row.pop("phone_hash", None)
+            row.pop("email_hash", None)
+            row["client_ref"] = f"N{row['id']}"
+        store(more)
+    db.session.commit()
+    return kind
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_outcome_facts_follow_every_change_and_every_day(app, seed: int) -> None:
+    """Random changes one after another, folded in part or not at all, while the days move on: every
+    view from the facts equals the full computation at every step."""
+    from app.services.statistics import facts
+
+    rng = random.Random(seed)
+    cohort = build(rng, 50)
+    store(cohort)
+    today = date(2026, 2, 1)
+    facts.rebuild(today, STAMP)
+    kinds = set()
+    for step in range(40):
+        kinds.add(change_something(rng, today))
+        if rng.random() < 0.3:
+            today += timedelta(days=rng.choice((1, 1, 3, 14, 30)))
+            if rng.random() < 0.5:
+                facts.advance(today)
+        if rng.random() < 0.5:
+            facts.fold(limit=rng.randint(1, 10))
+        for view in rng.sample(views(rng, cohort, today), 3):
+            assert live(today, **view) == full(today, **view), (step, view)
+    facts.advance(today)
+    facts.fold_all()
+    assert facts.status().stale == 0 and facts.status().expired == 0
+    for view in views(rng, cohort, today):
+        assert live(today, **view) == full(today, **view), view
+    assert len(kinds) >= 6  # the changes were varied
+
+
+def test_an_opt_out_alone_moves_the_facts(app) -> None:
+    """The opt_event trigger by itself: an opt-out of a contact point the client already had, nothing else
+    written, turns an unanswered episode into opted_out in the facts' figures as in the full ones."""
+    from sqlalchemy import text
+
+    from app.services.statistics import facts
+
+    rng = random.Random(5)
+    cohort = build(rng, 30)
+    store(cohort)
+    today = date(2027, 6, 1)
+    episode, client = db.session.execute(
+        text("SELECT id, client_id FROM episode WHERE consent ORDER BY id LIMIT 1")
+    ).one()
+    db.session.execute(text(f"UPDATE check_in SET change = NULL, change_at = NULL WHERE episode_id = {episode}"))
+    db.session.execute(text(f"UPDATE episode SET answers_withdrawn_at = NULL WHERE id = {episode}"))
+    db.session.execute(text(f"UPDATE client SET phone_hash = 'feedface', email_hash = NULL WHERE id = {client}"))
+    db.session.execute(
+        text("INSERT INTO contact_point (id, contact_hash, kind, created_at) VALUES (9999, 'feedface', 'phone', :t)"),
+        {"t": STAMP},
+    )
+    db.session.commit()
+    facts.rebuild(today, STAMP)
+    before = full(today)
+    stamp = datetime.combine(today, time(12), tzinfo=UTC)
+    db.session.execute(
+        text("INSERT INTO opt_event (id, contact_point_id, kind, source, at) VALUES (9999, 9999, 'opt_out', 't', :t)"),
+        {"t": stamp},
+    )
+    db.session.commit()
+    after = full(today)
+    assert after["outcomes"]["opted_out"] == before["outcomes"]["opted_out"] + 1
+    assert facts.status().stale == 1
+    assert live(today) == after
+    facts.fold_all()
+    assert live(today) == after

@@ -66,6 +66,7 @@ __all__ = [
     "day_start_utc",
     "descriptors_in_group",
     "episode_facts",
+    "identified_episode_facts",
     "summary",
     "summary_and_curve",
 ]
@@ -153,6 +154,13 @@ def case_mix_tally(as_of: date, *, area_code: str | None = None, workers: int | 
 
 def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
     """Every episode in scope discharged on or before `as_of`, with its check-ins, in id order."""
+    for _, _, facts in identified_episode_facts([Episode.discharge_date <= as_of, *scope]):
+        yield facts
+
+
+def identified_episode_facts(conditions: list[Any]) -> Iterator[tuple[int, int, EpisodeFacts]]:
+    """(episode id, service id, facts) of every episode meeting `conditions` (on Episode, Service, Area),
+    whatever its discharge date, with its check-ins, in id order."""
     base = (
         select(
             Episode.id,
@@ -175,15 +183,17 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
             Episode.age_band,
             Episode.sex,
             Episode.imd_decile,
+            Episode.service_id,
         )
         .join(Service, Service.id == Episode.service_id)
         .join(Area, Area.id == Service.area_id)
-        .where(Episode.discharge_date <= as_of, *scope)
+        .where(*conditions)
     )
     bounds = db.session.execute(
         select(func.min(Episode.id), func.max(Episode.id))
         .join(Service, Service.id == Episode.service_id)
-        .where(Episode.discharge_date <= as_of, *scope)
+        .join(Area, Area.id == Service.area_id)
+        .where(*conditions)
     ).one()
     if bounds[0] is None:
         return
@@ -193,11 +203,13 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
         episodes = db.session.execute(base.where(Episode.id >= low, Episode.id < high).order_by(Episode.id)).all()
         if not episodes:
             continue
-        check_ins = _check_ins_by_episode(low, high)
+        # A few episodes of a wide id range (the outcome facts' pending ones): their own check-ins only.
+        few = [row[0] for row in episodes] if len(episodes) < CHUNK // 20 else None
+        check_ins = _check_ins_by_episode(low, high, few)
         opt_events = _opt_events_by_client({row[1] for row in episodes})
         for row in episodes:
             zone = zones.setdefault(row[4], ZoneInfo(row[4]))
-            yield EpisodeFacts(
+            facts = EpisodeFacts(
                 service_code=row[2],
                 area_code=row[3],
                 referral_date=row[5],
@@ -218,6 +230,7 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
                 sex=row[18],
                 imd_decile=row[19],
             )
+            yield row[0], row[20], facts
 
 
 _CHECK_IN_COLUMNS = (
@@ -237,9 +250,11 @@ _CHECK_IN_COLUMNS = (
 )
 
 
-def _check_ins_by_episode(low: int, high: int) -> dict[int, list[Any]]:
+def _check_ins_by_episode(low: int, high: int, episode_ids: list[int] | None = None) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = defaultdict(list)
     query = select(*_CHECK_IN_COLUMNS).where(CheckIn.episode_id >= low, CheckIn.episode_id < high)
+    if episode_ids is not None:
+        query = query.where(CheckIn.episode_id.in_(episode_ids))
     for values in db.session.execute(query):
         grouped[values[0]].append(values)
     return grouped
