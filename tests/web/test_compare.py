@@ -139,6 +139,8 @@ def test_a_release_sets_each_service_claim_and_the_gap_beside_the_independent_fi
     assert table_row(html, "S01")[-2:] == ["100%", "-10"]
     assert table_row(html, "S03")[-2:] == ["100%", "-50"]
     assert table_row(html, "S02")[1] == "*" and table_row(html, "S02")[-1] == "*"
+    # positions in the same words as on the evaluators' page (one macro)
+    assert table_row(html, "S01")[4] == table_row(html, "S01")[7] == "above the 99.8% limit"
     csv_text = client.get(f"/published/{release.id}.csv").get_data(as_text=True)
     assert "comparison,services.S01.service_reported_recovery.rate,100" in csv_text
     assert "comparison,services.S01.gap,-10" in csv_text
@@ -159,6 +161,7 @@ def test_a_monthly_report_carries_each_service_claim_and_the_gap(app, seeded):
     table = html.split("<h2>Your services beside all services</h2>", 1)[1].split("</table>", 1)[0]
     assert "Gap (points)" in table
     assert table_row(table, "S01")[-1] == "-10" and table_row(table, "S02")[-1] == "*"
+    assert table_row(table, "S01")[2] == "above the 99.8% limit"  # the words of the page and releases
     assert '<th scope="row">S07</th>' not in table  # the area's own services only
 
 
