@@ -3,7 +3,9 @@ areas. Synthetic data only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Final, NamedTuple
 
 from sqlalchemy import select
 
@@ -93,24 +95,69 @@ COMPARED: dict[str, tuple[int, int]] = {
 }
 
 
+class Group(NamedTuple):
+    """Episodes of one service alike in their first scores: how many, and how many durably recover."""
+
+    episodes: int
+    recovered: int
+    phq9_first: int = 18
+    gad7_first: int = 15
+
+
+def seed_services(groups: Mapping[str, Sequence[Group]], *, nw_from: int = 7) -> None:
+    """Each service of `groups` (the `nw_from`-th and later in area NW, those before in NE) with its
+    episodes imported from a discharge list, group by group; in each group the first `recovered` people
+    answer the 4-week check-in well since discharge (durably recovered), the rest never answer.
+    Every episode is at caseness and recovered by its last scores (the service claims 100%)."""
+    answered_at = datetime(2026, 8, 30, 12, tzinfo=UTC)
+    serial = 0
+    for number, (code, service_groups) in enumerate(groups.items(), start=1):
+        make_service(code, "NE" if number < nw_from else "NW", short_name=f"Service {code}")
+        rows, recovered_refs, silent_refs = [], [], []
+        for group in service_groups:
+            refs = [f"{code}-{len(rows) + i:03d}" for i in range(group.episodes)]
+            for ref in refs:
+                serial += 1
+                rows.append(
+                    row(
+                        client_ref=ref,
+                        phone=f"07400 {100000 + serial}",
+                        email=f"p{serial}@example.org",
+                        phq9_first=str(group.phq9_first),
+                        gad7_first=str(group.gad7_first),
+                    )
+                )
+            recovered_refs += refs[: group.recovered]
+            silent_refs += refs[group.recovered :]
+        run_import(csv_bytes(rows), service=code, now=NOW)
+        for ref in recovered_refs:
+            answer(ref, 4, answered_at, "much_better", "yes", date(2026, 3, 1))
+        for ref in silent_refs:
+            answer(ref, 4, answered_at, None)
+    db.session.commit()
+
+
 def seed_comparison() -> None:
     """Every service of COMPARED with its episodes (episodes, durably recovered); the rest never answer.
     S03's people are more severe (PHQ-9 first 24) than the others' (18); nobody's recovery depends on it."""
-    answered_at = datetime(2026, 8, 30, 12, tzinfo=UTC)
-    serial = 0
-    for number, (code, (episodes, recovered)) in enumerate(COMPARED.items(), start=1):
-        make_service(code, "NE" if number <= 6 else "NW", short_name=f"Service {code}")
-        refs = [f"{code}-{i:03d}" for i in range(episodes)]
-        rows = []
-        for ref in refs:
-            serial += 1
-            first = "24" if code == "S03" else "18"
-            rows.append(
-                row(client_ref=ref, phone=f"07400 {100000 + serial}", email=f"p{serial}@example.org", phq9_first=first)
-            )
-        run_import(csv_bytes(rows), service=code, now=NOW)
-        for ref in refs[:recovered]:
-            answer(ref, 4, answered_at, "much_better", "yes", date(2026, 3, 1))
-        for ref in refs[recovered:]:
-            answer(ref, 4, answered_at, None)
-    db.session.commit()
+    seed_services({code: [Group(n, r, phq9_first=24 if code == "S03" else 18)] for code, (n, r) in COMPARED.items()})
+
+
+#: First scores of the case-mix cohort: moderate and severe (PHQ-9 and GAD-7 both high).
+MODERATE: Final = {"phq9_first": 12, "gad7_first": 10}
+SEVERE: Final = {"phq9_first": 24, "gad7_first": 18}
+
+#: The case-mix cohort: 60 episodes a service. Ten ordinary services (C03-C12) of 45 moderate people, 27
+#: recovering (60%), and 15 severe, 3 recovering (20%); C01 truly better and C02 truly worse with that same
+#: case mix; C13 all severe, recovering 12 of 60 (20%) as severe people do everywhere else: it only looks worse.
+CASE_MIX_COMPARED: dict[str, list[Group]] = {
+    "C01": [Group(45, 44, **MODERATE), Group(15, 12, **SEVERE)],
+    "C02": [Group(45, 4, **MODERATE), Group(15, 0, **SEVERE)],
+    **{f"C{i:02d}": [Group(45, 27, **MODERATE), Group(15, 3, **SEVERE)] for i in range(3, 13)},
+    "C13": [Group(60, 12, **SEVERE)],
+}
+
+
+def seed_case_mix_comparison() -> None:
+    """The services of CASE_MIX_COMPARED, all in area NE."""
+    seed_services(CASE_MIX_COMPARED, nw_from=len(CASE_MIX_COMPARED) + 1)

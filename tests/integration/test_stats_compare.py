@@ -15,7 +15,7 @@ from app.services import statistics
 from app.services.errors import NotFound
 from app.services.publication import releases
 from app.services.statistics import AsOfAfterToday
-from tests.factories.cohorts import AS_OF, COMPARED, seed_comparison
+from tests.factories.cohorts import AS_OF, CASE_MIX_COMPARED, COMPARED, seed_case_mix_comparison, seed_comparison
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -54,6 +54,32 @@ def test_every_service_is_judged_against_exact_limits_around_the_pooled_target(a
     # the expected recoveries add up to those observed (logistic regression with an intercept)
     expected = sum(row["expected"] for row in result["services"] if row["expected"] is not None)
     assert expected == pytest.approx(recovered, rel=1e-6)
+
+
+def test_case_mix_adjustment_clears_a_service_whose_people_are_only_more_severe(app):
+    # Severe people (PHQ-9 24, GAD-7 18) recover 20% in every ordinary service, moderate ones 60%. C13 has only
+    # severe people: worse than the pool in its raw rate, as expected once its case mix is allowed for.
+    # C01 and C02 have the ordinary case mix and stand out on both scales.
+    seed_case_mix_comparison()
+    result = statistics.compare(AS_OF)
+    services = by_code(result)
+    assert list(services) == sorted(CASE_MIX_COMPARED)
+    assert result["case_mix"]["method"] == "logistic" and result["case_mix"]["converged"] is True
+    assert "phq9_first" in {term["term"] for term in result["case_mix"]["terms"]}
+    assert (services["C01"]["position"], services["C01"]["adjusted_position"]) == ("above_99.8", "above_99.8")
+    assert (services["C02"]["position"], services["C02"]["adjusted_position"]) == ("below_99.8", "below_99.8")
+    assert services["C13"]["position"] in ("below_95", "below_99.8")
+    assert services["C13"]["adjusted_position"] == "within"
+    ordinary = [services[f"C{i:02d}"] for i in range(3, 13)]
+    assert {(row["position"], row["adjusted_position"]) for row in ordinary} == {("within", "within")}
+    # the regression expects fewer recoveries of C13 than of an ordinary service of the same size
+    assert services["C13"]["expected"] < 0.6 * ordinary[0]["expected"]
+    assert services["C13"]["observed_expected"] == pytest.approx(12 / services["C13"]["expected"])
+    low, high = services["C13"]["adjusted_limits"]["95"]
+    assert low < services["C13"]["observed_expected"] < high
+    assert result["adjusted_overdispersion"]["services"] == 13
+    # every service claims 100% (all at caseness, recovered by their last scores): the gap is the shortfall
+    assert services["C13"]["gap"] == pytest.approx(12 / 60 - 1.0)
 
 
 def test_an_area_pools_its_own_services_and_an_unknown_area_is_not_found(app):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from scipy.stats import chi2
 
+from app.domain.comparison.case_mix import fit_case_mix
 from app.domain.comparison.compare import ServiceFigures, comparison, published_comparison
 from app.domain.comparison.funnel import binomial_limits, ratio_limits
 from app.domain.statistics import wilson_rate
@@ -225,3 +227,16 @@ def test_publishing_leaves_the_evaluators_object_alone() -> None:
     before = json.dumps(obj, sort_keys=True)
     published_comparison(obj)
     assert json.dumps(obj, sort_keys=True) == before
+
+
+def test_the_methodology_describes_every_key_of_the_object() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "methodology.md").read_text(encoding="utf-8")
+    start, end = "## Comparing services (methodology version 2)", "## References"
+    assert start in text and end in text, "docs/methodology.md lost its comparison sections"
+    sections = text.split(start, 1)[1].split(end, 1)[0]
+    obj = comparison(AS_OF, [figures("S01", 40, 20, expected=20.0)], case_mix=fit_case_mix({}).as_dict())
+    keys = set(obj) | set(obj["services"][0]) | set(obj["overdispersion"]) | set(obj["case_mix"])
+    missing = sorted(key for key in keys if f"`{key}`" not in sections)
+    assert not missing, f"docs/methodology.md's comparison sections do not name {missing}"
+    assert "`adjusted_limits`: exact Poisson limits" in sections
+    assert "percentage points" in sections

@@ -124,6 +124,47 @@ def test_a_release_page_shows_the_comparison_and_its_funnel_plots(app, seeded):
     assert "services.S01.position" in csv_text
 
 
+def table_row(html: str, code: str) -> list[str]:
+    """The cells of the table row headed by a service's code, as text."""
+    row = html.split(f'<th scope="row">{code}</th>', 1)[1].split("</tr>", 1)[0]
+    return [cell.split(">", 1)[1].split("</td>", 1)[0].strip() for cell in row.split("<td")[1:]]
+
+
+def test_a_release_sets_each_service_claim_and_the_gap_beside_the_independent_figure(app, seeded):
+    release = releases.create_release(AS_OF, "all", None, "test", NOW)
+    client = app.test_client()
+    html = client.get(f"/published/{release.id}").get_data(as_text=True)
+    assert "Gap (points)" in html
+    # S01: 36 of 40 durably recovered (90%) against its own 100%; S03 half; S02's 4 people are suppressed
+    assert table_row(html, "S01")[-2:] == ["100%", "-10"]
+    assert table_row(html, "S03")[-2:] == ["100%", "-50"]
+    assert table_row(html, "S02")[1] == "*" and table_row(html, "S02")[-1] == "*"
+    # positions in the same words as on the evaluators' page (one macro)
+    assert table_row(html, "S01")[4] == table_row(html, "S01")[7] == "above the 99.8% limit"
+    csv_text = client.get(f"/published/{release.id}.csv").get_data(as_text=True)
+    assert "comparison,services.S01.service_reported_recovery.rate,100" in csv_text
+    assert "comparison,services.S01.gap,-10" in csv_text
+    assert "comparison,services.S02.gap,*" in csv_text
+
+
+def test_a_monthly_report_carries_each_service_claim_and_the_gap(app, seeded):
+    ne = db.session.scalars(select(Area).where(Area.code == "NE")).one()
+    figures = reports.report_figures(ne, datetime(2026, 10, 1).date(), NOW)
+    csv_text = reports.render_csv(figures)
+    assert "comparison,service,S01,service_reported_recovery,100,percent" in csv_text
+    assert "comparison,service,S01,gap,-10,percentage_points" in csv_text
+    assert "comparison,service,S02,gap,*,percentage_points" in csv_text
+    assert "comparison,service,S12,gap,*,percentage_points" in csv_text
+    assert "comparison,service,S01,adjusted_limits_99.8,,ratio," in csv_text
+    with app.test_request_context():
+        html = reports.render_html(figures)
+    table = html.split("<h2>Your services beside all services</h2>", 1)[1].split("</table>", 1)[0]
+    assert "Gap (points)" in table
+    assert table_row(table, "S01")[-1] == "-10" and table_row(table, "S02")[-1] == "*"
+    assert table_row(table, "S01")[2] == "above the 99.8% limit"  # the words of the page and releases
+    assert '<th scope="row">S07</th>' not in table  # the area's own services only
+
+
 def test_a_monthly_report_sets_the_area_services_beside_all(app, seeded):
     ne = db.session.scalars(select(Area).where(Area.code == "NE")).one()
     figures = reports.report_figures(ne, datetime(2026, 10, 1).date(), NOW)

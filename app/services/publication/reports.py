@@ -254,7 +254,12 @@ def comparison_rows(service: dict[str, Any]) -> Iterator[Row]:
     low, high = (ci if isinstance(ci, list) else (ci, ci)) if ci is not None else (None, None)
     yield "service", code, "adjusted_rate", service["adjusted_rate"], "percent", low, high
     yield "service", code, "adjusted_position", service.get("adjusted_position"), "", None, None
+    adjusted_limits = service.get("adjusted_limits")
+    for level in ("95", "99.8"):
+        low, high = adjusted_limits[level] if isinstance(adjusted_limits, dict) else (adjusted_limits, adjusted_limits)
+        yield "service", code, f"adjusted_limits_{level}", None, "ratio", low, high
     yield from _rate_rows("service", code, "service_reported_recovery", service["service_reported_recovery"])
+    yield "service", code, "gap", service.get("gap"), "percentage_points", None, None
 
 
 def _cell(value: Any) -> object:
@@ -303,11 +308,9 @@ def report_charts(figures: dict[str, Any]) -> list[dict[str, str]]:
     return [{"title": title, "src": _svg_data_uri(svg)} for title, svg in drawn]
 
 
-def render_pdf(figures: dict[str, Any]) -> bytes:
-    """The report as a tagged PDF (WeasyPrint) from templates/reports/monthly_pdf.html."""
-    import weasyprint  # slow to import; only report builds need it
-
-    html = render_template(
+def render_html(figures: dict[str, Any]) -> str:
+    """The report's HTML, from templates/reports/monthly_pdf.html, as rendered to PDF."""
+    return render_template(
         "reports/monthly_pdf.html",
         figures=figures,
         month_name=datetime.strptime(figures["month"], "%Y-%m").strftime("%B %Y"),
@@ -317,6 +320,13 @@ def render_pdf(figures: dict[str, Any]) -> bytes:
         charts=report_charts(figures),
         suppressed=SUPPRESSED,
     )
+
+
+def render_pdf(figures: dict[str, Any]) -> bytes:
+    """The report as a tagged PDF (WeasyPrint) from its HTML (`render_html`)."""
+    import weasyprint  # slow to import; only report builds need it
+
+    html = render_html(figures)
     return bytes(weasyprint.HTML(string=html, base_url=str(current_app.root_path)).write_pdf(pdf_tags=True))
 
 
