@@ -90,9 +90,27 @@ def monthly_reports(now: datetime) -> None:
         )
 
 
+@in_app_context
+def outcome_facts(now: datetime) -> None:
+    """Keep the dashboard's outcome facts current (SPEC 8.5): build them once, move their day on at
+    midnight, fold in the episodes changes have queued."""
+    from app.services.statistics import facts
+
+    done = facts.keep_up(now)
+    if done.rebuilt or done.advanced or done.folded:
+        log.info(
+            "outcome facts: %d rebuilt, day moved on: %s, %d folded, %d pending",
+            done.rebuilt,
+            "yes" if done.advanced else "no",
+            done.folded,
+            done.pending,
+        )
+
+
 JOBS: tuple[Job, ...] = (
     Job("dispatch-tick", dispatch_tick, "interval", {"minutes": 1}, run_at_start=True),
     Job("heartbeat", heartbeat, "interval", {"minutes": 15}),
+    Job("outcome-facts", outcome_facts, "interval", {"seconds": 10}, run_at_start=True),
     # 06:00 London time on the 1st; at start too, so a scheduler that was down on the 1st catches up.
     Job(
         "monthly-reports",

@@ -45,7 +45,7 @@ def summary(
 
     now = parse_instant(None, "now")
     day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
-    result = statistics.summary(
+    result = statistics.facts.summary(  # from the outcome facts when they are current enough
         day,
         service_code=service_code,
         area_code=area_code,
@@ -212,3 +212,80 @@ def render_comparison(result: dict[str, Any], scope: str, published: bool) -> st
         "(percentage points).",
     ]
     return "\n".join(lines)
+
+
+@stats.group(
+    "facts",
+    help="The outcome facts the dashboard reads (SPEC 8.5): each episode's part of the summary, kept in the "
+    "database and folded in as changes arrive. The scheduler keeps them current; these commands build, fold "
+    "and inspect them by hand.",
+)
+def facts_group() -> None:
+    pass
+
+
+@facts_group.command("rebuild", help="Compute every episode's outcome fact and the totals from scratch, as of a day.")
+@click.option("--as-of", help="The facts' day (YYYY-MM-DD), not after today in London. Default: today.")
+@with_appcontext
+@command_with_clear_errors
+def facts_rebuild(as_of: str | None) -> None:
+    import sys
+
+    from app.services.statistics import facts, refuse_future_as_of
+
+    now = parse_instant(None, "now")
+    day = refuse_future_as_of(parse_day(as_of, "--as-of"), now) if as_of else today_in_london(now)
+    with click.progressbar(length=1, label="computing outcome facts", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        counted = facts.rebuild(day, now, progress=progress)
+    click.echo(f"outcome facts rebuilt as of {day.isoformat()}: {counted} episodes")
+
+
+@facts_group.command("fold", help="Move the facts' day on to today and fold in every episode changes have queued.")
+@with_appcontext
+@command_with_clear_errors
+def facts_fold() -> None:
+    from app.services.statistics import facts
+
+    now = parse_instant(None, "now")
+    if facts.state() is None:
+        raise click.ClickException("the outcome facts are not built yet: run `flask stats facts rebuild`")
+    advanced = facts.advance(today_in_london(now))
+    folded = facts.fold_all()
+    click.echo(
+        f"{folded} episodes folded in" + (f"; the facts' day moved on to {today_in_london(now)}" if advanced else "")
+    )
+
+
+@facts_group.command("status", help="As of which day the facts are, how many there are and how many are pending.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@with_appcontext
+@command_with_clear_errors
+def facts_status(output_format: str) -> None:
+    from app.services.statistics import facts
+
+    current = facts.status()
+    values = {
+        "as_of": current.as_of.isoformat() if current.as_of else None,
+        "version": current.version,
+        "facts": current.facts,
+        "stale": current.stale,
+        "expired": current.expired,
+        "cells": current.cells,
+    }
+    if output_format == "json":
+        click.echo(json.dumps(values, indent=2))
+        return
+    if current.as_of is None:
+        click.echo(
+            "outcome facts: not built (the dashboard computes every view in full); run `flask stats facts rebuild`"
+        )
+        return
+    click.echo(
+        f"outcome facts as of {values['as_of']}: {current.facts} episodes in {current.cells} cells; pending: "
+        f"{current.stale} changed, {current.expired} whose day has come"
+    )

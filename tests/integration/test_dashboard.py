@@ -150,3 +150,36 @@ def test_wellness_curve_comes_beside_the_summary(app) -> None:
     assert board.summary["wellness"]["n"] == 1
     assert board.curve[0].survival == 1.0 and board.curve[-1].days == (date(2026, 8, 30) - date(2026, 3, 30)).days
     assert sum(point.events for point in board.curve) == board.summary["wellness"]["events"] == 0
+
+
+def test_with_outcome_facts_built_the_dashboard_reads_them_and_follows_a_reply_at_once(
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC 8.5: once the facts are built, views come from them (the full computation is never called),
+    and a reply through the real webhook code is in the next view before any fold."""
+    from app.services.statistics import facts
+
+    make_service(plan="4,8")
+    run_import(csv_bytes([row(discharge_date="2026-09-07")]), now=datetime(2026, 9, 30, 12, tzinfo=UTC))
+    as_of = date(2026, 10, 20)
+    facts.rebuild(as_of, NOW)
+    assert dispatch.tick(DUE)["sent"] == 1
+    handle_inbound_sms("SMdashboardreply0000000000000002", PHONE, "1", DUE + timedelta(hours=1))
+    db.session.commit()
+    assert facts.status().stale == 1  # queued by the database in the reply's transaction
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the full computation was called")
+
+    full = statistics.summary(as_of)
+    monkeypatch.setattr(summaries, "summary_and_curve", refuse)
+    board = dashboard.dashboard(dashboard.Filters(as_of), NOW)
+    assert board.summary["change_distribution"]["much_better"] == 1
+    assert board.summary == full
+    assert dashboard.dashboard(dashboard.Filters(as_of, problem_group="depression"), NOW).summary["cohort"]
+    facts.fold_all()
+    assert facts.status().stale == 0
+    assert dashboard.dashboard(dashboard.Filters(as_of), NOW).summary == full
+    # an as-of date before the facts' day: the full computation serves it
+    with pytest.raises(AssertionError, match="full computation"):
+        dashboard.dashboard(dashboard.Filters(date(2026, 10, 1)), NOW)

@@ -13,6 +13,7 @@ fly (without writing), so its figures equal a full `stats summary` at every mome
 - `rebuild`: every episode's fact from scratch (`flask stats facts rebuild`), in id chunks.
 - `fold`: the pending episodes, a batch at a time (the scheduler, every few seconds; `flask stats facts fold`).
 - `advance`: move the facts' day on (the scheduler, at midnight); the episodes it moves become pending.
+- `keep_up`: all three as the scheduler needs them, every few seconds.
 - `live_summary_and_curve`: a dashboard view's figures from the facts, or None when they cannot serve it
   (not built, an as-of before the facts' day, or too many pending: then the full computation serves).
 """
@@ -25,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,7 +36,9 @@ from app.domain.statistics import SummaryBuilder, episode_tally
 from app.domain.survival import Curve
 from app.extensions import db
 from app.models import Area, Episode, OutcomeFact, OutcomeStale, OutcomeState, OutcomeTotal, Service
-from app.services.statistics.summaries import CHUNK, identified_episode_facts
+from app.services.statistics import summaries
+from app.services.statistics.as_of import refuse_future_as_of, today_in_service_zone
+from app.services.statistics.summaries import CHUNK, SummaryOptions, identified_episode_facts
 
 log = logging.getLogger("stillwell.statistics.facts")
 
@@ -271,7 +274,25 @@ def _move_totals(moves: dict[tuple[str, str], int]) -> None:
         )
 
 
-# Reading: a dashboard view.
+# Reading: a dashboard view, or `stats summary`.
+
+
+def summary(as_of: date, **options: Unpack[SummaryOptions]) -> dict[str, Any]:
+    """What `summaries.summary` returns (the same figures, audited and published alike), from the outcome
+    facts when they can serve it, else from the full computation: `flask stats summary` and the API."""
+    if options.get("now") is not None:
+        refuse_future_as_of(as_of, options["now"])  # type: ignore[arg-type]
+    live = live_summary_and_curve(
+        as_of,
+        service_code=options.get("service_code"),
+        area_code=options.get("area_code"),
+        problem_group=options.get("problem_group"),
+        discharged_from=options.get("discharged_from"),
+        discharged_to=options.get("discharged_to"),
+    )
+    if live is None:
+        return summaries.summary(as_of, **options)
+    return summaries.finish_summary(live[0], as_of, options)
 
 
 @dataclass(frozen=True)
@@ -407,3 +428,34 @@ def _cells(scope: Scope, as_of: date) -> list[str]:
                 day += timedelta(days=1)
         month = following
     return cells
+
+
+@dataclass(frozen=True)
+class KeptUp:
+    """What one `keep_up` did."""
+
+    rebuilt: int
+    advanced: bool
+    folded: int
+    pending: int
+
+
+def keep_up(now: datetime, *, budget_seconds: float = 20.0) -> KeptUp:
+    """The scheduler's job: build the facts if they are not, move their day on to today in London, and
+    fold what is pending for up to `budget_seconds` (the rest waits for the next run)."""
+    import time
+
+    today = today_in_service_zone(now)
+    if state() is None:
+        rebuilt = rebuild(today, now)
+        return KeptUp(rebuilt, False, 0, status().stale)
+    advanced = advance(today)
+    folded = 0
+    deadline = time.monotonic() + budget_seconds
+    while time.monotonic() < deadline:
+        done = fold()
+        if not done:
+            break
+        folded += done
+    current = status()
+    return KeptUp(0, advanced, folded, current.stale + current.expired)

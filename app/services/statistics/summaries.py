@@ -66,6 +66,7 @@ __all__ = [
     "day_start_utc",
     "descriptors_in_group",
     "episode_facts",
+    "finish_summary",
     "identified_episode_facts",
     "summary",
     "summary_and_curve",
@@ -115,7 +116,7 @@ def summary_and_curve(
         raise TypeError(f"summary_and_curve() got an unexpected keyword argument {unknown[0]!r}")
     service_code, area_code, workers = options.get("service_code"), options.get("area_code"), options.get("workers")
     filters = EpisodeFilters(options.get("problem_group"), options.get("discharged_from"), options.get("discharged_to"))
-    published, actor, now = options.get("published", False), options.get("actor"), options.get("now")
+    now = options.get("now")
     if now is not None:  # a request from an edge (CLI, API): never for a day after today
         refuse_future_as_of(as_of, now)
     # BULK_CHUNK is read here, at call time, so that setting this module's BULK_CHUNK (tests do) reaches the reader
@@ -126,18 +127,28 @@ def summary_and_curve(
             builder.add(facts)
     result = builder.result()
     curve = builder.wellness_curve() if with_curve else Curve()
+    return finish_summary(result, as_of, options), curve
+
+
+def finish_summary(result: dict[str, Any], as_of: date, options: SummaryOptions) -> dict[str, Any]:
+    """A computed summary as `summary` returns it: the request audited when `actor` and `now` are given,
+    disclosure-controlled with `published`."""
+    published, actor, now = options.get("published", False), options.get("actor"), options.get("now")
     if actor is not None and now is not None:
+        filters = EpisodeFilters(
+            options.get("problem_group"), options.get("discharged_from"), options.get("discharged_to")
+        )
         audit.record(
             actor,
             "stats.summary",
             now,
-            subject=_scope_name(service_code, area_code),
+            subject=_scope_name(options.get("service_code"), options.get("area_code")),
             as_of=as_of.isoformat(),
             published=published,
             **filters.audit_detail(),
         )
         db.session.commit()
-    return (publish(result) if published else result), curve
+    return publish(result) if published else result
 
 
 def case_mix_tally(as_of: date, *, area_code: str | None = None, workers: int | None = None) -> CaseMixTally:
