@@ -45,11 +45,16 @@ class OutcomeTotal(db.Model):  # type: ignore[name-defined,misc]
 
 
 class OutcomeStale(db.Model):  # type: ignore[name-defined,misc]
-    """An episode whose outcome fact a change has made out of date (or that has none yet)."""
+    """An episode whose outcome fact a change has made out of date (or that has none yet).
+
+    A queue, not a set: on PostgreSQL an episode may be queued more than once (no unique key, so that two
+    transactions queueing the same episodes never wait for each other, nor deadlock); SQLite, with one
+    writer at a time, queues it once."""
 
     __tablename__ = "outcome_stale"
 
-    episode_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    episode_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class OutcomeState(db.Model):  # type: ignore[name-defined,misc]
@@ -77,7 +82,10 @@ _OF_SERVICE = "SELECT e.id FROM episode e WHERE e.service_id = {service}"
 _OF_AREA = "SELECT e.id FROM episode e JOIN service s ON s.id = e.service_id WHERE s.area_id = {area}"
 _OF_CLIENT = "SELECT e.id FROM episode e WHERE e.client_id = {client}"
 
-_SQLITE_MARK = "INSERT OR IGNORE INTO outcome_stale (episode_id) {rows};"
+_SQLITE_MARK = (
+    "INSERT INTO outcome_stale (episode_id) SELECT queued.id FROM ({rows}) AS queued "
+    "WHERE NOT EXISTS (SELECT 1 FROM outcome_stale WHERE episode_id = queued.id);"
+)
 
 
 def _sqlite_triggers() -> tuple[str, ...]:
@@ -85,16 +93,17 @@ def _sqlite_triggers() -> tuple[str, ...]:
         return f"CREATE TRIGGER outcome_stale_{name} AFTER {when} FOR EACH ROW BEGIN {body} END"
 
     return (
-        trigger("episode_insert", "INSERT ON episode", _SQLITE_MARK.format(rows="VALUES (NEW.id)")),
-        trigger("episode_update", "UPDATE ON episode", _SQLITE_MARK.format(rows="VALUES (NEW.id)")),
-        trigger("episode_delete", "DELETE ON episode", _SQLITE_MARK.format(rows="VALUES (OLD.id)")),
-        trigger("check_in_insert", "INSERT ON check_in", _SQLITE_MARK.format(rows="VALUES (NEW.episode_id)")),
+        trigger("episode_insert", "INSERT ON episode", _SQLITE_MARK.format(rows="SELECT NEW.id AS id")),
+        trigger("episode_update", "UPDATE ON episode", _SQLITE_MARK.format(rows="SELECT NEW.id AS id")),
+        trigger("episode_delete", "DELETE ON episode", _SQLITE_MARK.format(rows="SELECT OLD.id AS id")),
+        trigger("check_in_insert", "INSERT ON check_in", _SQLITE_MARK.format(rows="SELECT NEW.episode_id AS id")),
         trigger(
             "check_in_update",
             f"UPDATE OF {_CHECK_IN_COLUMNS} ON check_in",
-            _SQLITE_MARK.format(rows="VALUES (OLD.episode_id)") + _SQLITE_MARK.format(rows="VALUES (NEW.episode_id)"),
+            _SQLITE_MARK.format(rows="SELECT OLD.episode_id AS id")
+            + _SQLITE_MARK.format(rows="SELECT NEW.episode_id AS id"),
         ),
-        trigger("check_in_delete", "DELETE ON check_in", _SQLITE_MARK.format(rows="VALUES (OLD.episode_id)")),
+        trigger("check_in_delete", "DELETE ON check_in", _SQLITE_MARK.format(rows="SELECT OLD.episode_id AS id")),
         trigger("opt_event_insert", "INSERT ON opt_event", _SQLITE_MARK.format(rows=_of_point("NEW"))),
         trigger(
             "opt_event_update",
@@ -137,7 +146,7 @@ _OF_HASH = (
 )
 
 
-_PG_MARK = "INSERT INTO outcome_stale (episode_id) {rows} ON CONFLICT DO NOTHING;"
+_PG_MARK = "INSERT INTO outcome_stale (episode_id) {rows};"
 
 
 def _postgresql_triggers() -> tuple[str, ...]:

@@ -96,7 +96,7 @@ def status(as_of: date | None = None) -> Status:
         as_of=current.as_of if current else None,
         version=current.version if current else None,
         facts=db.session.scalar(select(func.count()).select_from(OutcomeFact)) or 0,
-        stale=db.session.scalar(select(func.count()).select_from(OutcomeStale)) or 0,
+        stale=db.session.scalar(select(func.count(func.distinct(OutcomeStale.episode_id)))) or 0,
         expired=expired,
         cells=db.session.scalar(select(func.count(func.distinct(OutcomeTotal.cell)))) or 0,
     )
@@ -187,10 +187,9 @@ def fold(limit: int = FOLD_BATCH) -> int:
         return 0
     as_of = db.session.scalar(select(OutcomeState.as_of).where(OutcomeState.id == _STATE_ID))
     assert as_of is not None
+    first = select(OutcomeStale.id).order_by(OutcomeStale.id).limit(limit).scalar_subquery()
     claimed = db.session.scalars(
-        delete(OutcomeStale)
-        .where(OutcomeStale.episode_id.in_(select(OutcomeStale.episode_id).limit(limit).scalar_subquery()))
-        .returning(OutcomeStale.episode_id)
+        delete(OutcomeStale).where(OutcomeStale.id.in_(first)).returning(OutcomeStale.episode_id)
     ).all()
     ids = set(claimed)
     if len(ids) < limit:
@@ -355,7 +354,8 @@ def _service_ids(service_code: str | None, area_code: str | None) -> frozenset[i
 
 def _read(as_of: date, scope: Scope, facts_as_of: date) -> Counter[str] | None:
     """The view's tally: the kept counts, with the pending episodes recomputed as of `as_of`."""
-    pending = set(db.session.scalars(select(OutcomeStale.episode_id).limit(LIVE_PENDING_MAX + 1)))
+    queued = select(OutcomeStale.episode_id).distinct().limit(LIVE_PENDING_MAX + 1)
+    pending = set(db.session.scalars(queued))
     if len(pending) <= LIVE_PENDING_MAX:
         expired = select(OutcomeFact.episode_id).where(OutcomeFact.valid_until <= as_of)
         pending.update(db.session.scalars(expired.limit(LIVE_PENDING_MAX + 1 - len(pending))))
