@@ -91,6 +91,10 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or ""
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM") or "no-reply@stillwell.invalid"
+    # Ed25519 key signing releases (64 hex digits or base64 of 32 bytes); unset, development makes one in
+    # instance/. Retired keys' public halves, comma-separated, keep their signatures checkable.
+    RELEASE_SIGNING_KEY = os.environ.get("RELEASE_SIGNING_KEY") or ""
+    RELEASE_SIGNING_KEYS_OLD = os.environ.get("RELEASE_SIGNING_KEYS_OLD") or ""
 
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
@@ -139,6 +143,7 @@ class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RELEASE_SIGNING_KEY = "7e" * 32  # a fixed, public test key: tests never write a key into instance/
 
 
 class ProductionConfig(Config):
@@ -157,6 +162,7 @@ class ProductionConfig(Config):
         "FIELD_ENCRYPTION_KEYS",
         "CONTACT_HASH_KEY",
         "SAFEGUARDING_EMAIL",
+        "RELEASE_SIGNING_KEY",
     )
 
     @classmethod
