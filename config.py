@@ -56,6 +56,23 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _is_32_byte_key(text: str) -> bool:
+    """64 hex digits or base64 of 32 bytes (the Ed25519 release signing key, app/services/publication/signing.py)."""
+    import base64
+    import binascii
+
+    text = text.strip()
+    try:
+        data = (
+            bytes.fromhex(text)
+            if len(text) == 64
+            else base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))
+        )
+    except (ValueError, binascii.Error):
+        return False
+    return len(data) == 32
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -180,6 +197,10 @@ class ProductionConfig(Config):
             raise ConfigError("FIELD_ENCRYPTION_KEYS contains the public development key")
         if os.environ.get("CONTACT_HASH_KEY") == DEV_CONTACT_HASH_KEY:
             raise ConfigError("CONTACT_HASH_KEY is the public development key")
+        if not _is_32_byte_key(os.environ.get("RELEASE_SIGNING_KEY", "")):
+            raise ConfigError("RELEASE_SIGNING_KEY must be 32 random bytes as 64 hex digits or base64")
+        if os.environ.get("RELEASE_SIGNING_KEY") == TestingConfig.RELEASE_SIGNING_KEY:
+            raise ConfigError("RELEASE_SIGNING_KEY is the public test key")
 
 
 CONFIGS: dict[str, type[Config]] = {

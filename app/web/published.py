@@ -120,7 +120,11 @@ def signing_key() -> ResponseReturnValue:
         "message": "stillwell-release:sha256:<release sha256>",
         "key_id": "first 16 hex digits of the SHA-256 of the raw 32-byte public key",
         "keys": [
-            {"key_id": key.key_id, "public_key": key.public_key.hex(), "status": "current" if key.current else "retired"}
+            {
+                "key_id": key.key_id,
+                "public_key": key.public_key.hex(),
+                "status": "current" if key.current else "retired",
+            }
             for key in signing.public_keys()
         ],
     }

@@ -30,7 +30,12 @@ def run_verifier(folder: Path, tmp_path: Path, *extra: str) -> subprocess.Comple
     empty.mkdir(exist_ok=True)
     return subprocess.run(
         [sys.executable, "-I", "-S", str(folder / "verify.py"), str(folder), *extra],
-        cwd=empty, capture_output=True, text=True, timeout=120, check=False, env={},
+        cwd=empty,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={},
     )
 
 
@@ -81,23 +86,48 @@ def _rehash(folder: Path, name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "old", "new", "rehash", "messages"),
     [
-        ("figures.csv", b"durable_recovery.itt.rate,67,", b"durable_recovery.itt.rate,68,", False,
-         ["figures.csv: has SHA-256", "figures.csv: line"]),
-        ("figures.csv", b"durable_recovery.itt.rate,67,", b"durable_recovery.itt.rate,68,", True,
-         ["figures.csv: line", "durable_recovery.itt: 68% ", "cannot come from"]),
-        ("counts.csv", b"durable_recovery.itt,10,15", b"durable_recovery.itt,10,20", True,
-         ["counts.csv: line", "cannot come from 10/20"]),
-        ("release.json", b'"rate":67', b'"rate":68', True,
-         ["signature.txt: signs release hash", "signature.txt: the Ed25519 signature does not match"]),
+        (
+            "figures.csv",
+            b"durable_recovery.itt.rate,67,",
+            b"durable_recovery.itt.rate,68,",
+            False,
+            ["figures.csv: has SHA-256", "figures.csv: line"],
+        ),
+        (
+            "figures.csv",
+            b"durable_recovery.itt.rate,67,",
+            b"durable_recovery.itt.rate,68,",
+            True,
+            ["figures.csv: line", "durable_recovery.itt: 68% ", "cannot come from"],
+        ),
+        (
+            "counts.csv",
+            b"durable_recovery.itt,10,15",
+            b"durable_recovery.itt,10,20",
+            True,
+            ["counts.csv: line", "cannot come from 10/20"],
+        ),
+        (
+            "release.json",
+            b'"rate":67',
+            b'"rate":68',
+            True,
+            ["signature.txt: signs release hash", "signature.txt: the Ed25519 signature does not match"],
+        ),
         ("signature.txt", b"signature: ", b"signature: 0", False, ["signature.txt"]),
-        ("datapackage.json", b'"type": "number"', b'"type": "string"', False,
-         ["datapackage.json: resources[1].schema.fields[1].type"]),
+        (
+            "datapackage.json",
+            b'"type": "number"',
+            b'"type": "string"',
+            False,
+            ["datapackage.json: resources[1].schema.fields[1].type"],
+        ),
         ("METHODS.md", b"## Method", b"## Methods", True, ["METHODS.md: line"]),
         ("verify.py", b"Check a Stillwell", b"Check a StillwelL", False, ["verify.py: has SHA-256"]),
     ],
 )
 def test_one_changed_byte_in_any_file_fails_and_says_where(package_dir, tmp_path, name, old, new, rehash, messages):
-    release, folder = package_dir
+    _, folder = package_dir
     if name == "signature.txt":  # flip one hex digit of the signature
         text = (folder / name).read_text()
         line = next(line for line in text.splitlines() if line.startswith("signature: "))
@@ -137,8 +167,16 @@ def test_a_release_made_before_packages_verifies_with_its_original_hash(app, tmp
     current["software_version"] = "v1.0.0"
     payload = canonical_json(current)
     old = Release(
-        created_at=NOW, created_by="cli:old", as_of=AS_OF, scope_kind="all", scope_code=None, methodology=1,
-        software_version="v1.0.0", sha256=sha256_hex(payload), payload=payload.decode("utf-8"), title=current["title"],
+        created_at=NOW,
+        created_by="cli:old",
+        as_of=AS_OF,
+        scope_kind="all",
+        scope_code=None,
+        methodology=1,
+        software_version="v1.0.0",
+        sha256=sha256_hex(payload),
+        payload=payload.decode("utf-8"),
+        title=current["title"],
     )
     db.session.add(old)
     db.session.commit()
@@ -181,3 +219,13 @@ def test_the_command_writes_the_package(package_dir, app, tmp_path):
     assert "check it with: python" in result.output and (tmp_path / "c" / "datapackage.json").exists()
     missing = app.test_cli_runner().invoke(args=["releases", "package", "999", "--out", str(tmp_path / "d")])
     assert missing.exit_code != 0 and "no release has id 999" in missing.output
+
+
+def test_development_makes_a_signing_key_once_and_keeps_it(app, tmp_path, monkeypatch):
+    from app.services.publication import signing
+
+    monkeypatch.setitem(app.config, "RELEASE_SIGNING_KEY", "")
+    monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
+    first = signing.public_keys()[0]
+    assert (tmp_path / "instance" / "release-signing-key").stat().st_mode & 0o777 == 0o600
+    assert signing.public_keys()[0] == first  # the same key after a restart: it is read back

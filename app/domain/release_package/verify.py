@@ -496,11 +496,14 @@ def _check_signature(files, release_sha256, expect, report):
     if fields.get("algorithm") != "Ed25519":
         report.fail(SIGNATURE_FILE, f"algorithm is {fields.get('algorithm')!r}, not Ed25519")
     if fields.get("release_sha256") != release_sha256:
-        report.fail(SIGNATURE_FILE, f"signs release hash {fields.get('release_sha256')}, but release.json hashes "
-                    f"to {release_sha256}")
+        report.fail(
+            SIGNATURE_FILE,
+            f"signs release hash {fields.get('release_sha256')}, but release.json hashes to {release_sha256}",
+        )
     if fields.get("key_id") != key_id(public_key):
-        report.fail(SIGNATURE_FILE, f"key id {fields.get('key_id')} is not the id of its public key "
-                    f"({key_id(public_key)})")
+        report.fail(
+            SIGNATURE_FILE, f"key id {fields.get('key_id')} is not the id of its public key ({key_id(public_key)})"
+        )
     if expect.get("key_id") and key_id(public_key) != expect["key_id"]:
         report.fail(SIGNATURE_FILE, f"was made with key {key_id(public_key)}, not the key {expect['key_id']} you gave")
     if not ed25519_verify(public_key, signed_message(release_sha256), signature):
@@ -617,8 +620,11 @@ def _check_rates(files, report):
         matches = [pair for pair in rate_candidates(numerator, denominator) if published_rate(*pair) == published]
         candidates = len(rate_candidates(numerator, denominator))
         if not matches:
-            report.fail(where, f"{shown[0]}% [{shown[1]}, {shown[2]}] cannot come from {numerator}/{denominator} "
-                        f"(no pair of counts within 2 of them gives it)")
+            report.fail(
+                where,
+                f"{shown[0]}% [{shown[1]}, {shown[2]}] cannot come from {numerator}/{denominator} "
+                f"(no pair of counts within 2 of them gives it)",
+            )
         else:
             low, high = min(m[0] for m in matches), max(m[0] for m in matches)
             report.recomputed.append(
@@ -680,13 +686,30 @@ def _check_block(report, where, block, eligible=None):
     outcomes = block.get("outcomes") or {}
     eligible = block.get("eligible", eligible)
     if _is_rate(itt):
-        _same(report, f"{where} durably recovered", [("outcomes", outcomes.get("durably_recovered")),
-              ("itt numerator", itt["numerator"]), ("available-case numerator", ac and ac.get("numerator"))])
-        _same(report, f"{where} eligible", [("eligible", eligible), ("itt denominator", itt["denominator"]),
-              ("response denominator", response and response.get("denominator"))])
+        _same(
+            report,
+            f"{where} durably recovered",
+            [
+                ("outcomes", outcomes.get("durably_recovered")),
+                ("itt numerator", itt["numerator"]),
+                ("available-case numerator", ac and ac.get("numerator")),
+            ],
+        )
+        _same(
+            report,
+            f"{where} eligible",
+            [
+                ("eligible", eligible),
+                ("itt denominator", itt["denominator"]),
+                ("response denominator", response and response.get("denominator")),
+            ],
+        )
     if _is_rate(ac) and _is_rate(response):
-        _same(report, f"{where} answered", [("available-case denominator", ac["denominator"]),
-              ("response numerator", response["numerator"])])
+        _same(
+            report,
+            f"{where} answered",
+            [("available-case denominator", ac["denominator"]), ("response numerator", response["numerator"])],
+        )
         if all(k in outcomes for k in ANSWERED):
             _adds_up(report, f"{where} answered episodes", [outcomes[k] for k in ANSWERED], response["numerator"])
     if outcomes and eligible is not None:
@@ -718,34 +741,69 @@ def _check_figures(document, report):
                     _adds_up(report, f"{key} {field}", [b[field] for b in blocks], cohort[field])
     for point in figures.get("follow_up_points") or []:
         where = f"follow_up_points.{point.get('weeks')}_weeks"
-        _same(report, f"{where} recovered", [("recovered", point.get("recovered")),
-              ("itt numerator", _rate_part(point, "itt", "numerator")),
-              ("available-case numerator", _rate_part(point, "available_case", "numerator"))])
-        _same(report, f"{where} closed", [("closed", point.get("closed")),
-              ("itt denominator", _rate_part(point, "itt", "denominator"))])
-        _same(report, f"{where} answered", [("answered", point.get("answered")),
-              ("available-case denominator", _rate_part(point, "available_case", "denominator"))])
+        _same(
+            report,
+            f"{where} recovered",
+            [
+                ("recovered", point.get("recovered")),
+                ("itt numerator", _rate_part(point, "itt", "numerator")),
+                ("available-case numerator", _rate_part(point, "available_case", "numerator")),
+            ],
+        )
+        _same(
+            report,
+            f"{where} closed",
+            [("closed", point.get("closed")), ("itt denominator", _rate_part(point, "itt", "denominator"))],
+        )
+        _same(
+            report,
+            f"{where} answered",
+            [
+                ("answered", point.get("answered")),
+                ("available-case denominator", _rate_part(point, "available_case", "denominator")),
+            ],
+        )
         _at_most(report, f"{where} recovered of answered", point.get("recovered"), point.get("answered"))
         _at_most(report, f"{where} answered of closed", point.get("answered"), point.get("closed"))
     reported = figures.get("service_reported") or {}
     if reported:
-        _same(report, "service_reported at caseness", [("at_caseness", reported.get("at_caseness")),
-              ("recovery denominator", _rate_part(reported, "recovery", "denominator")),
-              ("reliable recovery denominator", _rate_part(reported, "reliable_recovery", "denominator"))])
-        _same(report, "service_reported finished", [("finished", reported.get("finished")),
-              ("reliable improvement denominator", _rate_part(reported, "reliable_improvement", "denominator")),
-              ("reliable deterioration denominator", _rate_part(reported, "reliable_deterioration", "denominator"))])
-        _at_most(report, "service_reported at caseness of finished", reported.get("at_caseness"),
-                 reported.get("finished"))
-        _at_most(report, "service_reported reliable recovery of recovery",
-                 _rate_part(reported, "reliable_recovery", "numerator"), _rate_part(reported, "recovery", "numerator"))
+        _same(
+            report,
+            "service_reported at caseness",
+            [
+                ("at_caseness", reported.get("at_caseness")),
+                ("recovery denominator", _rate_part(reported, "recovery", "denominator")),
+                ("reliable recovery denominator", _rate_part(reported, "reliable_recovery", "denominator")),
+            ],
+        )
+        _same(
+            report,
+            "service_reported finished",
+            [
+                ("finished", reported.get("finished")),
+                ("reliable improvement denominator", _rate_part(reported, "reliable_improvement", "denominator")),
+                ("reliable deterioration denominator", _rate_part(reported, "reliable_deterioration", "denominator")),
+            ],
+        )
+        _at_most(
+            report, "service_reported at caseness of finished", reported.get("at_caseness"), reported.get("finished")
+        )
+        _at_most(
+            report,
+            "service_reported reliable recovery of recovery",
+            _rate_part(reported, "reliable_recovery", "numerator"),
+            _rate_part(reported, "recovery", "numerator"),
+        )
     attrition = figures.get("attrition") or {}
     chain = [attrition.get(k) for k in ("referred", "entered_treatment", "finished_course", "seven_plus")]
     for whole, part in zip(chain, chain[1:]):
         _at_most(report, "attrition", part, whole)
     _at_most(report, "attrition assessed of referred", attrition.get("assessed"), attrition.get("referred"))
-    _same(report, "episodes referred", [("cohort episodes", cohort.get("episodes")),
-          ("attrition referred", attrition.get("referred"))])
+    _same(
+        report,
+        "episodes referred",
+        [("cohort episodes", cohort.get("episodes")), ("attrition referred", attrition.get("referred"))],
+    )
     _check_wellness(figures.get("wellness") or {}, report)
     _check_effects(figures.get("effect_sizes") or {}, report)
     _check_comparison(document.get("comparison"), figures, report)
@@ -804,7 +862,9 @@ def _check_comparison(comparison, figures, report):
         block_itt = ((services.get(code) or {}).get("durable_recovery") or {}).get("itt")
         if _is_rate(observed) and _is_rate(block_itt):
             for part in ("numerator", "denominator"):
-                _same(report, f"comparison {code} {part}", [("observed", observed[part]), ("by_service", block_itt[part])])
+                _same(
+                    report, f"comparison {code} {part}", [("observed", observed[part]), ("by_service", block_itt[part])]
+                )
         reported = entry.get("service_reported_recovery")
         gap = entry.get("gap")
         if isinstance(gap, int) and _is_rate(observed) and _is_rate(reported):
@@ -868,8 +928,10 @@ def check(location, expect=None) -> Report:
 def _print(report, out) -> None:
     for line in report.passed:
         out.write(f"OK      {line}\n")
-    out.write(f"\nRecomputed from counts.csv ({len(report.recomputed)}; Wilson 95% intervals, z = 1.959964; a count "
-              "rounded to 5 stands for any value within 2 of it):\n")
+    out.write(
+        f"\nRecomputed from counts.csv ({len(report.recomputed)}; Wilson 95% intervals, z = 1.959964; a count "
+        "rounded to 5 stands for any value within 2 of it):\n"
+    )
     for line in report.recomputed:
         out.write(f"  {line}\n")
     out.write(f"\nChecked for consistency with the rounded counts ({len(report.consistent)}):\n")
@@ -888,8 +950,12 @@ def _print(report, out) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Check a Stillwell release package (standard library only).")
-    parser.add_argument("package", nargs="?", default=str(Path(__file__).resolve().parent),
-                        help="the unzipped package folder, or its .zip (default: this file's folder)")
+    parser.add_argument(
+        "package",
+        nargs="?",
+        default=str(Path(__file__).resolve().parent),
+        help="the unzipped package folder, or its .zip (default: this file's folder)",
+    )
     parser.add_argument("--sha256", help="the release hash you were given (from the release page)")
     parser.add_argument("--key-id", help="the signing key id you trust (from /published/signing-key)")
     args = parser.parse_args(argv)

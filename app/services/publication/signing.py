@@ -28,8 +28,11 @@ def raw_key(text: str, name: str) -> bytes:
     """32 bytes from 64 hex digits or base64 (standard or URL-safe, padding optional)."""
     text = text.strip()
     try:
-        data = bytes.fromhex(text) if len(text) == 64 else base64.urlsafe_b64decode(text.replace("+", "-").replace(
-            "/", "_") + "=" * (-len(text) % 4))
+        data = (
+            bytes.fromhex(text)
+            if len(text) == 64
+            else base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))
+        )
     except (ValueError, binascii.Error):
         data = b""
     if len(data) != 32:
@@ -63,7 +66,9 @@ def _development_key(instance: Path) -> bytes:
 
 def private_key() -> Ed25519PrivateKey:
     configured = str(current_app.config.get("RELEASE_SIGNING_KEY") or "")
-    seed = raw_key(configured, "RELEASE_SIGNING_KEY") if configured else _development_key(Path(current_app.instance_path))
+    seed = (
+        raw_key(configured, "RELEASE_SIGNING_KEY") if configured else _development_key(Path(current_app.instance_path))
+    )
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
