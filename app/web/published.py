@@ -94,7 +94,13 @@ def _key_list_url() -> str:
 
 
 def _package(release: Release) -> package_service.Package:
-    return package_service.build_package(release.id, _key_list_url())
+    return _built_package(release.id, release.sha256, _key_list_url(), signing.public_keys()[0].key_id)
+
+
+@lru_cache(maxsize=32)
+def _built_package(release_id: int, sha256: str, key_list_url: str, key_id: str) -> package_service.Package:
+    """A package built once per process for a release, link and signing key (the hash and key id are in the key)."""
+    return package_service.build_package(release_id, key_list_url)
 
 
 @bp.get("/published/<int:release_id>/package.zip")

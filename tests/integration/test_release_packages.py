@@ -60,6 +60,14 @@ def test_an_untouched_package_verifies_on_a_bare_python(package_dir, tmp_path):
     assert "RESULT: the package is intact" in result.stdout
 
 
+def test_the_hash_and_key_id_given_must_match(package_dir, tmp_path):
+    _, folder = package_dir
+    wrong = run_verifier(folder, tmp_path, "--sha256", "0" * 64, "--key-id", "0123456789abcdef")
+    assert wrong.returncode == 1
+    assert "not the release hash " + "0" * 64 + " you gave" in wrong.stdout
+    assert "not the key 0123456789abcdef you gave" in wrong.stdout
+
+
 def test_frictionless_validates_the_package(package_dir):
     frictionless = pytest.importorskip("frictionless")
     _, folder = package_dir
