@@ -69,10 +69,20 @@ def test_the_hash_and_key_id_given_must_match(package_dir, tmp_path):
 
 
 def test_frictionless_validates_the_package(package_dir):
-    frictionless = pytest.importorskip("frictionless")
+    """`frictionless validate datapackage.json` passes (SPEC 8.2). Run as the command, in its own process:
+    importing frictionless raises the csv module's field size limit for the whole test process."""
     _, folder = package_dir
-    report = frictionless.validate(str(folder / "datapackage.json"))
-    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    command = Path(sys.executable).with_name("frictionless")
+    assert command.exists(), "frictionless (requirements-dev.txt) is not installed"
+    result = subprocess.run(
+        [str(command), "validate", "--json", str(folder / "datapackage.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert json.loads(result.stdout)["valid"] is True
 
 
 def _replace(path: Path, old: bytes, new: bytes) -> None:

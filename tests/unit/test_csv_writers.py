@@ -9,6 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 GUARD = ROOT / "app" / "domain" / "csv_cells.py"
 WRITERS = frozenset({"writer", "DictWriter"})
+#: The release packages' verifier runs on the standard library alone (SPEC 8.2), so it guards its cells itself.
+STANDALONE = ROOT / "app" / "domain" / "release_package" / "verify.py"
 
 
 def writers_in(source: str, name: str) -> list[str]:
@@ -25,9 +27,12 @@ def writers_in(source: str, name: str) -> list[str]:
 
 def test_only_csv_cells_makes_csv_writers() -> None:
     sources = [*(ROOT / "app").rglob("*.py"), *(ROOT / "scheduler").rglob("*.py")]
-    assert GUARD in sources
+    assert GUARD in sources and STANDALONE in sources
     bypasses = [
-        hit for path in sources if path != GUARD for hit in writers_in(path.read_text(), str(path.relative_to(ROOT)))
+        hit
+        for path in sources
+        if path not in (GUARD, STANDALONE)
+        for hit in writers_in(path.read_text(), str(path.relative_to(ROOT)))
     ]
     assert not bypasses, "write CSV with app.domain.csv_cells.write_csv (it guards formulas), not: " + ", ".join(
         bypasses
@@ -42,3 +47,13 @@ def test_the_check_sees_every_way_of_making_a_writer() -> None:
         "app/x.py:4 csv.DictWriter",
     ]
     assert writers_in("import csv\nrows = csv.reader(f)\n", "app/x.py") == []
+
+
+def test_the_standalone_verifier_guards_cells_as_the_application_does() -> None:
+    from app.domain import csv_cells
+    from app.domain.release_package import verify
+
+    assert verify.FORMULA_STARTS == csv_cells.FORMULA_STARTS
+    for text in ("=HYPERLINK(1)", "+1 call", "-x", "@SUM(A1)", "\tx", "plain", "-0.5", "+3"):
+        expected = text if text in ("-0.5", "+3") else csv_cells.safe_cell(text)
+        assert verify._safe(text) == expected

@@ -208,10 +208,25 @@ def _number(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+#: The cells a spreadsheet would run as a formula: as app/domain/csv_cells.py guards them (this file uses the
+#: standard library only, so it keeps its own copy; tests/unit/test_csv_writers.py checks both agree).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(cell):
+    """Text that would run as a formula gets a leading `'`; a number written as text stays as it is."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        try:
+            float(cell)
+        except ValueError:
+            return "'" + cell
+    return cell
+
+
 def _csv(rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(rows)
+    writer.writerows([_safe(cell) for cell in row] for row in rows)
     return out.getvalue().encode("utf-8")
 
 
