@@ -47,11 +47,17 @@ TEXTS: Final[dict[str, str]] = {
         "Stillwell asks {about} how they are now, for an independent evaluation of services.{reach} "
         "{opt_out} Urgent help: {crisis_short}."
     ),
-    "opt_out_confirmation": "You have opted out and will get no more texts from us. Reply START if you change your mind.",
+    "opt_out_confirmation": (
+        "You have opted out and will get no more texts from us. Reply START if you change your mind."
+    ),
     "resume_confirmation": "Welcome back. We will text you at the next planned check-in. {opt_out}",
     "closed_no_month": "This check-in has closed, thank you. There are no more check-ins planned.",
     "closed": "This check-in has closed, thank you. We will be in touch around {month}.",
     "unknown_sender": "Thank you for your message. We could not match it to this number, so there is nothing to do.",
-    "wrong_number": "Thank you for letting us know, and sorry to have troubled you. We will not text this number again.",
-    "bereavement": "We are very sorry for your loss, and sorry to have troubled you. We will not text this number again.",
+    "wrong_number": (
+        "Thank you for letting us know, and sorry to have troubled you. We will not text this number again."
+    ),
+    "bereavement": (
+        "We are very sorry for your loss, and sorry to have troubled you. We will not text this number again."
+    ),
 }
