@@ -56,6 +56,23 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _is_32_byte_key(text: str) -> bool:
+    """64 hex digits or base64 of 32 bytes (the Ed25519 release signing key, app/services/publication/signing.py)."""
+    import base64
+    import binascii
+
+    text = text.strip()
+    try:
+        data = (
+            bytes.fromhex(text)
+            if len(text) == 64
+            else base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))
+        )
+    except (ValueError, binascii.Error):
+        return False
+    return len(data) == 32
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -91,6 +108,10 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or ""
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM") or "no-reply@stillwell.invalid"
+    # Ed25519 key signing releases (64 hex digits or base64 of 32 bytes); unset, development makes one in
+    # instance/. Retired keys' public halves, comma-separated, keep their signatures checkable.
+    RELEASE_SIGNING_KEY = os.environ.get("RELEASE_SIGNING_KEY") or ""
+    RELEASE_SIGNING_KEYS_OLD = os.environ.get("RELEASE_SIGNING_KEYS_OLD") or ""
 
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
@@ -139,6 +160,7 @@ class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RELEASE_SIGNING_KEY = "7e" * 32  # a fixed, public test key: tests never write a key into instance/
 
 
 class ProductionConfig(Config):
@@ -157,6 +179,7 @@ class ProductionConfig(Config):
         "FIELD_ENCRYPTION_KEYS",
         "CONTACT_HASH_KEY",
         "SAFEGUARDING_EMAIL",
+        "RELEASE_SIGNING_KEY",
     )
 
     @classmethod
@@ -174,6 +197,10 @@ class ProductionConfig(Config):
             raise ConfigError("FIELD_ENCRYPTION_KEYS contains the public development key")
         if os.environ.get("CONTACT_HASH_KEY") == DEV_CONTACT_HASH_KEY:
             raise ConfigError("CONTACT_HASH_KEY is the public development key")
+        if not _is_32_byte_key(os.environ.get("RELEASE_SIGNING_KEY", "")):
+            raise ConfigError("RELEASE_SIGNING_KEY must be 32 random bytes as 64 hex digits or base64")
+        if os.environ.get("RELEASE_SIGNING_KEY") == TestingConfig.RELEASE_SIGNING_KEY:
+            raise ConfigError("RELEASE_SIGNING_KEY is the public test key")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -8,7 +8,10 @@ before it takes the lock, so the write phase is short. This measures what a webh
 2. `flask intake import` of a new synthetic list of --rows rows (default 100,000) in a child process;
 3. meanwhile, in this process, a signed inbound SMS from an unknown number (which stores the message and
    answers once) every --interval seconds through the WSGI app, timing each until the import ends;
-4. prints the import's time and the webhook's p50/p95/max during it, and how many took over 1 s or failed.
+4. meanwhile, in a thread, a probe that tries to take the write lock (BEGIN IMMEDIATE, no waiting) every 5 ms
+   on its own connection: the longest stretch it could not is the import's write phase;
+5. prints the import's time, the write phase, and the webhook's p50/p95/max during the import, and how many
+   took over 1 s or failed.
 
     .venv/bin/python bench/import_contention.py [--rows 100000] [--interval 0.05]
 """
@@ -19,10 +22,12 @@ import argparse
 import logging
 import os
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -41,6 +46,25 @@ ROOT = Path(__file__).resolve().parents[1]
 AUTH_TOKEN = "bench-twilio-auth-token-0123456789"
 BASE_URL = "http://127.0.0.1:5000"
 SMS_PATH = "/webhooks/twilio/sms"
+
+
+def probe_write_lock(path: str, stop: threading.Event, held: list[float]) -> None:
+    """Append to `held` the length of each stretch during which the write lock could not be taken."""
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+    since: float | None = None
+    while not stop.is_set():
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+            if since is not None:
+                held.append(time.perf_counter() - since)
+                since = None
+        except sqlite3.OperationalError:  # database is locked
+            since = since or time.perf_counter()
+        time.sleep(0.005)
+    if since is not None:
+        held.append(time.perf_counter() - since)
+    connection.close()
 
 
 def main() -> None:
@@ -74,6 +98,10 @@ def main() -> None:
         client = app.test_client()
         latencies: list[float] = []
         failures = 0
+        held: list[float] = []
+        stop = threading.Event()
+        probe = threading.Thread(target=probe_write_lock, args=(f"{tmp}/bench.db", stop, held), daemon=True)
+        probe.start()
         started = time.perf_counter()
         child = subprocess.Popen(
             [
@@ -108,8 +136,14 @@ def main() -> None:
             failures += response.status_code != 200
             time.sleep(args.interval)
         import_seconds = time.perf_counter() - started
+        stop.set()
+        probe.join()
         out, err = child.communicate()
         print(f"import of {args.rows:,} rows: {import_seconds:.1f} s -> {out.strip() or err.strip()[-200:]}")
+        print(
+            f"write lock held by others: longest {max(held, default=0):.2f} s (the write phase), "
+            f"{sum(held):.2f} s in all, {len(held)} stretches"
+        )
         if not latencies:
             print("no webhook request was sent during the import")
             return

@@ -117,6 +117,7 @@ def bench_env(database_url: str, port: int) -> dict[str, str]:
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),  # fresh for each run: cohort and gunicorn share it
         CONTACT_HASH_KEY="bench-contact-hash-key",
         SAFEGUARDING_EMAIL="safeguarding@bench.invalid",
+        RELEASE_SIGNING_KEY="5c" * 32,
         SMS_TRANSPORT="console",
         MAIL_TRANSPORT="console",
         PYTHONPATH=str(ROOT),

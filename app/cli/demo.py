@@ -35,7 +35,7 @@ def demo() -> None:
 
 @demo.command(
     "seed",
-    help="Seed 2 areas, 10 services (one truly better, one truly worse, one with a more severe case mix), "
+    help="Seed 2 areas, 20 services (one truly better, one truly worse, one with a more severe case mix), "
     "a few thousand synthetic clients and one user per role.",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has data.")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_day, parse_instant
+from app.services.publication import packages as package_service
 from app.services.publication import releases as release_service
 
 
@@ -72,3 +75,22 @@ def verify(release_id: int) -> None:
     if not result.canonical:
         click.echo("  the stored payload is not canonical JSON (sorted keys, ',' and ':', UTF-8)", err=True)
     raise SystemExit(1)
+
+
+@releases.command(
+    "package",
+    help="Write a release's open data package (datapackage.json, release.json, figures.csv, counts.csv, "
+    "METHODS.md, signature.txt, verify.py) into DIR; check it with `python DIR/verify.py DIR`.",
+)
+@click.argument("release_id", type=int)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--zip", "as_zip", is_flag=True, help="Write the zip served at /published/ID/package.zip instead.")
+@with_appcontext
+@command_with_clear_errors
+def package(release_id: int, out_dir: str, as_zip: bool) -> None:
+    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    written = package_service.write_package(release_id, f"{base}/published/signing-key", Path(out_dir), as_zip)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not as_zip:
+        click.echo(f"check it with: python {Path(out_dir) / 'verify.py'} {out_dir}")

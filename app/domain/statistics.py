@@ -14,6 +14,8 @@ from datetime import date
 from functools import cache
 from typing import Any, Final, TypeVar
 
+import numpy as np
+
 from app.domain.comparison.cells import CELL_COUNTS, CaseMixKey, CaseMixTally
 from app.domain.outcomes import (
     CATEGORIES,
@@ -290,8 +292,8 @@ class SummaryBuilder:
         """Add episodes counted as `episode_tally` counts them (a sum of their tallies, as the database's
         outcome facts keep it), exactly as `add` would have counted those episodes (SPEC 8.5)."""
         points = self._follow_ups
-        entries: list[int] = []
-        ends: list[tuple[int, int]] = []
+        entries: dict[int, int] = {}  # entry day -> subjects
+        ends: dict[tuple[int, int], int] = {}  # (time, event) -> subjects
         for key, n in tally.items():
             if n == 0:
                 continue
@@ -313,10 +315,11 @@ class SummaryBuilder:
                 if what != "n":
                     counts[_POINT_COUNTS.index(what)] += n
             elif kind == "ke":
-                entries.extend([int(rest)] * n)
+                entries[int(rest)] = entries.get(int(rest), 0) + n
             elif kind == "kt":
                 time, event = rest.split("|")
-                ends.extend([(int(time), int(event))] * n)
+                end = (int(time), int(event))
+                ends[end] = ends.get(end, 0) + n
             elif kind.startswith("b"):
                 breakdown = int(kind[1:])
                 value, category = rest.rsplit("|", 1)
@@ -325,15 +328,23 @@ class SummaryBuilder:
                 table[item] = table.get(item, 0) + n
             else:
                 raise ValueError(f"unknown tally key {key!r}")
-        if len(entries) != len(ends):
-            raise ValueError(f"a tally with {len(entries)} spell entries has {len(ends)} spell ends")
+        subjects, ended = sum(entries.values()), sum(ends.values())
+        if subjects != ended:
+            raise ValueError(f"a tally with {subjects} spell entries has {ended} spell ends")
+        if not subjects:
+            return
         # Kaplan-Meier with delayed entry depends on the entries and on the (time, event) pairs, not on
         # which entry goes with which end: pairing both in sorted order keeps every entry before its end.
-        entries.sort()
-        ends.sort()
-        self._entry.extend(entries)
-        self._time.extend(time for time, _ in ends)
-        self._event.extend(event for _, event in ends)
+        # Expanded with numpy (a national view has close to a million subjects).
+        days = sorted(entries)
+        pairs = sorted(ends)
+        entry = np.repeat(np.array(days, dtype=np.int32), [entries[d] for d in days])
+        counts = [ends[p] for p in pairs]
+        ends_at = np.repeat(np.array([t for t, _ in pairs], dtype=np.int32), counts)
+        events = np.repeat(np.array([e for _, e in pairs], dtype=np.int8), counts)
+        self._entry.frombytes(entry.astype(_ARRAY_INT).tobytes())
+        self._time.frombytes(ends_at.astype(_ARRAY_INT).tobytes())
+        self._event.frombytes(events.tobytes())
 
     def add_counts(
         self,
@@ -544,6 +555,8 @@ def _finished_counts(ep: EpisodeFacts) -> tuple[tuple[int, ...], tuple[int, ...]
     return flags, (1, pf, pf * pf, pl, pl * pl, gf, gf * gf, gl, gl * gl)
 
 
+#: numpy's dtype for the `array("i")` the builder keeps its Kaplan-Meier subjects in (C int, usually 32 bits).
+_ARRAY_INT: Final = np.dtype(f"i{array('i').itemsize}")
 #: The follow-up point counts of a tally, in `follow_up_points` order: closed, answered, recovered.
 _POINT_COUNTS: Final = ("c", "a", "r")
 _MONTH_BREAKDOWN: Final = BREAKDOWNS.index("discharge_month")

@@ -35,7 +35,8 @@ class OutcomeFact(db.Model):  # type: ignore[name-defined,misc]
 
 
 class OutcomeTotal(db.Model):  # type: ignore[name-defined,misc]
-    """The sum of the tallies in one cell: `GROUP`, `GROUP:YYYY-MM` or `GROUP:YYYY-MM-DD` (discharge)."""
+    """The sum of the tallies in one cell: `GROUP`, `GROUP:YYYY-MM` or `GROUP:YYYY-MM-DD` (discharge), or
+    `GROUP@SERVICE_ID`."""
 
     __tablename__ = "outcome_total"
 

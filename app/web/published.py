@@ -19,7 +19,8 @@ from app.models import Area, Release, Role, Service
 from app.models.types import utcnow
 from app.security.access import allow, public
 from app.services.errors import NotFound, ServiceError
-from app.services.publication import figure_charts
+from app.services.publication import figure_charts, signing
+from app.services.publication import packages as package_service
 from app.services.publication import releases as release_service
 from app.web.markdown import methodology_html
 
@@ -82,7 +83,57 @@ def release(release_id: int) -> ResponseReturnValue:
         late_arrivals=release_service.late_arrivals(item),
         json_url=public_url(url_for("published.release_json", release_id=item.id)),
         csv_url=public_url(url_for("published.release_csv", release_id=item.id)),
+        package=_package(item),
+        package_url=public_url(url_for("published.release_package", release_id=item.id)),
+        signing_key_id=signing.public_keys()[0].key_id,
     )
+
+
+def _key_list_url() -> str:
+    return public_url(url_for("published.signing_key"))
+
+
+def _package(release: Release) -> package_service.Package:
+    return _built_package(release.id, release.sha256, _key_list_url(), signing.public_keys()[0].key_id)
+
+
+@lru_cache(maxsize=32)
+def _built_package(release_id: int, sha256: str, key_list_url: str, key_id: str) -> package_service.Package:
+    """A package built once per process for a release, link and signing key (the hash and key id are in the key)."""
+    return package_service.build_package(release_id, key_list_url)
+
+
+@bp.get("/published/<int:release_id>/package.zip")
+@public
+def release_package(release_id: int) -> ResponseReturnValue:
+    """The release's open data package (SPEC 8.2): unzip it and run `python verify.py DIR`."""
+    item = _release_or_404(release_id)
+    package = _package(item)
+    response = Response(package.zip_bytes, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{package.folder}.zip"'
+    response.headers["ETag"] = f'"{package.zip_sha256}"'
+    response.headers["X-Package-SHA256"] = package.zip_sha256
+    response.headers["Cache-Control"] = "public, max-age=3600"  # a new signing key or software makes a new zip
+    return response
+
+
+@bp.get("/published/signing-key")
+@public
+def signing_key() -> ResponseReturnValue:
+    """Every public key releases are signed with (current first), with its id: what verify.py's key id must match."""
+    return {
+        "algorithm": "Ed25519",
+        "message": "stillwell-release:sha256:<release sha256>",
+        "key_id": "first 16 hex digits of the SHA-256 of the raw 32-byte public key",
+        "keys": [
+            {
+                "key_id": key.key_id,
+                "public_key": key.public_key.hex(),
+                "status": "current" if key.current else "retired",
+            }
+            for key in signing.public_keys()
+        ],
+    }
 
 
 @lru_cache(maxsize=64)

@@ -85,7 +85,7 @@ def local(link: str, base_url: str) -> str:
 def test_the_demo_survey_without_javascript_at_320_pixels(demo_app: tuple[Flask, datetime], browser: Any) -> None:
     app, later = demo_app
     ref, link = link_for_an_open_check_in(app, later)
-    short_name = {service.code: service.short_name for service in demo.SERVICES}[ref.split("-")[0]]
+    short_name = demo.SERVICE_BY_CODE[ref.split("-")[0]].short_name
     with served(app, "walkthrough-narrow") as base_url:
         context = browser.new_context(java_script_enabled=False, viewport=NARROW)
         page = context.new_page()

@@ -38,6 +38,7 @@ def start_in_production(extra: dict[str, str]) -> subprocess.CompletedProcess[st
             "FIELD_ENCRYPTION_KEYS",
             "CONTACT_HASH_KEY",
             "SAFEGUARDING_EMAIL",
+            "RELEASE_SIGNING_KEY",
         }
     }
     env.update({"STILLWELL_ENV": "production", **extra})
@@ -69,6 +70,7 @@ def test_production_refuses_development_keys(tmp_path):
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "CONTACT_HASH_KEY": "a-real-secret-hash-key",
         "SAFEGUARDING_EMAIL": "safe@example.org",
+        "RELEASE_SIGNING_KEY": "5a" * 32,
     }
     refused = start_in_production(settings)
     assert refused.returncode != 0 and "development key" in refused.stderr

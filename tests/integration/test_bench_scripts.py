@@ -13,7 +13,13 @@ SCRIPTS = sorted(path.name for path in BENCH.glob("*.py") if path.name != "cohor
 
 
 def test_every_script_is_listed() -> None:
-    assert {"dispatch_tick.py", "intake_refusal.py", "stats_summary.py", "webhook_load.py"} <= set(SCRIPTS)
+    assert {
+        "dashboard_fresh.py",
+        "dispatch_tick.py",
+        "intake_refusal.py",
+        "stats_summary.py",
+        "webhook_load.py",
+    } <= set(SCRIPTS)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -238,7 +238,7 @@ def test_demo_seed_fills_an_empty_database_once(runner):
     first = invoke(runner, "demo", "seed", "--if-empty", "--clients-per-service", "12")
     assert first.exit_code == 0, first.output
     assert "passwords are shown only this once" in first.output
-    assert db.session.scalar(select(func.count()).select_from(Episode)) == 12 * len(SERVICES) == 120
+    assert db.session.scalar(select(func.count()).select_from(Episode)) == 12 * len(SERVICES) == 240
     assert db.session.scalar(select(func.count()).select_from(User)) == 4
     second = invoke(runner, "demo", "seed", "--if-empty")
     assert second.exit_code == 0 and "nothing seeded" in second.output

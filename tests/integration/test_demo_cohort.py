@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from statistics import mean
 
+import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Episode, Service
+from app.services import statistics as comparing
 from app.services.demo import people, simulation
 from app.services.demo import seeding as demo
 from app.services.statistics import summaries as statistics
+from tests.conftest import make_app, reset_schema
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 AVERAGE = people.AVERAGE_CASE_MIX
@@ -48,10 +54,14 @@ def test_each_persons_course_is_drawn_with_that_chance():
     assert severe["recovered"] < average["recovered"] - 0.08
 
 
-def test_the_demo_has_ten_services_one_better_one_worse_and_one_with_a_severe_case_mix():
+def test_the_demo_has_twenty_services_one_better_one_worse_and_one_with_a_severe_case_mix():
     codes = [service.code for service in demo.SERVICES]
-    assert len(codes) == len(set(codes)) >= 10  # overdispersion is judged from ten services on
+    # Overdispersion is judged from ten services on, but twenty keep the winsorising clips (10th and 90th
+    # percentiles) at ordinary services, not at the severe one (see test_the_full_demo_...).
+    assert len(codes) == len(set(codes)) == 20
+    assert all(len(code) == 4 and code.isupper() for code in codes)
     assert codes[:3] == ["TYNE", "WEAR", "AVON"]  # the README's and the tests' demo clients
+    assert {service.area for service in demo.SERVICES} == {code for code, _ in demo.AREAS}
     by_code = demo.SERVICE_BY_CODE
     assert by_code[demo.TRULY_BETTER].recovery_effect > 1 and by_code[demo.TRULY_BETTER].severity == 0
     assert by_code[demo.TRULY_WORSE].recovery_effect < -1 and by_code[demo.TRULY_WORSE].severity == 0
@@ -68,7 +78,7 @@ def test_the_seeded_and_simulated_demo_shows_the_differences(app):
     ):
         first_scores.setdefault(code, []).append(phq9 + gad7)
     severe = mean(first_scores.pop(demo.SEVERE_CASE_MIX))
-    assert all(severe > mean(scores) + 7 for scores in first_scores.values())  # PHQ-9 +6, GAD-7 +4
+    assert all(severe > mean(scores) + 10 for scores in first_scores.values())  # PHQ-9 +10, GAD-7 +7 (capped)
 
     simulation.simulate(until=NOW, actor="test", now=NOW)
     figures = statistics.summary(NOW.date())
@@ -78,3 +88,36 @@ def test_the_seeded_and_simulated_demo_shows_the_differences(app):
     # Outcomes come from the simulated replies through the real reply handling; the effects are that strong.
     assert rate[demo.TRULY_BETTER] > pooled + 0.12
     assert rate[demo.TRULY_WORSE] < pooled - 0.1
+
+
+@pytest.fixture
+def full_demo(tmp_path: Path) -> Iterator[Flask]:
+    """The demo as `make run` seeds and simulates it (default sizes and seeds), on SQLite."""
+    application = make_app(f"sqlite:///{tmp_path / 'demo.db'}")
+    reset_schema(application)
+    with application.app_context():
+        demo.seed(actor="test", now=NOW, today=NOW.date())
+        simulation.simulate(until=NOW, actor="test", now=NOW)
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.slow  # the whole demo: some 4,000 clients and a year of replies (about a minute)
+def test_the_full_demo_shows_better_worse_and_a_case_mix_that_only_looks_worse(full_demo):
+    result = comparing.compare(NOW.date())
+    by_code = {entry["service"]: entry for entry in result["services"]}
+    assert len(by_code) == len(demo.SERVICES)
+    positions = {code: (by_code[code]["position"], by_code[code]["adjusted_position"]) for code in by_code}
+    # Truly better and truly worse: outside the 99.8% limits before and after adjusting for case mix.
+    assert positions[demo.TRULY_BETTER] == ("above_99.8", "above_99.8")
+    assert positions[demo.TRULY_WORSE] == ("below_99.8", "below_99.8")
+    # Severe cases only: below the 99.8% limits raw, inside them once adjusted.
+    assert positions[demo.SEVERE_CASE_MIX] == ("below_99.8", "within")
+    # The three planted differences do not make the services look overdispersed: plain binomial limits,
+    # so the severe service cannot widen them around itself (as it did with ten services).
+    assert result["overdispersion"]["services"] == 20 and not result["overdispersion"]["adjusted"]
+    assert not result["adjusted_overdispersion"]["adjusted"]
+    # Every ordinary service is within the 99.8% limits, raw and adjusted.
+    ordinary = set(by_code) - {demo.TRULY_BETTER, demo.TRULY_WORSE, demo.SEVERE_CASE_MIX}
+    assert all(not p.endswith("99.8") for code in ordinary for p in positions[code]), positions

@@ -58,14 +58,17 @@ def test_demo_numbers_are_made_from_the_client_reference(app):
     assert demo.demo_phone(1, 42) == "07700 110042"
     assert demo.demo_phone(3, 9_999) == "07700 139999"
     assert demo.demo_phone(10, 42) == "07700 100042"  # the tenth service: digit 0
-    assert demo.demo_phone(1, 10_000) is None and demo.demo_phone(0, 1) is None and demo.demo_phone(11, 1) is None
+    assert demo.demo_phone(11, 42) == "07701 110042"  # services 11 to 20: the same from 07701
+    assert demo.demo_phone(20, 9_999) == "07701 109999"
+    assert demo.demo_phone(1, 10_000) is None and demo.demo_phone(0, 1) is None and demo.demo_phone(21, 1) is None
     seed(clients=12)
     with_phones = db.session.scalars(select(Client).where(Client.phone_is_uk_mobile.is_(True))).all()
     assert len(with_phones) > 20
     for client in with_phones:
         service, number = client.client_ref.split("-")
-        digit = {code: number % 10 for number, (code, *_) in enumerate(demo.SERVICES, start=1)}[service]
-        assert field_security().decrypt(client.phone_enc) == f"+4477001{digit}{int(number):04d}"
+        order = {code: number for number, (code, *_) in enumerate(demo.SERVICES, start=1)}[service]
+        expected = f"+44770{(order - 1) // 10}1{order % 10}{int(number):04d}"
+        assert field_security().decrypt(client.phone_enc) == expected
 
 
 def test_the_seed_output_says_how_to_play_a_conversation(app, runner):

@@ -49,7 +49,7 @@ def first_sends_per_check_in() -> list[int]:
 def test_a_simulated_year_gives_real_looking_figures(app):
     seed()
     # Risk messages and wrong numbers are rare (about 1 in 100 and 1 in 170 texts): on this small cohort this
-    # seed draws a few of each. The full demo (240 clients per service) has them with any seed.
+    # seed draws a few of each. The full demo (200 clients per service) has them with any seed.
     report = simulate(seed=6)
     assert not report.nothing_to_do and report.ticks > 100
     assert report.start == db.session.scalars(select(func.min(CheckIn.due_at))).one()

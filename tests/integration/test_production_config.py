@@ -28,6 +28,7 @@ REQUIRED = (
     "FIELD_ENCRYPTION_KEYS",
     "CONTACT_HASH_KEY",
     "SAFEGUARDING_EMAIL",
+    "RELEASE_SIGNING_KEY",
 )
 
 # In the child: build the production app, add a view that fails with a secret in its message, request it.
@@ -60,6 +61,7 @@ def production_settings(tmp_path: Path) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "CONTACT_HASH_KEY": "a-real-contact-hash-key",
         "SAFEGUARDING_EMAIL": "safeguarding@example.org",
+        "RELEASE_SIGNING_KEY": os.urandom(32).hex(),
     }
 
 
@@ -75,7 +77,7 @@ def run_production(settings: dict[str, str], code: str) -> subprocess.CompletedP
 STARTS = "from app import create_app; create_app(); print('started')"
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "PUBLIC_BASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "PUBLIC_BASE_URL", "RELEASE_SIGNING_KEY"])
 def test_production_refuses_to_start_without_each_secret(tmp_path, missing):
     settings = production_settings(tmp_path)
     del settings[missing]
@@ -157,3 +159,8 @@ def test_gunicorn_access_log_never_holds_a_token_or_query(raw_uri, logged):
     line = conf.access_log_format % logger.atoms_wrapper_class(atoms)
     assert "TOKEN" not in line and "utm" not in line and "x=1" not in line
     assert all("TOKEN" not in str(value) for value in atoms.values())
+
+
+def test_production_refuses_a_release_signing_key_that_is_not_32_bytes(tmp_path):
+    refused = run_production({**production_settings(tmp_path), "RELEASE_SIGNING_KEY": "too-short"}, STARTS)
+    assert refused.returncode != 0 and "RELEASE_SIGNING_KEY must be 32 random bytes" in refused.stderr

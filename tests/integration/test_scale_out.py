@@ -123,6 +123,7 @@ def environment(database_url: str, fake: FakeTwilio) -> dict[str, str]:
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         CONTACT_HASH_KEY="scale-out-contact-hash-key",
         SAFEGUARDING_EMAIL="safeguarding@example.org",
+        RELEASE_SIGNING_KEY="5b" * 32,
         MAIL_TRANSPORT="console",
         SEND_RATE_PER_SECOND="500",
         LOG_FORMAT="json",

@@ -146,6 +146,21 @@ def test_funnel_plot_labels_every_service_and_says_where_it_lies() -> None:
     assert ">1,000<" in svg  # 40 to 5,000 episodes: a logarithmic axis with plain numbers
 
 
+def test_a_crowded_funnel_plot_names_only_the_services_outside_the_limits_and_the_readers_own() -> None:
+    """Twenty services inside the funnel would write their names over each other: past MAX_NAMED_POINTS
+    only the points outside the limits and the reader's own are named; the description still names all."""
+    inside = [(f"S{i:02d}", 200 + i, 0.4 + (i % 5 - 2) * 0.01) for i in range(18)]
+    points = [*inside, ("HIGH", 210, 0.7), ("LOW", 220, 0.1), ("S99 (yours)", 230, 0.41)]
+    assert len(points) > charts.MAX_NAMED_POINTS
+    svg = charts.funnel_plot("Durable recovery by service", points, FUNNEL_CURVES, 0.4)
+    _, desc = title_and_desc(parse(svg))
+    for label in ("HIGH", "LOW", "S99 (yours)"):
+        assert f">{label}<" in svg
+    assert not any(f">{label}<" in svg for label, _, _ in inside)
+    assert all(f"{label}: " in desc for label, _, _ in points)
+    assert svg.count('id="point-') == len(points)
+
+
 def test_funnel_plot_of_observed_over_expected_draws_ratios_on_a_linear_axis() -> None:
     curves = {"95": [[5, 0.2, 2.1], [20, 0.6, 1.5], [60, 0.75, 1.27]], "99.8": [[5, 0.05, 2.9], [60, 0.62, 1.42]]}
     svg = charts.funnel_plot(

@@ -93,9 +93,9 @@ def test_drama_numbers_accepted_today_stay_accepted(number: str) -> None:
     assert normalised is not None and normalised[1] is False
 
 
-@pytest.mark.parametrize("number", ["07700 110042", "07700 139999", "07700 100000", "07700 899999"])
+@pytest.mark.parametrize("number", ["07700 110042", "07700 139999", "07701 110042", "07700 100000", "07700 899999"])
 def test_the_demos_synthetic_mobiles_are_not_in_the_drama_range(number: str) -> None:
-    # The demo seeds 07700 1SNNNN (service S, client NNNN) and random 07700 100000-899999 numbers.
+    # The demo seeds 07700 1SNNNN and 07701 1SNNNN (service S, client NNNN) and random 07700 1xxxxx numbers.
     assert not is_drama_number(number)
     assert normalise_phone(number) is not None
 

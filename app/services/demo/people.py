@@ -127,9 +127,11 @@ class CaseMix:
 AVERAGE_CASE_MIX = CaseMix(phq9_first=15, gad7_first=12)
 # The log-odds of a lasting recovery for a client of average case mix at an average service (about 22%), and
 # how it moves: lower with more severe first scores, with no or one session, for problems outside the groups.
+# Steep in the scores (PHQ-9 5 to 25 takes an otherwise average client from about 58% to 7%), so that CORN's severe case
+# mix alone puts it below the 99.8% limits before adjustment (seeding.SERVICES).
 _BASE_LOG_ODDS = math.log(0.22 / 0.78)
-_PER_PHQ9_POINT = -0.09
-_PER_GAD7_POINT = -0.07
+_PER_PHQ9_POINT = -0.15
+_PER_GAD7_POINT = -0.10
 _SESSIONS_LOG_ODDS = {"0": -0.9, "1": -0.5, "2-6": 0.0, "7+": 0.25}
 _GROUP_LOG_ODDS = {"depression": 0.0, "anxiety": 0.1, "other": -0.4}
 _WELL_AGAIN = 1.8  # after a relapse, the chance of getting well again is this times the chance of recovery

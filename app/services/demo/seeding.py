@@ -1,4 +1,4 @@
-"""A synthetic demo: areas, ten services, a few thousand discharged clients, one user per role.
+"""A synthetic demo: two areas, twenty services, a few thousand discharged clients, one user per role.
 
 Everything here is invented. A demo client's phone number is a well-formed UK mobile number made from its
 reference (`demo_phone`: TYNE-00042 has 07700 110042, WEAR-00042 07700 120042, AVON-00042 07700 130042), so
@@ -8,8 +8,13 @@ run unless both transports print to the console, so nothing is ever sent to them
 The services differ on purpose, so that comparing them (`flask stats compare`, SPEC 8.1) has something to
 find: each client's chance of a lasting recovery depends on their case mix (first PHQ-9 and GAD-7 scores,
 sessions, problem group: `people.recovery_chance`) plus their service's `recovery_effect`. DURH is truly
-better and TEES truly worse whatever the case mix; CORN only looks worse, because it treats much more severe
-cases (`severity`); the others are average. Ten services, since overdispersion is judged from ten on.
+better and TEES truly worse whatever the case mix: both fall outside the 99.8% limits, raw and adjusted.
+CORN only looks worse, because it treats much more severe cases (`severity`): below the 99.8% limits raw,
+within them once adjusted for case mix. The other seventeen are average. Twenty services, not just the ten
+overdispersion is judged from: SPEC 8.1 winsorises the z-scores at the 10th and 90th percentiles, and with
+ten services the second lowest (CORN or TEES) sets the lower clip, so the three planted differences alone
+would make the services look overdispersed and widen the limits until CORN sat inside them, raw too. With
+twenty, the clips fall at ordinary services and phi stays near 1.
 
 How the synthetic clients reply (`flask demo simulate`) is in app/services/demo/people.py; exploring the
 seeded demo by hand (`flask demo clients`, `survey-link`, the notes of `demo reply`) in
@@ -64,14 +69,25 @@ SERVICES = (
     DemoService("BATH", "Bath Talking Therapies", "SW-ICB", "Bath Talking"),
     DemoService("SOMR", "Somerset Wellbeing Service", "SW-ICB", "Somerset Wellbeing"),
     DemoService("DEVN", "Devon Talking Therapies", "SW-ICB", "Devon Talking"),
-    DemoService("CORN", "Cornwall Wellbeing Service", "SW-ICB", "Cornwall Wellbeing", severity=6),
+    DemoService("CORN", "Cornwall Wellbeing Service", "SW-ICB", "Cornwall Wellbeing", severity=10),
+    DemoService("GATE", "Gateshead Wellbeing Service", "NE-ICB", "Gateshead Wellbeing"),
+    DemoService("PLYM", "Plymouth Talking Therapies", "SW-ICB", "Plymouth Talking"),
+    DemoService("NEWC", "Newcastle Talking Therapies", "NE-ICB", "Newcastle Talking"),
+    DemoService("TORB", "Torbay Wellbeing Service", "SW-ICB", "Torbay Wellbeing"),
+    DemoService("DARL", "Darlington Talking Therapies", "NE-ICB", "Darlington Talking"),
+    DemoService("DORS", "Dorset Talking Therapies", "SW-ICB", "Dorset Talking"),
+    DemoService("HART", "Hartlepool Wellbeing Service", "NE-ICB", "Hartlepool"),
+    DemoService("WILT", "Wiltshire Wellbeing Service", "SW-ICB", "Wiltshire"),
+    DemoService("REDC", "Redcar and Cleveland Talking Therapies", "NE-ICB", "Redcar Talking"),
+    DemoService("GLOS", "Gloucestershire Talking Therapies", "SW-ICB", "Glos Talking"),
 )
 SERVICE_BY_CODE = {service.code: service for service in SERVICES}
 DESCRIPTORS = ("F32.1", "F33.1", "F41.1", "F41.2", "F40.1", "F42", "F43.1", "F45.2", "none")
 # Discharges spread over the last 15 months, so by today every follow-up point (52 weeks too) has answers.
 DISCHARGED_WITHIN_DAYS = 456
-# About 80% of clients end up eligible (consented, a check-in closed): some 190 per service, enough for a funnel.
-CLIENTS_PER_SERVICE = 240
+# About 77% of clients end up eligible (consented, a check-in closed): some 155 per service, enough for a funnel
+# (4,000 clients in all: `make run` seeds and simulates them in about a minute).
+CLIENTS_PER_SERVICE = 200
 
 
 @dataclass(frozen=True)
@@ -101,15 +117,15 @@ def is_demo_database() -> bool:
 
 
 def demo_phone(service_number: int, number: int) -> str | None:
-    """The demo's phone number for client `number` of the `service_number`-th demo service (1-10).
+    """The demo's phone number for client `number` of the `service_number`-th demo service (1-20).
 
-    "07700 1", the service's digit (0 for the tenth), then the client's number in 4 digits: TYNE-00042
-    (service 1) has 07700 110042, CORN-00042 (service 10) 07700 100042. None when it does not fit (more
-    than 9,999 clients). Every such number is one that `phonenumbers` classifies as a UK mobile, as intake
-    requires."""
-    if not 1 <= service_number <= 10 or not 0 < number <= 9_999:
+    "07700 1" (07701 for services 11 to 20), the service's last digit, then the client's number in 4 digits:
+    TYNE-00042 (service 1) has 07700 110042, CORN-00042 (service 10) 07700 100042, GATE-00042 (service 11)
+    07701 110042. None when it does not fit (more than 9,999 clients). Every such number is one that
+    `phonenumbers` classifies as a UK mobile, as intake requires."""
+    if not 1 <= service_number <= 20 or not 0 < number <= 9_999:
         return None
-    return f"07700 1{service_number % 10}{number:04d}"
+    return f"0770{(service_number - 1) // 10} 1{service_number % 10}{number:04d}"
 
 
 def synthetic_discharge_csv(

@@ -1,5 +1,5 @@
 """What leaves the building: frozen public releases and commissioners' monthly reports."""
 
-from app.services.publication import figure_charts, releases, reports
+from app.services.publication import figure_charts, packages, releases, reports, signing
 
-__all__ = ["figure_charts", "releases", "reports"]
+__all__ = ["figure_charts", "packages", "releases", "reports", "signing"]

@@ -269,9 +269,11 @@ def funnel_plot(
             ax.plot(x_line, [float(r[2]) for r in rows], color=INK, linestyle=style, linewidth=1)
         if points or curves:
             ax.axhline(target, color=BAR_COLOUR, linewidth=1.5, label=f"Target {show(target)}")
+        named = _named_points(points, curves)
         for i, (label, x, y) in enumerate(points):
             ax.plot([x], [y], marker="o", markersize=6, color=BAR_COLOUR, markeredgecolor=INK, gid=f"point-{i}")
-            ax.annotate(label, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=8, parse_math=False)
+            if i in named:
+                ax.annotate(label, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=8, parse_math=False)
         if logarithmic:
             ax.set_xscale("log")
             ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
@@ -294,6 +296,24 @@ def funnel_plot(
             ax.legend(loc="best", frameon=False, fontsize=8)
         _finish(fig, ax, title, empty=not points)
         return _svg(fig, title, description)
+
+
+#: Up to this many services, every point of a funnel plot is named; beyond, only those outside the limits
+#: and the reader's own ("(yours)"): names of services inside the funnel would pile up on each other. The
+#: table beside the chart and its description name every one.
+MAX_NAMED_POINTS: Final = 12
+
+
+def _named_points(
+    points: Sequence[tuple[str, float, float]], curves: Mapping[str, Sequence[Sequence[float]]]
+) -> set[int]:
+    if len(points) <= MAX_NAMED_POINTS:
+        return set(range(len(points)))
+    return {
+        i
+        for i, (label, x, y) in enumerate(points)
+        if label.endswith("(yours)") or not _against_limits(x, y, curves).startswith(("within", "outside"))
+    }
 
 
 def _against_limits(x: float, y: float, curves: Mapping[str, Sequence[Sequence[float]]]) -> str:

@@ -75,9 +75,11 @@ class Status:
     cells: int
 
 
-def cells_of(group: str, discharged: date) -> tuple[str, str, str]:
-    """The three cells an episode is counted in: its problem group, with its discharge month, with its day."""
-    return group, f"{group}:{discharged:%Y-%m}", f"{group}:{discharged.isoformat()}"
+def cells_of(fact: Fresh) -> tuple[str, str, str, str]:
+    """The four cells an episode is counted in: its problem group, with its discharge month, with its
+    discharge day (all services' views), and with its service (a service's or an area's views)."""
+    group, discharged = fact.problem_group, fact.discharge_date
+    return group, f"{group}:{discharged:%Y-%m}", f"{group}:{discharged.isoformat()}", f"{group}@{fact.service_id}"
 
 
 def state() -> OutcomeState | None:
@@ -145,17 +147,17 @@ def rebuild(as_of: date, now: datetime, *, progress: Callable[[int, int], None] 
             rows = []
             for fresh in _fresh([Episode.id >= start, Episode.id < start + CHUNK], as_of):
                 rows.append(_fact_row(fresh))
-                for cell in cells_of(fresh.problem_group, fresh.discharge_date):
+                for cell in cells_of(fresh):
                     totals.setdefault(cell, Counter()).update(fresh.tally)
             if rows:
-                db.session.execute(insert(OutcomeFact), rows)
+                db.session.execute(insert(OutcomeFact.__table__), rows)
             db.session.commit()
             counted += len(rows)
             if progress is not None:
                 progress(min(start + CHUNK, high + 1) - low, span)
     cells = [{"cell": cell, "key": key, "n": n} for cell, tally in totals.items() for key, n in tally.items() if n]
     for start in range(0, len(cells), 10_000):
-        db.session.execute(insert(OutcomeTotal), cells[start : start + 10_000])
+        db.session.execute(insert(OutcomeTotal.__table__), cells[start : start + 10_000])
     db.session.add(OutcomeState(id=_STATE_ID, as_of=as_of, version=1, built_at=now))
     db.session.commit()
     log.info("outcome facts rebuilt as of %s: %d episodes, %d cells", as_of, counted, len(totals))
@@ -202,17 +204,17 @@ def fold(limit: int = FOLD_BATCH) -> int:
     fresh = {f.episode_id: f for f in _fresh_of(ids, as_of)}
     moves: dict[tuple[str, str], int] = {}
     for fact in old.values():
-        for cell in cells_of(fact.problem_group, fact.discharge_date):
+        for cell in cells_of(fact):
             for key, n in fact.tally.items():
                 moves[(cell, key)] = moves.get((cell, key), 0) - n
     for item in fresh.values():
-        for cell in cells_of(item.problem_group, item.discharge_date):
+        for cell in cells_of(item):
             for key, n in item.tally.items():
                 moves[(cell, key)] = moves.get((cell, key), 0) + n
     _move_totals(moves)
     db.session.execute(delete(OutcomeFact).where(OutcomeFact.episode_id.in_(ids)))
     if fresh:
-        db.session.execute(insert(OutcomeFact), [_fact_row(item) for item in fresh.values()])
+        db.session.execute(insert(OutcomeFact.__table__), [_fact_row(item) for item in fresh.values()])
     db.session.commit()
     return len(ids)
 
@@ -361,12 +363,12 @@ def _read(as_of: date, scope: Scope, facts_as_of: date) -> Counter[str] | None:
         pending.update(db.session.scalars(expired.limit(LIVE_PENDING_MAX + 1 - len(pending))))
     if len(pending) > LIVE_PENDING_MAX:
         return None
-    if scope.service_ids is None:
+    if scope.service_ids is None or (scope.discharged_from is None and scope.discharged_to is None):
         tally = _read_cells(_cells(scope, as_of))
         for fact in _facts_of(pending).values():
             if scope.holds(fact):
                 tally.subtract(fact.tally)
-    else:
+    else:  # a service's or an area's episodes discharged in a period: their facts one by one
         tally = _read_facts(scope, pending)
     for fresh in _fresh_of(pending, as_of):
         if scope.holds(fresh):
@@ -407,8 +409,10 @@ def _read_facts(scope: Scope, leave_out: set[int]) -> Counter[str]:
 
 def _cells(scope: Scope, as_of: date) -> list[str]:
     """The cells that hold exactly the view's episodes: a problem group's whole cell, or its months and
-    days within the discharge period."""
+    days within the discharge period, or (some services, no period) those services' cells."""
     groups = [scope.problem_group] if scope.problem_group else ["depression", "anxiety", "other"]
+    if scope.service_ids is not None:  # no discharge period (see `_read`): the services' own cells
+        return [f"{group}@{service}" for service in sorted(scope.service_ids) for group in groups]
     if scope.discharged_from is None and scope.discharged_to is None:
         return groups
     first = scope.discharged_from or db.session.scalar(select(func.min(OutcomeFact.discharge_date)))
