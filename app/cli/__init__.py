@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.cli import demo, dispatch, intake, organisation, privacy, releases, reports, stats, tokens, users
+    from app.cli import demo, dispatch, intake, organisation, privacy, releases, reports, stats, texts, tokens, users
 
     for group in (
         organisation.areas,
@@ -20,5 +20,6 @@ def register(app: Flask) -> None:
         reports.reports,
         tokens.tokens,
         privacy.privacy,
+        texts.texts,
     ):
         app.cli.add_command(group)

@@ -8,6 +8,21 @@ from __future__ import annotations
 
 import re
 
+from app.domain.sms_encoding import GSM7_BASIC, GSM7_EXTENDED, gsm7_septets, is_gsm7, measure
+
+__all__ = [
+    "FORBIDDEN_WORDS",
+    "GSM7_BASIC",
+    "GSM7_EXTENDED",
+    "SHORT_NAME_MAX",
+    "DiscretionError",
+    "check_short_name",
+    "forbidden_words_in",
+    "gsm7_septets",
+    "is_gsm7",
+    "sms_segments",
+]
+
 FORBIDDEN_WORDS: tuple[str, ...] = (
     "therapy",
     "therapist",
@@ -36,14 +51,6 @@ _FORBIDDEN_STEMS: dict[str, str] = {
 }
 SHORT_NAME_MAX = 20
 
-# The GSM 03.38 basic character set, plus the extension table (which costs two septets each).
-GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = "^{}\\[~]|€\f"
-_GSM7 = frozenset(GSM7_BASIC) | frozenset(GSM7_EXTENDED)
-
 
 class DiscretionError(ValueError):
     """A name or text that would reveal too much, or would not display on every phone."""
@@ -58,30 +65,9 @@ def forbidden_words_in(text: str) -> list[str]:
     return [word for word in FORBIDDEN_WORDS if _FORBIDDEN_STEMS[word] in lowered]
 
 
-def is_gsm7(text: str) -> bool:
-    return _GSM7.issuperset(text)
-
-
-def gsm7_septets(text: str) -> int:
-    """Length in GSM-7 septets: extension characters count twice."""
-    return len(text) + sum(text.count(char) for char in GSM7_EXTENDED)
-
-
 def sms_segments(text: str) -> int:
-    """Number of SMS segments for a GSM-7 text (160 in one, 153 each when concatenated).
-
-    An extension character (escape + character) is never split across two segments, so a
-    concatenated segment may end one septet short.
-    """
-    if gsm7_septets(text) <= 160:
-        return 1
-    segments, used = 1, 0
-    for char in text:
-        size = 2 if char in GSM7_EXTENDED else 1
-        if used + size > 153:
-            segments, used = segments + 1, 0
-        used += size
-    return segments
+    """Number of SMS segments of a text, GSM-7 or UCS-2 (see `app.domain.sms_encoding.measure`)."""
+    return measure(text).segments
 
 
 def check_short_name(name: str) -> str:

@@ -1,19 +1,25 @@
-"""Every SMS text Stillwell sends (SPEC section 2, "SMS conversation"), as functions of what varies.
+"""Every SMS text Stillwell sends (SPEC section 2, "SMS conversation"; 8.3), as functions of what varies.
 
-Each text is kind, plain British English in GSM-7 only (no curly quotes, emoji or en dashes), at most two
-segments for any allowed short name (up to 20 characters, even all two-septet extension characters) and a
-link or contact of up to `MAX_LINK_LENGTH` characters, and names no therapy or mental health: the service is
-only ever named by its checked short name. `_checked` enforces all of this on every text built, so a
-wording change that breaks a rule fails loudly in the tests rather than on a client's phone.
-Pure: standard library and `app.domain.discretion` only.
+The wording comes from the message catalogues in `app.domain.catalogues` (`en`, and `cy` Welsh, a draft
+that needs review by a qualified translator before use with real clients); each function takes a
+`language` (default "en"). Each text is kind and plain, at most two segments (`app.domain.sms_encoding`)
+for any allowed short name (up to 20 characters, even all two-septet extension characters) and a link or
+contact of up to `MAX_LINK_LENGTH` characters, and names no therapy or mental health: the service is only
+ever named by its checked short name. English texts are GSM-7 only (no curly quotes, emoji or en dashes);
+a Welsh text may be UCS-2 (70/67 a segment) but must still fit. `_checked` enforces all of this on every
+text built, so a wording change that breaks a rule fails loudly in the tests rather than on a client's phone.
+Pure: standard library and `app.domain` only.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Final, Literal, TypeAlias
+from contextvars import ContextVar
+from typing import Final, Literal, NamedTuple, TypeAlias
 
-from app.domain.discretion import DiscretionError, check_short_name, forbidden_words_in, is_gsm7, sms_segments
+from app.domain.catalogues import DEFAULT_LANGUAGE, catalogue
+from app.domain.discretion import DiscretionError, check_short_name, forbidden_words_in, is_gsm7
+from app.domain.sms_encoding import Encoding, measure
 
 Question: TypeAlias = Literal["change", "duration", "usual_self"]
 
@@ -22,16 +28,23 @@ MAX_SEGMENTS: Final = 2
 # email address, phone number or short web address.
 MAX_LINK_LENGTH: Final = 70
 MAX_CONTACT_LENGTH: Final = 40
-OPT_OUT_WORDING: Final = "Reply STOP to opt out."
-MONTHS: Final = ("January February March April May June July August September October November December").split()
+OPT_OUT_WORDING: Final = catalogue("en")["opt_out"]
+MONTHS: Final = tuple(catalogue("en")["months"].split())
 
-_CHANGE_OPTIONS: Final = "1 much better, 2 a little better, 3 the same, 4 a little worse, 5 much worse"
-_CHANGE_QUESTION: Final = f"Compared with when you first went, how are you now? Reply {_CHANGE_OPTIONS}."
-_DURATION_QUESTION: Final = "How long have you been the way you are now? e.g. 3 weeks, 2 months"
-_USUAL_SELF_OPTIONS: Final = "1 yes, completely\n2 mostly, only mild symptoms left\n3 no"
-_USUAL_SELF_QUESTION: Final = f"Do you feel back to your usual self?\n{_USUAL_SELF_OPTIONS}"
-_SORRY: Final = "Sorry, we did not quite understand."
-_CRISIS: Final = "call 999 in an emergency, NHS 111 (option 2), or Samaritans free on 116 123"
+
+def _t(language: str, key: str, **values: str) -> str:
+    """One template of the language's catalogue, filled with `values` and the fragments it names."""
+    texts = catalogue(language)
+    fragments = {
+        name: texts[name] for name in ("opt_out", "change_options", "usual_self_options", "sorry", "crisis_short")
+    }
+    fragments["duration_question"] = texts["duration_question"]
+    return texts[key].format(**{**fragments, **values})
+
+
+def _question(language: str, question: Question) -> str:
+    key = {"change": "change_question", "duration": "duration_question", "usual_self": "usual_self_question"}
+    return _t(language, key[question])
 
 
 def _name(short_name: str) -> str:
@@ -48,166 +61,192 @@ def _address(value: str, what: str, longest: int = MAX_LINK_LENGTH) -> str:
     return value
 
 
-def _checked(text: str) -> str:
-    """The text itself, once it is known to be GSM-7 and at most two segments."""
-    if not is_gsm7(text):
+# Set only while `text_report` measures every text, so a text that does not fit is listed instead of raised.
+_MEASURING: ContextVar[bool] = ContextVar("measuring", default=False)
+
+
+def _checked(text: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The text itself, once it is known to fit: GSM-7 for English, and at most two segments in any language."""
+    if _MEASURING.get():
+        return text
+    if language == "en" and not is_gsm7(text):
         raise ValueError(f"text has characters outside GSM-7: {text!r}")
-    if sms_segments(text) > MAX_SEGMENTS:
+    if measure(text).segments > MAX_SEGMENTS:
         raise ValueError(f"text is longer than {MAX_SEGMENTS} segments: {text!r}")
+    if found := forbidden_words_in(text):
+        raise ValueError(f"text contains {', '.join(found)}: texts must not reveal the service: {text!r}")
     return text
 
 
-def _link_line(link: str | None) -> str:
+def _link_line(link: str | None, language: str = DEFAULT_LANGUAGE) -> str:
     # The link stands on its own line so no phone takes trailing punctuation as part of it.
-    return "" if link is None else f"Or answer at:\n{_address(link, 'link')}\n"
+    return "" if link is None else _t(language, "link_line", link=_address(link, "link"))
 
 
-def first_message(short_name: str, link: str | None = None) -> str:
+def first_message(short_name: str, link: str | None = None, language: str = DEFAULT_LANGUAGE) -> str:
     """The first text of a check-in: greeting, the change question, the web link if allowed, opt-out last."""
     name = _name(short_name)
-    return _checked(f"Hello from {name}. {_CHANGE_QUESTION}\n{_link_line(link)}{OPT_OUT_WORDING}")
+    question = _question(language, "change")
+    return _checked(
+        _t(language, "first_message", name=name, question=question, link_line=_link_line(link, language)), language
+    )
 
 
-def duration_question() -> str:
+def duration_question(language: str = DEFAULT_LANGUAGE) -> str:
     """The second question: how long the client has been the way they are now."""
-    return _checked(f"Thank you. {_DURATION_QUESTION}")
+    return _checked(_t(language, "thanks_then", question=_question(language, "duration")), language)
 
 
-def usual_self_question() -> str:
+def usual_self_question(language: str = DEFAULT_LANGUAGE) -> str:
     """The third question: whether the client feels back to their usual self (options 1-3)."""
-    return _checked(f"Thank you. {_USUAL_SELF_QUESTION}")
+    return _checked(_t(language, "thanks_then", question=_question(language, "usual_self")), language)
 
 
-def reask(question: Question) -> str:
+def reask(question: Question, language: str = DEFAULT_LANGUAGE) -> str:
     """The one re-ask after an unclear answer, with a hint on how to answer."""
-    if question == "change":
-        hint = f"Please reply with one number: {_CHANGE_OPTIONS}, compared with when you first went."
-    elif question == "duration":
-        hint = f"{_DURATION_QUESTION}. Please give a number and weeks, months or years, or reply: since I finished"
-    else:
-        hint = f"Do you feel back to your usual self? Please reply 1, 2 or 3:\n{_USUAL_SELF_OPTIONS}"
-    return _checked(f"{_SORRY} {hint}")
+    return _checked(_t(language, f"reask_{question}"), language)
 
 
-def duration_clarification(number: str | None) -> str:
+def duration_clarification(number: str | None, language: str = DEFAULT_LANGUAGE) -> str:
     """After a bare number ("3"): weeks or months? `number` is shown as given when short and plain."""
     shown = number.strip() if number else ""
     if shown and len(shown) <= 12 and re.fullmatch(r"[A-Za-z0-9 -]+", shown):
-        return _checked(f"{shown} weeks or {shown} months? Reply W or M")
-    return _checked("Is that weeks or months? Reply W or M")
+        return _checked(_t(language, "clarification", number=shown), language)
+    return _checked(_t(language, "clarification_generic"), language)
 
 
-def thank_you(short_name: str) -> str:
+def thank_you(short_name: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The last text of a completed conversation: where the answers go (not to the service)."""
-    name = _name(short_name)
-    return _checked(
-        f"Thank you, that is all we need. Your answers go to the independent evaluation, not to {name}. Take care."
-    )
+    return _checked(_t(language, "thank_you", name=_name(short_name)), language)
 
 
-def reminder(question: Question, short_name: str, link: str | None = None) -> str:
+def reminder(question: Question, short_name: str, link: str | None = None, language: str = DEFAULT_LANGUAGE) -> str:
     """The one reminder when nothing came back: repeats the current question, with the link if allowed."""
     name = _name(short_name)
-    asked = {
-        "change": _CHANGE_QUESTION,
-        "duration": _DURATION_QUESTION,
-        "usual_self": _USUAL_SELF_QUESTION,
-    }[question]
-    return _checked(f"Reminder from {name}: {asked}\n{_link_line(link)}{OPT_OUT_WORDING}")
+    asked = _question(language, question)
+    return _checked(_t(language, "reminder", name=name, question=asked, link_line=_link_line(link, language)), language)
 
 
-def change_options_again(link: str | None = None) -> str:
+def change_options_again(link: str | None = None, language: str = DEFAULT_LANGUAGE) -> str:
     """After a second unclear change answer: the web page where allowed, else the numbered options again."""
     if link is not None:
-        return _checked(
-            f"Sorry, we still could not tell. You can answer on this page instead:\n{_address(link, 'link')}\n"
-            "Or reply with one number from 1 (much better) to 5 (much worse)."
-        )
-    return _checked(
-        "Sorry, we still could not tell. Compared with when you first went, please reply with just one number:\n"
-        "1 much better\n2 a little better\n3 the same\n4 a little worse\n5 much worse"
-    )
+        return _checked(_t(language, "change_options_again_link", link=_address(link, "link")), language)
+    return _checked(_t(language, "change_options_again"), language)
 
 
-def crisis_signposting() -> str:
+def crisis_signposting(language: str = DEFAULT_LANGUAGE) -> str:
     """The immediate reply to a message that suggests risk: where to get help now."""
-    return _checked(
-        "If you are in danger or might harm yourself, please call 999 now. For urgent help any time, call "
-        "NHS 111 and choose option 2, or call Samaritans free on 116 123. You do not have to face this alone."
-    )
+    return _checked(_t(language, "crisis_signposting"), language)
 
 
-def help_reply(short_name: str | None, contact: str | None = None) -> str:
+def help_reply(short_name: str | None, contact: str | None = None, language: str = DEFAULT_LANGUAGE) -> str:
     """HELP or INFO: who is asking and why, a contact, how to opt out and where to get urgent help."""
-    about = f"people who used {_name(short_name)}" if short_name else "people who have used a service"
-    reach = f" Contact: {_address(contact, 'contact', MAX_CONTACT_LENGTH)}." if contact else ""
-    return _checked(
-        f"Stillwell asks {about} how they are now, for an independent evaluation of services.{reach} "
-        f"{OPT_OUT_WORDING} Urgent help: {_CRISIS}."
-    )
+    about = _t(language, "help_about_service", name=_name(short_name)) if short_name else _t(language, "help_about_any")
+    reach = _t(language, "help_contact", contact=_address(contact, "contact", MAX_CONTACT_LENGTH)) if contact else ""
+    return _checked(_t(language, "help", about=about, reach=reach), language)
 
 
-def opt_out_confirmation() -> str:
+def opt_out_confirmation(language: str = DEFAULT_LANGUAGE) -> str:
     """The reply to STOP: the opt-out took effect, and how to undo it."""
-    return _checked("You have opted out and will get no more texts from us. Reply START if you change your mind.")
+    return _checked(_t(language, "opt_out_confirmation"), language)
 
 
-def resume_confirmation() -> str:
+def resume_confirmation(language: str = DEFAULT_LANGUAGE) -> str:
     """The reply to START: contact resumes from the next planned check-in."""
-    return _checked(f"Welcome back. We will text you at the next planned check-in. {OPT_OUT_WORDING}")
+    return _checked(_t(language, "resume_confirmation"), language)
 
 
-def closed(month: str | None) -> str:
-    """To a known client when nothing is open: the check-in has closed, and when we will next be in touch."""
+def closed(month: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """To a known client when nothing is open: the check-in has closed, and when we will next be in touch.
+
+    `month` is the English name of a month; the text names it in the client's language."""
     if month is None:
-        return _checked("This check-in has closed, thank you. There are no more check-ins planned.")
+        return _checked(_t(language, "closed_no_month"), language)
     if month not in MONTHS:
         raise ValueError(f"{month!r} is not the English name of a month")
-    return _checked(f"This check-in has closed, thank you. We will be in touch around {month}.")
+    shown = catalogue(language)["months"].split()[MONTHS.index(month)]
+    return _checked(_t(language, "closed", month=shown), language)
 
 
-def unknown_sender() -> str:
+def unknown_sender(language: str = DEFAULT_LANGUAGE) -> str:
     """The one discreet reply to a number we do not know: says nothing about who we are for."""
-    return _checked("Thank you for your message. We could not match it to this number, so there is nothing to do.")
+    return _checked(_t(language, "unknown_sender"), language)
 
 
-def wrong_number_ack() -> str:
+def wrong_number_ack(language: str = DEFAULT_LANGUAGE) -> str:
     """The reply to "wrong number": we stop, and apologise."""
-    return _checked(
-        "Thank you for letting us know, and sorry to have troubled you. We will not text this number again."
-    )
+    return _checked(_t(language, "wrong_number"), language)
 
 
-def bereavement_ack() -> str:
+def bereavement_ack(language: str = DEFAULT_LANGUAGE) -> str:
     """The reply to news of a death: condolences, and no more texts."""
-    return _checked(
-        "We are very sorry for your loss, and sorry to have troubled you. We will not text this number again."
-    )
+    return _checked(_t(language, "bereavement"), language)
 
 
-def all_texts(short_name: str, link: str | None = None, contact: str | None = None) -> dict[str, str]:
+def all_texts(
+    short_name: str, link: str | None = None, contact: str | None = None, language: str = DEFAULT_LANGUAGE
+) -> dict[str, str]:
     """Every text for one service, by a descriptive key: for review, previews and the property tests."""
+    lang = language
     texts = {
-        "first_message": first_message(short_name, link),
-        "duration_question": duration_question(),
-        "usual_self_question": usual_self_question(),
-        "clarification": duration_clarification("3"),
-        "clarification_generic": duration_clarification(None),
-        "thank_you": thank_you(short_name),
-        "change_options_again": change_options_again(link),
-        "crisis_signposting": crisis_signposting(),
-        "help": help_reply(short_name, contact),
-        "help_unknown_sender": help_reply(None, contact),
-        "opt_out_confirmation": opt_out_confirmation(),
-        "resume_confirmation": resume_confirmation(),
-        "closed": closed("September"),
-        "closed_no_month": closed(None),
-        "unknown_sender": unknown_sender(),
-        "wrong_number": wrong_number_ack(),
-        "bereavement": bereavement_ack(),
+        "first_message": first_message(short_name, link, lang),
+        "duration_question": duration_question(lang),
+        "usual_self_question": usual_self_question(lang),
+        "clarification": duration_clarification("3", lang),
+        "clarification_generic": duration_clarification(None, lang),
+        "thank_you": thank_you(short_name, lang),
+        "change_options_again": change_options_again(link, lang),
+        "crisis_signposting": crisis_signposting(lang),
+        "help": help_reply(short_name, contact, lang),
+        "help_unknown_sender": help_reply(None, contact, lang),
+        "opt_out_confirmation": opt_out_confirmation(lang),
+        "resume_confirmation": resume_confirmation(lang),
+        "closed": closed("September", lang),
+        "closed_no_month": closed(None, lang),
+        "unknown_sender": unknown_sender(lang),
+        "wrong_number": wrong_number_ack(lang),
+        "bereavement": bereavement_ack(lang),
     }
     questions: tuple[Question, ...] = ("change", "duration", "usual_self")
     for question in questions:
-        texts[f"reask_{question}"] = reask(question)
-        texts[f"reminder_{question}"] = reminder(question, short_name, link)
+        texts[f"reask_{question}"] = reask(question, lang)
+        texts[f"reminder_{question}"] = reminder(question, short_name, link, lang)
     return texts
+
+
+#: The longest allowed short name (20 two-septet characters), link and contact: the worst case of every text.
+LONGEST_SHORT_NAME: Final = "\u20ac" * 20
+LONGEST_LINK: Final = "https://" + "a" * (MAX_LINK_LENGTH - len("https://"))
+LONGEST_CONTACT: Final = "a" * (MAX_CONTACT_LENGTH - len("@b.uk")) + "@b.uk"
+
+
+class TextSize(NamedTuple):
+    """One text of one language at its longest, as `flask texts check` lists it."""
+
+    language: str
+    key: str
+    characters: int
+    encoding: Encoding
+    units: int
+    segments: int
+    text: str
+
+    @property
+    def fits(self) -> bool:
+        return self.segments <= MAX_SEGMENTS
+
+
+def text_report(language: str) -> list[TextSize]:
+    """Every text of one language with the longest short name, link and contact, measured and not refused."""
+    token = _MEASURING.set(True)
+    try:
+        built = all_texts(LONGEST_SHORT_NAME, LONGEST_LINK, LONGEST_CONTACT, language)
+        built["change_options_again_no_link"] = change_options_again(None, language)
+        built["help_no_contact"] = help_reply(LONGEST_SHORT_NAME, None, language)
+    finally:
+        _MEASURING.reset(token)
+    report = []
+    for key, text in sorted(built.items()):
+        size = measure(text)
+        report.append(TextSize(language, key, len(text), size.encoding, size.units, size.segments, text))
+    return report

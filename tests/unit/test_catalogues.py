@@ -1,0 +1,58 @@
+"""Message catalogues (SPEC 8.3): every language complete, every text fits, Welsh signposting keeps its numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain import texts
+from app.domain.catalogues import CATALOGUES, LANGUAGES, catalogue
+from app.domain.discretion import forbidden_words_in
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_catalogue_has_every_key_and_none_is_empty(language: str) -> None:
+    english = set(CATALOGUES["en"])
+    assert set(catalogue(language)) == english, f"{language}: keys differ from en"
+    assert not [key for key, value in catalogue(language).items() if not value.strip()]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_fits_in_two_segments_at_its_longest(language: str) -> None:
+    report = texts.text_report(language)
+    assert len(report) == len(texts.text_report("en"))
+    too_long = [(size.key, size.encoding, size.units) for size in report if not size.fits]
+    assert not too_long
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_texts_are_built_and_checked_in_each_language(language: str) -> None:
+    built = texts.all_texts(texts.LONGEST_SHORT_NAME, texts.LONGEST_LINK, texts.LONGEST_CONTACT, language)
+    assert all(not forbidden_words_in(text.replace(texts.LONGEST_SHORT_NAME, "")) for text in built.values())
+
+
+def test_english_texts_stay_gsm7() -> None:
+    assert {size.encoding for size in texts.text_report("en")} == {"GSM-7"}
+
+
+def test_welsh_texts_are_welsh() -> None:
+    assert texts.first_message("Riverside", language="cy").startswith("Helo gan Riverside.")
+    assert texts.closed("September", language="cy").endswith("tua mis Medi.")
+    assert texts.duration_clarification("3", language="cy") == "3 wythnos neu 3 mis? Atebwch W neu M"
+    assert texts.resume_confirmation(language="cy").startswith("Croeso yn \u00f4l.")
+
+
+@pytest.mark.parametrize("text", [texts.crisis_signposting("cy"), texts.help_reply("Riverside", None, "cy")])
+def test_welsh_crisis_signposting_keeps_every_number_and_the_welsh_samaritans_line(text: str) -> None:
+    for number in ("999", "GIG 111", "opsiwn 2", "Samariaid", "116 123", "0808 164 0123"):
+        assert number in text
+
+
+def test_a_welsh_text_too_long_is_refused_when_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(CATALOGUES["cy"], "sorry", "Mae'n ddrwg gennym \u0175 " * 10)
+    with pytest.raises(ValueError, match="longer than 2 segments"):
+        texts.reask("change", "cy")
+
+
+def test_an_unknown_language_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="'fr'"):
+        texts.opt_out_confirmation("fr")
