@@ -233,14 +233,7 @@ class SummaryBuilder:
                 self._event.append(spell[2])
         else:
             category = _NOT_CONSENTED
-        values = (
-            problem_group(ep.problem_descriptor),
-            disorder(ep.problem_descriptor),
-            sessions_band(sessions),
-            ep.service_code,
-            ep.area_code,
-            discharged.year * 100 + discharged.month,
-        )
+        values = breakdown_values(ep)
         for table, value in zip(self._tally, values, strict=True):
             key = (value, category)
             table[key] = table.get(key, 0) + 1
@@ -557,6 +550,21 @@ def _finished_counts(ep: EpisodeFacts) -> tuple[tuple[int, ...], tuple[int, ...]
 
 #: numpy's dtype for the `array("i")` the builder keeps its Kaplan-Meier subjects in (C int, usually 32 bits).
 _ARRAY_INT: Final = np.dtype(f"i{array('i').itemsize}")
+
+
+def breakdown_values(ep: EpisodeFacts) -> tuple[str, str, str, str, str, int]:
+    """The episode's value in each breakdown, in BREAKDOWNS order."""
+    discharged = ep.discharge_date
+    return (
+        problem_group(ep.problem_descriptor),
+        disorder(ep.problem_descriptor),
+        sessions_band(ep.treatment_sessions),
+        ep.service_code,
+        ep.area_code,
+        discharged.year * 100 + discharged.month,
+    )
+
+
 #: The follow-up point counts of a tally, in `follow_up_points` order: closed, answered, recovered.
 _POINT_COUNTS: Final = ("c", "a", "r")
 _MONTH_BREAKDOWN: Final = BREAKDOWNS.index("discharge_month")
@@ -608,15 +616,7 @@ def episode_tally(ep: EpisodeFacts, as_of: date) -> dict[str, int]:
             tally[f"kt|{spell[1]}|{int(spell[2])}"] = 1
     else:
         category = _NOT_CONSENTED
-    values = (
-        problem_group(ep.problem_descriptor),
-        disorder(ep.problem_descriptor),
-        sessions_band(sessions),
-        ep.service_code,
-        ep.area_code,
-        discharged.year * 100 + discharged.month,
-    )
-    for breakdown, named in enumerate(values):
+    for breakdown, named in enumerate(breakdown_values(ep)):
         tally[f"b{breakdown}|{named}|{category}"] = 1
     return tally
 
