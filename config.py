@@ -56,8 +56,9 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _is_32_byte_key(text: str) -> bool:
-    """64 hex digits or base64 of 32 bytes (the Ed25519 release signing key, app/services/publication/signing.py)."""
+def key_bytes(text: str) -> bytes | None:
+    """32 bytes from 64 hex digits or base64 (standard or URL-safe, padding optional), else None: the
+    Ed25519 release signing keys (checked here at start-up, read by app/services/publication/signing.py)."""
     import base64
     import binascii
 
@@ -69,8 +70,8 @@ def _is_32_byte_key(text: str) -> bool:
             else base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))
         )
     except (ValueError, binascii.Error):
-        return False
-    return len(data) == 32
+        return None
+    return data if len(data) == 32 else None
 
 
 class Config:
@@ -197,7 +198,7 @@ class ProductionConfig(Config):
             raise ConfigError("FIELD_ENCRYPTION_KEYS contains the public development key")
         if os.environ.get("CONTACT_HASH_KEY") == DEV_CONTACT_HASH_KEY:
             raise ConfigError("CONTACT_HASH_KEY is the public development key")
-        if not _is_32_byte_key(os.environ.get("RELEASE_SIGNING_KEY", "")):
+        if key_bytes(os.environ.get("RELEASE_SIGNING_KEY", "")) is None:
             raise ConfigError("RELEASE_SIGNING_KEY must be 32 random bytes as 64 hex digits or base64")
         if os.environ.get("RELEASE_SIGNING_KEY") == TestingConfig.RELEASE_SIGNING_KEY:
             raise ConfigError("RELEASE_SIGNING_KEY is the public test key")

@@ -8,8 +8,6 @@ public key), and each signature names the key id it was made with.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,23 +18,16 @@ from flask import current_app
 
 from app.domain.release_package import key_id
 from app.services.errors import ServiceError
+from config import key_bytes
 
 DEV_KEY_FILE = "release-signing-key"
 
 
 def raw_key(text: str, name: str) -> bytes:
     """32 bytes from 64 hex digits or base64 (standard or URL-safe, padding optional)."""
-    text = text.strip()
-    try:
-        data = (
-            bytes.fromhex(text)
-            if len(text) == 64
-            else base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))
-        )
-    except (ValueError, binascii.Error):
-        data = b""
-    if len(data) != 32:
-        raise ServiceError(f"{name} must be 32 bytes as 64 hex digits or base64 (got {len(text)} characters)")
+    data = key_bytes(text)
+    if data is None:
+        raise ServiceError(f"{name} must be 32 bytes as 64 hex digits or base64 (got {len(text.strip())} characters)")
     return data
 
 

@@ -203,14 +203,11 @@ def fold(limit: int = FOLD_BATCH) -> int:
     old = _facts_of(ids)
     fresh = {f.episode_id: f for f in _fresh_of(ids, as_of)}
     moves: dict[tuple[str, str], int] = {}
-    for fact in old.values():
-        for cell in cells_of(fact):
-            for key, n in fact.tally.items():
-                moves[(cell, key)] = moves.get((cell, key), 0) - n
-    for item in fresh.values():
-        for cell in cells_of(item):
-            for key, n in item.tally.items():
-                moves[(cell, key)] = moves.get((cell, key), 0) + n
+    for sign, facts in ((-1, old.values()), (1, fresh.values())):  # out with the old, in with the new
+        for fact in facts:
+            for cell in cells_of(fact):
+                for key, n in fact.tally.items():
+                    moves[(cell, key)] = moves.get((cell, key), 0) + sign * n
     _move_totals(moves)
     db.session.execute(delete(OutcomeFact).where(OutcomeFact.episode_id.in_(ids)))
     if fresh:
