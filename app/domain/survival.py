@@ -204,10 +204,13 @@ class Curve(list[CurvePoint]):
 
 
 def at_risk_by_day(entry: Sequence[int], time: Sequence[int]) -> tuple[int, ...]:
-    """Subjects under follow-up just after each day from 0 to the last (entry <= d < time), entry < time only."""
+    """Subjects under follow-up just after each day from 0 to the last (entry <= d < time), entry < time only.
+
+    A subject whose follow-up ends on or before day 0 (records that put a spell's end before its start's
+    reference, as a re-dated discharge can) is at risk on no such day."""
     entry_a = np.asarray(entry, dtype=np.int64)
     time_a = np.asarray(time, dtype=np.int64)
-    keep = entry_a < time_a
+    keep = (entry_a < time_a) & (time_a > 0)
     entry_a, time_a = np.maximum(entry_a[keep], 0), time_a[keep]
     if not time_a.size:
         return ()

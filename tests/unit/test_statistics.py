@@ -637,3 +637,13 @@ def test_summarise_on_random_cohorts(cohort: list[EpisodeFacts], as_of: date) ->
     for e in cohort:
         if e.consented and e.discharge_date <= as_of:
             assert classify_episode(e, as_of) in (*ELIGIBLE, "pending")
+
+
+def test_numbers_at_risk_leave_out_a_follow_up_that_ends_before_day_0() -> None:
+    """Spells whose entry and end are both negative (records re-dated after the answers) are at risk on no
+    day from 0 on; before, counting them raised on the negative end."""
+    from app.domain.survival import at_risk_by_day
+
+    assert at_risk_by_day([-72, 0], [-28, 3]) == (1, 1, 1)
+    assert at_risk_by_day([-72], [-28]) == ()
+    assert at_risk_by_day([-5, 1], [0, 3]) == (0, 1, 1)
