@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from app.models.assessment import AssessmentCall, AssessmentSample, CallStatus, CriteriaStatus
 from app.models.audit import AuditEvent
 from app.models.checkin import CheckIn, CheckInStatus
 from app.models.contact import ContactPoint, OptEvent
@@ -14,12 +15,16 @@ from app.models.user import ApiToken, Role, User
 __all__ = [
     "ApiToken",
     "Area",
+    "AssessmentCall",
+    "AssessmentSample",
     "AuditEvent",
+    "CallStatus",
     "Channel",
     "CheckIn",
     "CheckInStatus",
     "Client",
     "ContactPoint",
+    "CriteriaStatus",
     "Episode",
     "InboundMessage",
     "MessagePurpose",

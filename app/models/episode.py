@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -69,6 +69,8 @@ class Episode(db.Model):  # type: ignore[name-defined,misc]
     age_band: Mapped[str | None] = mapped_column(String(8))  # 16-17 ... 66+
     sex: Mapped[str | None] = mapped_column(String(8))  # female | male | other | unknown
     imd_decile: Mapped[int | None] = mapped_column(Integer)  # 1-10
+    #: the optional intake column consent_to_call (SPEC 8.4): the client agreed to an assessor's call
+    consent_to_call: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The follow-up plan (weeks after discharge) the episode was submitted under; it keeps it.
     plan: Mapped[str] = mapped_column(String(200))
     # Set when all contact must stop: deceased, withdrawn by the service, consent no, wrong number.

@@ -1,4 +1,4 @@
-"""People who sign in: admins, evaluators, commissioners and service submitters."""
+"""People who sign in: admins, evaluators, commissioners, service submitters and assessors."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     EVALUATOR = "evaluator"
     COMMISSIONER = "commissioner"
     SERVICE_SUBMITTER = "service_submitter"
+    ASSESSOR = "assessor"
 
 
 #: How each role is named on pages (the admin's role choice lists them in this order).
@@ -25,6 +26,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.EVALUATOR.value: "Evaluator",
     Role.COMMISSIONER.value: "Commissioner",
     Role.SERVICE_SUBMITTER.value: "Service submitter",
+    Role.ASSESSOR.value: "Assessor",
 }
 
 

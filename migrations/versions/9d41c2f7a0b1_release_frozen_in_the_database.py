@@ -5,12 +5,13 @@ Revises: 58aae2eedaa8
 Create Date: 2026-11-23 04:45:00.000000
 
 """
+
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '9d41c2f7a0b1'
-down_revision = '58aae2eedaa8'
+revision = "9d41c2f7a0b1"
+down_revision = "58aae2eedaa8"
 branch_labels = None
 depends_on = None
 
