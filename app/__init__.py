@@ -97,7 +97,7 @@ def register_request_limits(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.database import ping_idle_connections
+    from app.database import ping_idle_connections, write_ahead_log
     from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.security.fields import init_field_security
 
@@ -105,6 +105,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             ping_idle_connections(engine, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
+            write_ahead_log(engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -478,6 +478,14 @@ def webhook_figures(label: str, replies: list[Reply]) -> dict[str, Any]:
     }
 
 
+def served_ms(log: Path) -> list[float]:
+    """The webhook's durations as gunicorn logged them (`%(M)sms`: from reading the request to the response,
+    not the wait for a free thread), in order: beside the client's figures, they tell the server's own time
+    from the time the request waited, or the bench's own threads delayed it."""
+    found = re.findall(r'"POST /webhooks/twilio/sms [^"]*" \d+ \S+ (\d+)ms', log.read_text(errors="replace"))
+    return [float(ms) for ms in found]
+
+
 def lags(replies: list[Reply], polls: list[Poll], base: int) -> list[float | None]:
     """Seconds from each reply's response to the first poll answering with it counted (None: never seen).
     Replies are one a second, each adding one latest answer: the k-th is in once the count reaches base + k."""
@@ -543,6 +551,20 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     process = webhook_load.start_gunicorn(
         env, port, args.workers, args.worker_class, args.threads, gunicorn_log, None, tmp
     )
+    hooks, hooks_url = None, base_url
+    if args.webhook_workers:  # the webhooks in a gunicorn of their own (is the wait in the web workers?)
+        hooks_port = free_port()
+        hooks_url = f"http://127.0.0.1:{hooks_port}"
+        hooks = webhook_load.start_gunicorn(
+            env,
+            hooks_port,
+            args.webhook_workers,
+            args.worker_class,
+            args.threads,
+            tmp / f"hooks-{backend}.log",
+            None,
+            tmp,
+        )
     scheduler = start_scheduler(env, scheduler_log, args.all_jobs)
     stop = threading.Event()
     threads: list[threading.Thread] = []
@@ -559,11 +581,12 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         timings.seconds["API summary"].clear()
         print(
             f"[{backend}] gunicorn -w {args.workers} -k {args.worker_class} and the scheduler on port {port};"
-            f" evaluator signed in; {base} latest answers before the replies; load {load_average()}",
+            + (f" the webhooks' own gunicorn -w {args.webhook_workers} at {hooks_url};" if hooks else "")
+            + f" evaluator signed in; {base} latest answers before the replies; load {load_average()}",
             flush=True,
         )
         replies: list[Reply] = []
-        send_replies(base_url, signed[: args.baseline], replies, args.rate)
+        send_replies(hooks_url, signed[: args.baseline], replies, args.rate)
         alone = list(replies)
         poll_thread = threading.Thread(target=poller, args=(base_url, setup["token"], timings, polls, stop))
         poll_thread.start()
@@ -577,7 +600,7 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             threads.append(view)
         load_before = load_average()
         with_views: list[Reply] = []
-        send_replies(base_url, signed[args.baseline :], with_views, args.rate)
+        send_replies(hooks_url, signed[args.baseline :], with_views, args.rate)
         replies += with_views
         time.sleep(args.settle)
         stop.set()
@@ -591,10 +614,16 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         stop.set()
         stop_process(scheduler)
         webhook_load.stop_gunicorn(process)
+        if hooks is not None:
+            webhook_load.stop_gunicorn(hooks)
 
     print(f"\n== {backend}: {status['facts']} episodes; load {load_before} -> {load_after}")
     figures["webhook_alone"] = webhook_figures(f"alone ({len(alone)} replies at {args.rate:g}/s)", alone)
     figures["webhook_with_views"] = webhook_figures(f"with the views ({len(with_views)} replies)", with_views)
+    served = served_ms(tmp / f"hooks-{backend}.log" if hooks is not None else gunicorn_log)
+    for label, part in (("alone", served[: len(alone)]), ("with the views", served[len(alone) :])):
+        if part:
+            print(f"  webhook, {label}, as gunicorn timed it: {spread(sorted(ms / 1000 for ms in part))}")
     print(f"  dashboard views (GET /evaluate, {args.viewers} viewer(s); the API summary polled beside them):")
     figures["views"] = {}
     for kind in sorted(timings.seconds, key=lambda k: (k in ("API summary", "page + charts"), k)):
@@ -676,6 +705,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--webhook-workers",
+        type=int,
+        default=0,
+        help="serve the webhook from a gunicorn of its own with this many workers; 0: the web one",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="runs of `flask stats summary` (the best counts)")
     parser.add_argument("--all-jobs", action="store_true", help="run every scheduler job, not just outcome-facts")
     parser.add_argument("--no-check", action="store_true", help="skip comparing the facts with a full summary")
