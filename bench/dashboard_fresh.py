@@ -559,10 +559,10 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             env,
             hooks_port,
             args.webhook_workers,
-            args.worker_class,
+            "sync" if args.profile_webhooks else args.worker_class,  # cProfile sees only a worker's main thread
             args.threads,
             tmp / f"hooks-{backend}.log",
-            None,
+            Path(args.profile_webhooks) if args.profile_webhooks else None,
             tmp,
         )
     scheduler = start_scheduler(env, scheduler_log, args.all_jobs)
@@ -714,6 +714,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="runs of `flask stats summary` (the best counts)")
     parser.add_argument("--all-jobs", action="store_true", help="run every scheduler job, not just outcome-facts")
     parser.add_argument("--no-check", action="store_true", help="skip comparing the facts with a full summary")
+    parser.add_argument(
+        "--profile-webhooks",
+        metavar="DIR",
+        help="with --webhook-workers: cProfile each webhook worker (sync, then) into DIR",
+    )
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
