@@ -8,6 +8,7 @@ rather than showing a blank on a client's screen. Pure: standard library and `ap
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from string import Formatter
 from typing import Final
@@ -25,16 +26,21 @@ class MissingText(KeyError):
     """A page or email asked for a key its language's catalogue does not have, or left a placeholder unfilled."""
 
 
-def page_text(language: str, key: str, **values: object) -> str:
-    """One text of the language's page catalogue with its placeholders filled."""
+def page_template(language: str, key: str, names: Iterable[str] = ()) -> str:
+    """The unfilled template of a key, once it is known that `names` fill every placeholder it has."""
     texts = page_catalogue(language)
     if key not in texts:
         raise MissingText(f"the {language!r} page catalogue has no text {key!r}")
     template = texts[key]
-    missing = placeholders(template) - set(values)
+    missing = placeholders(template) - set(names)
     if missing:
         raise MissingText(f"text {key!r} needs {', '.join(sorted(missing))}")
-    return template.format(**values)
+    return template
+
+
+def page_text(language: str, key: str, **values: object) -> str:
+    """One text of the language's page catalogue with its placeholders filled."""
+    return page_template(language, key, values).format(**values)
 
 
 def placeholders(template: str) -> set[str]:
@@ -53,6 +59,10 @@ def long_date(day: date, language: str) -> str:
     return f"{day.day} {months[day.month - 1]} {day.year}"
 
 
-def other_languages(language: str) -> list[tuple[str, str]]:
-    """(code, own name) of every other language a page can be read in, for the language switcher."""
-    return [(code, page_catalogue(code)["language.name"]) for code in LANGUAGES if code != language]
+def other_languages(language: str) -> list[tuple[str, str, str]]:
+    """(code, tag for `lang`, own name) of every other language a page can be read in, for the language links."""
+    return [
+        (code, page_catalogue(code)["language.html_lang"], page_catalogue(code)["language.name"])
+        for code in LANGUAGES
+        if code != language
+    ]

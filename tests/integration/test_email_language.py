@@ -7,10 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain.catalogues import page_catalogue
-from app.domain.pages import placeholders
 from app.services.dispatch.email_content import check_in_email
 from tests.factories import csv_bytes, make_service, row, run_import
+from tests.factories.languages import english_left_in, english_pieces
 from tests.factories.sms import DISCHARGE, DUE, IMPORTED, tick
 
 WELSH_FOOTER = "Nid yw'r cyfeiriad hwn yn darllen atebion."
@@ -39,17 +38,6 @@ def parts(message) -> tuple[str, str, str]:
     return str(message["Subject"]), text, html
 
 
-def english_sentences() -> list[str]:
-    """Every fixed piece of the English email wording (the text between placeholders) long enough to tell apart."""
-    pieces = []
-    for key, template in page_catalogue("en").items():
-        if key.startswith("email."):
-            for name in placeholders(template):
-                template = template.replace("{" + name + "}", "\0")
-            pieces += [piece.strip(" :.") for piece in template.split("\0") if len(piece.strip(" :.").split()) >= 2]
-    return pieces
-
-
 def test_a_welsh_client_gets_a_welsh_email_through_smtp_and_an_english_client_an_english_one(app, providers):
     _, sink = providers
     make_service(plan="4")
@@ -74,13 +62,12 @@ def test_a_welsh_client_gets_a_welsh_email_through_smtp_and_an_english_client_an
     assert "I atal y negeseuon hyn: http" in text and "/u/" in text
     assert '<html lang="cy">' in html and ">Atebwch dri chwestiwn byr</a>" in html
     assert ">Atal y negeseuon hyn</a>" in html
-    for sentence in english_sentences():
-        assert sentence not in subject + text + html, sentence
+    assert english_pieces("email.") and not english_left_in(f"{subject}\n{text}\n{html}", "email.")
 
     for recipient in ("person2@example.org", "person3@example.org"):  # en-GB, and French falls back to English
         subject, text, html = parts(by_recipient[recipient])
         assert subject == "A quick question from Tyne Wellbeing"
-        assert "This address does not read replies." in text and '<html lang="en">' in html
+        assert "This address does not read replies." in text and '<html lang="en-GB">' in html
         assert WELSH_FOOTER not in text
 
 
@@ -90,8 +77,9 @@ def test_the_reminder_email_is_in_the_clients_language_too(app, providers):
     run_import(csv_bytes([email_client("cy")]), now=IMPORTED)
     tick(DUE)
     assert tick(DUE + timedelta(hours=72))["reminders"] == 1
-    subject, text, _ = parts(sink.messages[-1].message)
+    subject, text, html = parts(sink.messages[-1].message)
     assert subject == "Nodyn atgoffa: cwestiwn byr gan Tyne Wellbeing"
+    assert not english_left_in(f"{subject}\n{text}\n{html}", "email.")
     assert "Dydyn ni ddim wedi clywed gennych eto, felly dyma'r ddolen eto." in text
     assert WELSH_FOOTER in text
 

@@ -125,7 +125,7 @@ def test_dates_and_choices_are_written_in_the_language() -> None:
     assert long_date(date(2026, 9, 15), "en") == "15 September 2026"
     assert long_date(date(2026, 9, 15), "cy") == "15 Medi 2026"
     assert choices("cy", "survey.usual_self", ("yes", "no")) == [("yes", "Ydw, yn llwyr"), ("no", "Nac ydw")]
-    assert other_languages("en") == [("cy", "Cymraeg")] and other_languages("cy") == [("en", "English")]
+    assert other_languages("en") == [("cy", "cy", "Cymraeg")] and other_languages("cy") == [("en", "en-GB", "English")]
 
 
 def test_the_survey_offers_every_answer_the_domain_knows() -> None:

@@ -17,6 +17,7 @@ PAGES: Final[dict[str, str]] = {
         "(yn Gymraeg: 0808 164 0123)."
     ),
     "language.name": "Cymraeg",
+    "language.html_lang": "cy",
     "language.nav_label": "Iaith",
     "email.subject": "Cwestiwn byr gan {name}",
     "email.subject_reminder": "Nodyn atgoffa: cwestiwn byr gan {name}",

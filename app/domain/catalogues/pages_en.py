@@ -14,8 +14,10 @@ PAGES: Final[dict[str, str]] = {
     "layout.page_title": "{title} - Stillwell",
     "layout.error_title": "Error: {title}",
     "layout.footer": "If you feel at risk now: call 999, or NHS 111 (option 2), or Samaritans on 116 123.",
-    # The language's own name (the link to it on a page in another language) and the switcher's label.
+    # The language's own name (the link to it on a page in another language), its tag for `<html lang>` and
+    # `lang` attributes, and the label of the language links.
     "language.name": "English",
+    "language.html_lang": "en-GB",
     "language.nav_label": "Language",
     # The check-in email.
     "email.subject": "A quick question from {name}",

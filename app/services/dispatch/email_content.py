@@ -45,7 +45,7 @@ def check_in_email(
         + f"{t('email.stop_text', link=unsubscribe_link)}\n"
     )
     html = (
-        f'<html lang="{escape(language)}"><body>'
+        f'<html lang="{escape(t("language.html_lang"))}"><body>'
         + "".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
         + f'<p><a href="{escape(survey_link)}">{escape(t("email.answer_link"))}</a></p>'
         + "<hr>"
