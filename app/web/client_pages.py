@@ -35,6 +35,16 @@ class PageTexts:
         return escape(page_template(self.language, key, values)).format(**values)
 
 
+#: The blueprints whose pages clients see: their errors are client pages too (`render_client_error`).
+CLIENT_BLUEPRINTS = frozenset({"survey", "unsubscribe"})
+
+
+def render_client_error(code: int) -> str:
+    """An error on a client page, in the language `?lang=` names (the survey's form keeps it), else English."""
+    kind = str(code) if code in (413, 429) else "500" if code >= 500 else "other"
+    return render_client_page("errors/client_error.html", page_language(None), kind=kind)
+
+
 def render_client_page(template: str, language: str, **context: Any) -> str:
     """Render a client page in `language`, with links to the same page in every other language (GET only).
 

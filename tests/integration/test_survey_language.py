@@ -181,3 +181,16 @@ def test_the_timed_out_form_notice_is_welsh(app, tokens):
     assert response.status_code == 400
     text = shown(response)
     assert "daeth amser y dudalen hon i ben er eich diogelwch" in text and not english_left_in(text)
+
+
+def test_the_form_keeps_its_language_and_a_body_too_large_is_refused_in_it(app, tokens):
+    client = app.test_client()
+    page = client.get(f"/s/{tokens['cy']}").get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]*)"', page).group(1)
+    assert action == "?lang=cy"
+    refused = client.post(f"/s/{tokens['cy']}{action}", data={**VALID, "comment": "a" * 70_000})
+    assert refused.status_code == 413 and '<html lang="cy">' in refused.get_data(as_text=True)
+    text = shown(refused)
+    assert "Mae hyn yn rhy hir i'w anfon" in text and "64 KB" not in text and not english_left_in(text)
+    english = client.post(f"/s/{tokens['en']}?lang=en", data={**VALID, "comment": "a" * 70_000})
+    assert english.status_code == 413 and "This is too long to send" in shown(english)

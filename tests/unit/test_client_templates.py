@@ -10,7 +10,12 @@ import pytest
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CLIENT_TEMPLATES = sorted(
-    [TEMPLATES / "_client.html", *(TEMPLATES / "survey").glob("*.html"), *(TEMPLATES / "unsubscribe").glob("*.html")]
+    [
+        TEMPLATES / "_client.html",
+        TEMPLATES / "errors" / "client_error.html",
+        *(TEMPLATES / "survey").glob("*.html"),
+        *(TEMPLATES / "unsubscribe").glob("*.html"),
+    ]
 )
 _JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
 _LABELLING = re.compile(r'\b(?:aria-label|title|alt|placeholder)="([^"]*)"')
@@ -33,7 +38,7 @@ def test_client_templates_hold_no_words_of_their_own(template: Path) -> None:
 
 def test_every_client_page_extends_the_client_frame() -> None:
     pages = [path for path in CLIENT_TEMPLATES if not path.name.startswith("_")]
-    assert len(pages) == 7
+    assert len(pages) == 8
     assert all('{% extends "_client.html" %}' in path.read_text() for path in pages)
 
 

@@ -136,4 +136,22 @@ PAGES: Final[dict[str, str]] = {
     "unsubscribe.invalid_body": (
         "Efallai mai dim ond rhan ohoni a gopïwyd. Gallwch hefyd atal negeseuon testun unrhyw bryd drwy ateb STOP."
     ),
+    "error.413_title": "Mae hyn yn rhy hir i'w anfon",
+    "error.413_body": (
+        "Mae'r hyn a anfonoch yn hirach nag y gall y dudalen hon ei gymryd. "
+        "Ewch yn ôl, byrhewch eich sylw a'i anfon eto."
+    ),
+    "error.429_title": "Gormod o ymdrechion",
+    "error.429_body": (
+        "Bu llawer o ymdrechion o'r fan hon mewn amser byr. Arhoswch ychydig funudau a rhowch gynnig arall arni."
+    ),
+    "error.500_title": "Mae'n ddrwg gennym, aeth rhywbeth o'i le",
+    "error.500_body": (
+        "Mae'r broblem wedi'i chofnodi. "
+        "Rhowch gynnig arall arni yn nes ymlaen: mae eich dolen yn dal i weithio nes iddi gau."
+    ),
+    "error.other_title": "Doedd dim modd dangos y dudalen hon",
+    "error.other_body": (
+        "Gwiriwch eich bod wedi agor y ddolen gyfan o'ch neges, neu rhowch gynnig arall arni yn nes ymlaen."
+    ),
 }

@@ -1,6 +1,6 @@
 """English wording of the pages and emails a client sees, by key: `layout.*` (the frame of every client page),
 `language.*`, `email.*`, `survey.*` (the web survey), `thanks.*`, `signposting.*`, `link.*` (survey links that
-cannot be answered) and `unsubscribe.*`. `{placeholders}` are filled by `app.domain.pages`; on a page a
+cannot be answered), `unsubscribe.*` and `error.*`. `{placeholders}` are filled by `app.domain.pages`; on a page a
 placeholder may be filled with markup (a telephone link, a bold answer), everything else is escaped.
 """
 
@@ -137,4 +137,17 @@ PAGES: Final[dict[str, str]] = {
     "unsubscribe.invalid_body": (
         "It may have been copied only in part. You can also stop texts at any time by replying STOP."
     ),
+    # An error on a client page (a request too large, too many, a failure): never a developer's message.
+    "error.413_title": "This is too long to send",
+    "error.413_body": (
+        "What you sent is longer than this page can take. Please go back, shorten your comment and send it again."
+    ),
+    "error.429_title": "Too many tries",
+    "error.429_body": (
+        "There have been a lot of tries from here in a short time. Please wait a few minutes and try again."
+    ),
+    "error.500_title": "Sorry, something went wrong",
+    "error.500_body": "The problem has been logged. Please try again later: your link still works until it closes.",
+    "error.other_title": "This page could not be shown",
+    "error.other_body": "Please check that you opened the whole link from your message, or try again later.",
 }
