@@ -252,12 +252,14 @@ class Timings:
 
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    first_failure: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, kind: str, seconds: float | None) -> None:
+    def add(self, kind: str, seconds: float | None, why: str = "") -> None:
         with self.lock:
             if seconds is None:
                 self.failures[kind] += 1
+                self.first_failure.setdefault(kind, why)
             else:
                 self.seconds[kind].append(seconds)
 
@@ -341,8 +343,8 @@ def poller(
             if response.status != 200:
                 raise RuntimeError(f"API answered {response.status}: {body[:200]!r}")
             answers = sum(json.loads(body)["change_distribution"].values())
-        except Exception:
-            timings.add("API summary", None)
+        except Exception as error:
+            timings.add("API summary", None, f"{type(error).__name__}: {error}"[:200])
             connection.close()
             stop.wait(0.5)
             continue
@@ -629,7 +631,8 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     for kind in sorted(timings.seconds, key=lambda k: (k in ("API summary", "page + charts"), k)):
         values = sorted(timings.seconds[kind])
         failed = timings.failures.get(kind, 0)
-        print(f"    {kind:<15} {spread(values)}{f'; failed {failed}' if failed else ''}")
+        why = f" (the first: {timings.first_failure[kind]})" if timings.first_failure.get(kind) else ""
+        print(f"    {kind:<15} {spread(values)}{f'; failed {failed}{why}' if failed else ''}")
         figures["views"][kind] = {
             "n": len(values),
             "p50_ms": percentile(values, 50) * 1000,
