@@ -196,6 +196,22 @@ def agreement(
     }
 
 
+#: Landis & Koch (1977): the words for ranges of kappa, lower bound first.
+KAPPA_WORDS: Final = (
+    (0.81, "almost perfect"),
+    (0.61, "substantial"),
+    (0.41, "moderate"),
+    (0.21, "fair"),
+    (0.0, "slight"),
+)
+
+
+def kappa_words(value: float) -> str:
+    """Landis & Koch's words for a kappa: below 0 "poor" (less than chance), then slight to almost perfect."""
+    rounded = two_places(value)
+    return next((words for low, words in KAPPA_WORDS if rounded >= low), "poor")
+
+
 def two_places(value: float) -> float:
     """A kappa as published: two decimal places, halves rounded up (as `whole_percent` does for rates)."""
     return math.floor(100 * value + 0.5) / 100

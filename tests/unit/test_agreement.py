@@ -14,6 +14,7 @@ from app.domain.agreement import (
     agreement,
     assessor_durably_recovered,
     kappa,
+    kappa_words,
     pairs_for_interval,
     publish_agreement,
     rogan_gladen,
@@ -213,7 +214,7 @@ def test_sample_size_by_delta_method_matches_the_bootstrap() -> None:
     ci = agreement(pairs_of(a, b, c, d), round(1000 * p), 1000, resamples=4000, seed=3)
     low, high = ci["corrected_itt_durable_recovery"]["ci95"]
     assert 0.08 < (high - low) / 2 < 0.13
-    assert pairs_for_interval(0.85, 0.9, 0.4, 1000, 0.05) > 4 * n - 50  # half the width, about four times the pairs
+    assert pairs_for_interval(0.85, 0.9, 0.4, 1000, 0.05) > 4 * n - 50  # half the width: the ITT rate over 1,000 takes much of the budget
     assert pairs_for_interval(0.5, 0.5, 0.4, 1000, 0.10) is None
     assert pairs_for_interval(0.85, 0.9, 0.4, 10, 0.10) is None  # the ITT rate alone is wider than that
 
@@ -255,3 +256,20 @@ def test_published_corrected_suppressed_with_a_suppressed_itt() -> None:
     published = publish_agreement(agreement(pairs_of(40, 10, 5, 45), 3, 20))
     assert published["itt_durable_recovery"]["rate"] == "*"
     assert published["corrected_itt_durable_recovery"]["estimate"] == "*"
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (-0.2, "poor"),
+        (0.0, "slight"),
+        (0.2, "slight"),
+        (0.21, "fair"),
+        (0.5, "moderate"),
+        (0.7, "substantial"),
+        (0.805, "almost perfect"),
+        (1.0, "almost perfect"),
+    ],
+)
+def test_kappa_in_words(value: float, words: str) -> None:
+    assert kappa_words(value) == words

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, Final, TypedDict, Unpack
 
 from sqlalchemy import select
 
-from app.domain.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED, assessor_durably_recovered, publish_agreement
+from app.domain.agreement import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    assessor_durably_recovered,
+    pairs_for_interval,
+    publish_agreement,
+)
 from app.domain.agreement import agreement as agreement_figures
 from app.domain.outcomes import classify_episode, problem_group
 from app.extensions import db
@@ -23,10 +29,10 @@ from app.models import AssessmentCall, AssessmentSample, CallStatus, Episode, Se
 from app.services import audit
 from app.services.statistics import facts
 from app.services.statistics.as_of import refuse_future_as_of
-from app.services.statistics.scope import _scope_filters, _scope_name
+from app.services.statistics.scope import EpisodeFilters, _scope_filters, _scope_name
 from app.services.statistics.summaries import identified_episode_facts
 
-__all__ = ["AgreementOptions", "agreement", "call_counts"]
+__all__ = ["AgreementOptions", "agreement", "call_counts", "sample_size_guidance"]
 
 #: The `calls` object: every sampled call in scope, by what became of it as of A.
 CALL_KEYS = ("sampled", "reached", "declined", "not_reached", "to_call", "answers_withdrawn")
@@ -35,7 +41,8 @@ CALL_KEYS = ("sampled", "reached", "declined", "not_reached", "to_call", "answer
 class AgreementOptions(TypedDict, total=False):
     """What `agreement` takes beside the date, each optional.
 
-    `service_code` or `area_code` narrow the scope; `seed` and `resamples` set the bootstrap; `itt`: the
+    `service_code` or `area_code` narrow the scope, and `problem_group`, `discharged_from` and `discharged_to`
+    the episodes in it (as the dashboard's filters); `seed` and `resamples` set the bootstrap; `itt`: the
     scope's ITT durable-recovery RATE when the caller has the summary already (a release does), else it
     is read as `stats summary` reads it; `published`: disclosure-controlled; `actor` and `now`, both
     given: the request is audited, and `now` refuses an as-of after today.
@@ -43,6 +50,9 @@ class AgreementOptions(TypedDict, total=False):
 
     service_code: str | None
     area_code: str | None
+    problem_group: str | None
+    discharged_from: date | None
+    discharged_to: date | None
     seed: int
     resamples: int
     itt: dict[str, Any] | None
@@ -51,16 +61,14 @@ class AgreementOptions(TypedDict, total=False):
     now: datetime | None
 
 
-def _calls_in_scope(as_of: date, service_code: str | None, area_code: str | None) -> list[AssessmentCall]:
+def _calls_in_scope(as_of: date, scope: list[Any]) -> list[AssessmentCall]:
     """The calls of samples drawn as of A or earlier whose episode is in scope, in id order."""
     query = (
         select(AssessmentCall)
         .join(AssessmentSample, AssessmentSample.id == AssessmentCall.sample_id)
         .join(Episode, Episode.id == AssessmentCall.episode_id)
         .join(Service, Service.id == Episode.service_id)
-        .where(
-            AssessmentSample.as_of <= as_of, Episode.discharge_date <= as_of, *_scope_filters(service_code, area_code)
-        )
+        .where(AssessmentSample.as_of <= as_of, Episode.discharge_date <= as_of, *scope)
         .order_by(AssessmentCall.id)
     )
     return list(db.session.scalars(query))
@@ -120,11 +128,21 @@ def agreement(as_of: date, **options: Unpack[AgreementOptions]) -> dict[str, Any
     service_code, area_code, now = options.get("service_code"), options.get("area_code"), options.get("now")
     if now is not None:
         refuse_future_as_of(as_of, now)
-    calls = _calls_in_scope(as_of, service_code, area_code)  # NotFound for an unknown service or area
+    filters = EpisodeFilters(options.get("problem_group"), options.get("discharged_from"), options.get("discharged_to"))
+    scope = _scope_filters(service_code, area_code, filters)  # NotFound for an unknown service or area
+    calls = _calls_in_scope(as_of, scope)
     pairs, withdrawn = _pairs(calls, as_of)
     itt = options.get("itt")
     if itt is None:
-        itt = facts.summary(as_of, service_code=service_code, area_code=area_code)["durable_recovery"]["itt"]
+        summary = facts.summary(
+            as_of,
+            service_code=service_code,
+            area_code=area_code,
+            problem_group=filters.problem_group,
+            discharged_from=filters.discharged_from,
+            discharged_to=filters.discharged_to,
+        )
+        itt = summary["durable_recovery"]["itt"]
     result = agreement_figures(
         pairs,
         itt["numerator"],
@@ -142,8 +160,35 @@ def agreement(as_of: date, **options: Unpack[AgreementOptions]) -> dict[str, Any
             subject=_scope_name(service_code, area_code),
             as_of=as_of.isoformat(),
             published=published,
+            **filters.audit_detail(),
         )
         db.session.commit()
     if not published:
         return result
     return {"as_of": result["as_of"], **publish_agreement(result)}
+
+
+#: The dashboard's worked example of how many pairs a useful interval needs.
+EXAMPLE: Final = {"sensitivity": 0.85, "specificity": 0.9, "recovery": 0.4, "eligible": 1000}
+
+
+def sample_size_guidance(figures: dict[str, Any]) -> dict[str, Any]:
+    """How many pairs give the corrected figure a 95% interval of +/- 10 (and 5) percentage points: for the
+    worked example (EXAMPLE), and for this scope's own sensitivity, specificity, corrected rate and eligible
+    episodes when they allow it (None otherwise). Delta method (`pairs_for_interval`)."""
+    example = {
+        f"pairs_{points}": pairs_for_interval(
+            EXAMPLE["sensitivity"], EXAMPLE["specificity"], EXAMPLE["recovery"], int(EXAMPLE["eligible"]), points / 100
+        )
+        for points in (10, 5)
+    }
+    scope: dict[str, Any] | None = None
+    sensitivity, specificity = figures["sensitivity"]["rate"], figures["specificity"]["rate"]
+    corrected = figures["corrected_itt_durable_recovery"]["estimate"]
+    eligible = figures["itt_durable_recovery"]["denominator"]
+    if sensitivity is not None and specificity is not None and corrected is not None:
+        scope = {
+            f"pairs_{points}": pairs_for_interval(sensitivity, specificity, corrected, eligible, points / 100)
+            for points in (10, 5)
+        }
+    return {**EXAMPLE, **example, "scope": scope}
