@@ -214,7 +214,8 @@ def test_sample_size_by_delta_method_matches_the_bootstrap() -> None:
     ci = agreement(pairs_of(a, b, c, d), round(1000 * p), 1000, resamples=4000, seed=3)
     low, high = ci["corrected_itt_durable_recovery"]["ci95"]
     assert 0.08 < (high - low) / 2 < 0.13
-    assert pairs_for_interval(0.85, 0.9, 0.4, 1000, 0.05) > 4 * n - 50  # half the width: the ITT rate over 1,000 takes much of the budget
+    # half the width: far more than four times, as the ITT rate over 1,000 takes much of the budget
+    assert pairs_for_interval(0.85, 0.9, 0.4, 1000, 0.05) > 4 * n
     assert pairs_for_interval(0.5, 0.5, 0.4, 1000, 0.10) is None
     assert pairs_for_interval(0.85, 0.9, 0.4, 10, 0.10) is None  # the ITT rate alone is wider than that
 
