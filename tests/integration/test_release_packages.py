@@ -62,6 +62,7 @@ def test_an_untouched_package_verifies_on_a_bare_python(package_dir, tmp_path):
     assert "agreement.sensitivity: 89% [" in result.stdout
     assert "agreement.kappa: " in result.stdout and "tables give it" in result.stdout
     assert "bootstrap interval not recomputable" in result.stdout and "checked present" in result.stdout
+    assert "## Agreement with an independent assessor" in (folder / "METHODS.md").read_text()
     assert "Suppressed" in result.stdout and "outcomes" in result.stdout
     assert "RESULT: the package is intact" in result.stdout
 

@@ -136,3 +136,26 @@ def test_the_command_refuses_bad_input_clearly(app, runner):
 
 def test_the_commands_defaults_are_the_domains():
     assert (stats_cli.AGREEMENT_SEED, stats_cli.AGREEMENT_RESAMPLES) == (domain.DEFAULT_SEED, domain.DEFAULT_RESAMPLES)
+
+
+def test_a_release_carries_and_shows_the_published_agreement(app):
+    from app.services.publication import releases
+
+    seed_agreement()
+    release = releases.create_release(AS_OF, "all", None, "test", NOW)
+    document = releases.document(release)
+    assert document["agreement"]["table"] == {
+        "assessor_only": "*",
+        "both_recovered": 10,
+        "neither": "*",
+        "text_only": "*",
+    }
+    assert document["agreement"]["percent_agreement"]["rate"] == 82
+    assert document["agreement"]["itt_durable_recovery"] == document["figures"]["durable_recovery"]["itt"]
+    rows = releases.tidy_rows(document)
+    assert ("agreement", "kappa.estimate", document["agreement"]["kappa"]["estimate"]) in rows
+    page = app.test_client().get(f"/published/{release.id}").get_data(as_text=True)
+    assert "How the texts agree with an independent assessor" in page
+    assert "<caption>Agreement with the independent assessor</caption>" in page
+    service_release = releases.create_release(AS_OF, "service", "TYNE", "test", NOW)
+    assert releases.document(service_release)["agreement"]["pairs"] == 10  # 9 rounded to 5

@@ -291,7 +291,7 @@ figure, durable recovery by intention to treat, counts every eligible episode in
 answered or not. Rates carry Wilson 95% score intervals without continuity correction
 (z = 1.959964). The full methodology is published with the figures (docs/methodology.md).
 
-## Disclosure control
+{_agreement_methods(document)}## Disclosure control
 
 {document.get("disclosure_control", "")}
 
@@ -305,6 +305,22 @@ answered or not. Rates carry Wilson 95% score intervals without continuity corre
 - `datapackage.json`: the Frictionless Data Package descriptor (sizes, SHA-256s, table schemas).
 """
     return text.encode("utf-8")
+
+
+def _agreement_methods(document) -> str:
+    """METHODS.md's paragraph on the agreement with the independent assessor, for releases that have it."""
+    if document.get("agreement") is None:
+        return ""
+    return """## Agreement with an independent assessor
+
+A trained assessor telephones a random sample of people who agreed to a call and, without knowing
+what they texted, judges them durably recovered or not by the same thresholds. `agreement` sets the
+two side by side: the 2x2 table, percent agreement, Cohen's kappa (asymptotic interval of Fleiss,
+Cohen and Everitt 1969), the sensitivity and specificity of the texts against the assessor, and the
+intention-to-treat durable recovery corrected for the texts' errors (Rogan and Gladen 1978), with a
+seeded percentile bootstrap interval that `verify.py` cannot recompute without the pairs.
+
+"""
 
 
 def signature_txt(release_id, release_sha256: str, public_key: bytes, signature: bytes, key_list_url: str) -> bytes:
