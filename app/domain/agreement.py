@@ -25,11 +25,6 @@ from app.domain.statistics import wilson_rate
 Z95: Final = 1.959964
 DEFAULT_RESAMPLES: Final = 2000
 DEFAULT_SEED: Final = 1
-KAPPA_METHOD: Final = "asymptotic standard error of Fleiss, Cohen & Everitt (1969), estimate +/- 1.959964 SE"
-BOOTSTRAP_METHOD: Final = (
-    "percentile bootstrap: pairs drawn with replacement, p* ~ Binomial(denominator, p) / denominator; "
-    "resamples where Se* + Sp* - 1 <= 0 (or Se*, Sp* undefined) are left out and counted"
-)
 
 
 def assessor_durably_recovered(

@@ -78,10 +78,10 @@ def test_withdrawn_answers_leave_the_pairs(app):
 
 
 def test_no_sample_gives_nulls_not_a_crash(app):
-    seed_agreement_free = statistics.agreement(AS_OF)
-    assert seed_agreement_free["pairs"] == 0
-    assert seed_agreement_free["kappa"] == {"estimate": None, "ci95": None}
-    assert seed_agreement_free["calls"]["sampled"] == 0
+    result = statistics.agreement(AS_OF)
+    assert result["pairs"] == 0
+    assert result["kappa"] == {"estimate": None, "ci95": None}
+    assert result["calls"]["sampled"] == 0
 
 
 def test_published_and_audited_and_refusing_the_future(app):
