@@ -287,14 +287,14 @@ def agreement(
 def _estimate(figure: dict[str, Any], published: bool, *, percent: bool) -> str:
     value, interval = figure["estimate"], figure["ci95"]
     if value is None:
-        return "-"
+        return f"{'':>13}   -"
     if value == "*":
-        return "* (suppressed)"
+        return f"{'':>13}   * (suppressed)"
     shown = (lambda x: f"{x}%") if published else (lambda x: f"{x * 100:.1f}%")
     if not percent:
         shown = (lambda x: f"{x:.2f}") if published else (lambda x: f"{x:.3f}")
     ci = "no interval" if interval is None else f"95% CI {shown(interval[0])} to {shown(interval[1])}"
-    return f"{shown(value)}  ({ci})"
+    return f"{'':>13}  {shown(value)}  ({ci})"
 
 
 def render_agreement(result: dict[str, Any], scope: str, published: bool) -> str:
@@ -311,7 +311,7 @@ def render_agreement(result: dict[str, Any], scope: str, published: bool) -> str
         "",
         f"{'':<28} {'assessor recovered':>19} {'assessor not':>13}",
         f"{'texts: durably recovered':<28} {table['both_recovered']!s:>19} {table['text_only']!s:>13}",
-        f"{'texts: not':<28} {table['assessor_only']!s:>19} {table['neither']!s:>13}",
+        f"{'texts: not recovered':<28} {table['assessor_only']!s:>19} {table['neither']!s:>13}",
         "",
         f"  percent agreement              {_rate(result['percent_agreement'], published)}",
         f"  sensitivity of the texts       {_rate(result['sensitivity'], published)}",
@@ -321,7 +321,7 @@ def render_agreement(result: dict[str, Any], scope: str, published: bool) -> str
         f"  ITT durable recovery (texts)   {_rate(result['itt_durable_recovery'], published)}",
         f"  corrected (Rogan-Gladen)       {_estimate(corrected, published, percent=True)}",
         f"    bootstrap: {corrected['resamples']} resamples, seed {corrected['seed']}, "
-        f"{corrected['undefined_resamples']} left out (Se + Sp - 1 <= 0)",
+        f"{corrected['undefined_resamples']} left out (Se + Sp - 1 <= 0, or Se or Sp undefined)",
     ]
     return "\n".join(lines)
 
