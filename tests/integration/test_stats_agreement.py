@@ -159,3 +159,14 @@ def test_a_release_carries_and_shows_the_published_agreement(app):
     assert "<caption>Agreement with the independent assessor</caption>" in page
     service_release = releases.create_release(AS_OF, "service", "TYNE", "test", NOW)
     assert releases.document(service_release)["agreement"]["pairs"] == 10  # 9 rounded to 5
+
+
+def test_the_dashboards_filters_narrow_the_pairs_and_the_itt_alike(app):
+    seed_agreement()
+    depression = statistics.agreement(AS_OF, problem_group="depression")
+    assert depression["pairs"] == 9  # TYNE's F32.1 people; MERSEY's are F41.1 (anxiety)
+    assert depression["itt_durable_recovery"] == wilson_rate(TYNE_RECOVERED, TYNE_EPISODES)
+    assert statistics.agreement(AS_OF, problem_group="anxiety")["table"]["assessor_only"] == 1
+    before = statistics.agreement(AS_OF, discharged_to=date(2026, 2, 28))
+    assert before["pairs"] == 0 and before["calls"]["sampled"] == 0
+    assert statistics.agreement(AS_OF, discharged_from=date(2026, 3, 1))["pairs"] == 11

@@ -61,17 +61,20 @@ class AgreementOptions(TypedDict, total=False):
     now: datetime | None
 
 
-def _calls_in_scope(as_of: date, scope: list[Any]) -> list[AssessmentCall]:
-    """The calls of samples drawn as of A or earlier whose episode is in scope, in id order."""
+def _calls_in_scope(as_of: date, scope: list[Any], group: str | None) -> list[AssessmentCall]:
+    """The calls of samples drawn as of A or earlier whose episode is in scope, in id order. The problem group
+    is matched here, on the few sampled episodes, rather than as SQL over every stored descriptor."""
     query = (
-        select(AssessmentCall)
+        select(AssessmentCall, Episode.problem_descriptor)
         .join(AssessmentSample, AssessmentSample.id == AssessmentCall.sample_id)
         .join(Episode, Episode.id == AssessmentCall.episode_id)
         .join(Service, Service.id == Episode.service_id)
         .where(AssessmentSample.as_of <= as_of, Episode.discharge_date <= as_of, *scope)
         .order_by(AssessmentCall.id)
     )
-    return list(db.session.scalars(query))
+    return [
+        call for call, descriptor in db.session.execute(query) if group is None or problem_group(descriptor) == group
+    ]
 
 
 def _interviewed(call: AssessmentCall, as_of: date) -> bool:
@@ -129,8 +132,9 @@ def agreement(as_of: date, **options: Unpack[AgreementOptions]) -> dict[str, Any
     if now is not None:
         refuse_future_as_of(as_of, now)
     filters = EpisodeFilters(options.get("problem_group"), options.get("discharged_from"), options.get("discharged_to"))
-    scope = _scope_filters(service_code, area_code, filters)  # NotFound for an unknown service or area
-    calls = _calls_in_scope(as_of, scope)
+    dates = EpisodeFilters(None, filters.discharged_from, filters.discharged_to)
+    scope = _scope_filters(service_code, area_code, dates)  # NotFound for an unknown service or area
+    calls = _calls_in_scope(as_of, scope, filters.problem_group)
     pairs, withdrawn = _pairs(calls, as_of)
     itt = options.get("itt")
     if itt is None:
