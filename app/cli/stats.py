@@ -17,6 +17,12 @@ def stats() -> None:
     pass
 
 
+# app.domain.agreement's defaults, kept here so that `flask --help` does not load numpy
+# (tests/integration/test_stats_agreement.py checks they agree).
+AGREEMENT_SEED = 1
+AGREEMENT_RESAMPLES = 2000
+
+
 @stats.command("summary", help="Durable recovery, response, follow-up points and breakdowns as of a date.")
 @click.option(
     "--as-of",
@@ -210,6 +216,112 @@ def render_comparison(result: dict[str, Any], scope: str, published: bool) -> st
         "O/E: observed / expected recoveries from the case-mix regression; adjusted = O/E x target; "
         "reported: the service's own recovery figure (PHQ-9/GAD-7 simplification); gap = observed - reported "
         "(percentage points).",
+    ]
+    return "\n".join(lines)
+
+
+@stats.command(
+    "agreement",
+    help="Agreement between the texted outcomes and the blind telephone assessor (SPEC 8.4): the 2x2 table of "
+    "text-based against assessor durable recovery, percent agreement, Cohen's kappa with its 95% interval, the "
+    "sensitivity and specificity of the texts (Wilson intervals), and the ITT durable recovery corrected for "
+    "misclassification (Rogan-Gladen) with a seeded bootstrap 95% interval. The pairs are the calls reached with "
+    "an interview on or before the as-of date whose episode is in scope.",
+)
+@click.option(
+    "--as-of",
+    help="Count discharges, answers and interviews up to this date (YYYY-MM-DD), not after today in London. "
+    "Default: today.",
+)
+@click.option("--service", "service_code", help="Only this service.")
+@click.option("--area", "area_code", help="Only this area.")
+@click.option(
+    "--seed",
+    type=int,
+    default=AGREEMENT_SEED,
+    show_default=True,
+    help="Seed of the bootstrap (same seed, same interval).",
+)
+@click.option(
+    "--resamples",
+    type=click.IntRange(min=1),
+    default=AGREEMENT_RESAMPLES,
+    show_default=True,
+    help="Bootstrap resamples for the corrected figure's interval.",
+)
+@click.option("--published", is_flag=True, help="Apply disclosure control, as for anything published.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@with_appcontext
+@command_with_clear_errors
+def agreement(
+    as_of: str | None,
+    service_code: str | None,
+    area_code: str | None,
+    seed: int,
+    resamples: int,
+    published: bool,
+    output_format: str,
+) -> None:
+    from app.services import statistics
+
+    if service_code and area_code:
+        raise click.UsageError("give --service or --area, not both")
+    now = parse_instant(None, "now")
+    day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
+    result = statistics.agreement(
+        day,
+        service_code=service_code,
+        area_code=area_code,
+        seed=seed,
+        resamples=resamples,
+        published=published,
+        actor=cli_actor(),
+        now=now,
+    )
+    if output_format == "json":
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(render_agreement(result, service_code or area_code or "all services", published))
+
+
+def _estimate(figure: dict[str, Any], published: bool, *, percent: bool) -> str:
+    value, interval = figure["estimate"], figure["ci95"]
+    if value is None:
+        return f"{'':>13}   -"
+    if value == "*":
+        return f"{'':>13}   * (suppressed)"
+    shown = (lambda x: f"{x}%") if published else (lambda x: f"{x * 100:.1f}%")
+    if not percent:
+        shown = (lambda x: f"{x:.2f}") if published else (lambda x: f"{x:.3f}")
+    ci = "no interval" if interval is None else f"95% CI {shown(interval[0])} to {shown(interval[1])}"
+    return f"{'':>13}  {shown(value)}  ({ci})"
+
+
+def render_agreement(result: dict[str, Any], scope: str, published: bool) -> str:
+    """The agreement figures for people at a terminal; the JSON format has every figure."""
+    table, calls, corrected = result["table"], result["calls"], result["corrected_itt_durable_recovery"]
+    lines = [
+        f"Stillwell agreement with the independent assessor: {scope}, as of {result['as_of']}"
+        f"{' (published: small counts suppressed, others rounded to 5)' if published else ''}",
+        "",
+        f"Calls sampled {calls['sampled']}: reached {calls['reached']}, declined {calls['declined']}, "
+        f"not reached {calls['not_reached']}, still to call {calls['to_call']}, "
+        f"answers withdrawn since {calls['answers_withdrawn']}",
+        f"Pairs (text and assessor) {result['pairs']}",
+        "",
+        f"{'':<28} {'assessor recovered':>19} {'assessor not':>13}",
+        f"{'texts: durably recovered':<28} {table['both_recovered']!s:>19} {table['text_only']!s:>13}",
+        f"{'texts: not recovered':<28} {table['assessor_only']!s:>19} {table['neither']!s:>13}",
+        "",
+        f"  percent agreement              {_rate(result['percent_agreement'], published)}",
+        f"  sensitivity of the texts       {_rate(result['sensitivity'], published)}",
+        f"  specificity of the texts       {_rate(result['specificity'], published)}",
+        f"  Cohen's kappa                  {_estimate(result['kappa'], published, percent=False)}",
+        "",
+        f"  ITT durable recovery (texts)   {_rate(result['itt_durable_recovery'], published)}",
+        f"  corrected (Rogan-Gladen)       {_estimate(corrected, published, percent=True)}",
+        f"    bootstrap: {corrected['resamples']} resamples, seed {corrected['seed']}, "
+        f"{corrected['undefined_resamples']} left out (Se + Sp - 1 <= 0, or Se or Sp undefined)",
     ]
     return "\n".join(lines)
 

@@ -247,6 +247,40 @@ def stats_compare() -> ResponseReturnValue:
     return jsonify(result)
 
 
+@bp.get("/stats/agreement")
+@api_allow(Role.EVALUATOR, Role.COMMISSIONER)
+def stats_agreement() -> ResponseReturnValue:
+    """The texts beside the blind telephone assessor (SPEC 8.4). Evaluators: unsuppressed, any scope.
+    Commissioners: published, their own area only (as the summary)."""
+    from app.services import statistics
+
+    user: User = g.api_user
+    now: datetime = g.api_now
+    as_of = _as_of_param(now)
+    service_code, area_code = _code_param("service"), _code_param("area")
+    seed = _int_param("seed", 1, 0, 2**31 - 1)
+    resamples = _int_param("resamples", 2000, 1, 10_000)
+    published = user.role == Role.COMMISSIONER
+    if published:
+        area_code = _commissioner_area(user, area_code, service_code)
+    else:
+        if area_code:
+            _found(get_area, area_code)
+        if service_code:
+            _found(get_service, service_code)
+    result = statistics.agreement(
+        as_of,
+        service_code=service_code,
+        area_code=area_code,
+        seed=seed,
+        resamples=resamples,
+        published=published,
+        actor=_actor(user),
+        now=now,
+    )
+    return jsonify(result)
+
+
 def _commissioner_area(user: User, area_code: str | None, service_code: str | None) -> str:
     if service_code is not None:
         _found(get_service, service_code)  # an unknown code is "not found" for everyone

@@ -179,6 +179,11 @@ SCHEMAS: Final[dict[str, Any]] = {
             "created_at": {"type": "string", "format": "date-time"},
             "disclosure_control": {"type": "string"},
             "figures": _ref("ReleasedSummary"),
+            "agreement": {
+                "description": "the published agreement with the independent assessor (releases made before it "
+                "joined them have none)",
+                **_ref("Agreement"),
+            },
         },
     },
     "Comparison": {
@@ -197,6 +202,52 @@ SCHEMAS: Final[dict[str, Any]] = {
             "funnel": _ref("Funnel"),
             "adjusted_funnel": _ref("Funnel"),
             "case_mix": {"oneOf": [{"type": "object"}, {"type": "null"}]},
+        },
+    },
+    "Agreement": {
+        "type": "object",
+        "description": "the texts beside the blind telephone assessor (SPEC 8.4), as `flask stats agreement "
+        "--format json` prints it. Unsuppressed for evaluators; published (counts rounded to 5, '*' for 1-7, whole "
+        "percentages, kappa to two places; kappa and the corrected figure '*' with 1-7 pairs) for commissioners.",
+        "required": [
+            "as_of",
+            "pairs",
+            "table",
+            "percent_agreement",
+            "kappa",
+            "sensitivity",
+            "specificity",
+            "itt_durable_recovery",
+            "corrected_itt_durable_recovery",
+            "calls",
+        ],
+        "properties": {
+            "as_of": {"type": "string", "format": "date"},
+            "pairs": COUNT,
+            "table": _counts("both_recovered", "text_only", "assessor_only", "neither"),
+            "percent_agreement": _ref("Rate"),
+            "kappa": {
+                "type": "object",
+                "description": "Cohen's kappa; 95% interval from the asymptotic SE (Fleiss, Cohen & Everitt 1969)",
+                "required": ["estimate", "ci95"],
+                "properties": {"estimate": NUMBER_OR_NULL, "ci95": INTERVAL},
+            },
+            "sensitivity": _ref("Rate"),
+            "specificity": _ref("Rate"),
+            "itt_durable_recovery": _ref("Rate"),
+            "corrected_itt_durable_recovery": {
+                "type": "object",
+                "description": "Rogan-Gladen corrected ITT durable recovery, bootstrap 95% percentile interval",
+                "required": ["estimate", "ci95", "resamples", "undefined_resamples", "seed"],
+                "properties": {
+                    "estimate": NUMBER_OR_NULL,
+                    "ci95": INTERVAL,
+                    "resamples": {"type": "integer", "minimum": 0},
+                    "undefined_resamples": {"type": "integer", "minimum": 0},
+                    "seed": {"type": "integer"},
+                },
+            },
+            "calls": _counts("sampled", "reached", "declined", "not_reached", "to_call", "answers_withdrawn"),
         },
     },
     "Overdispersion": {
@@ -380,6 +431,42 @@ PATHS: Final[dict[str, Any]] = {
                 "401": UNAUTHORISED,
                 "403": FORBIDDEN,
                 "404": _error("no such area"),
+                "429": RATE_LIMITED,
+            },
+        }
+    },
+    "/api/v1/stats/agreement": {
+        "get": {
+            "operationId": "statsAgreement",
+            "summary": "Agreement between the texted outcomes and the blind telephone assessor",
+            "description": "SPEC section 8.4: the 2x2 table, percent agreement, Cohen's kappa, the sensitivity "
+            "and specificity of the texts and the Rogan-Gladen corrected ITT durable recovery with a seeded "
+            "bootstrap interval. Evaluators get unsuppressed figures for any scope. Commissioners get published "
+            "figures for their own area only, as for the summary. Every call is audited.",
+            "parameters": [
+                _query(
+                    "as_of",
+                    "count discharges, answers and interviews up to this date (default: today)",
+                    {"type": "string"},
+                ),
+                _query("service", "only this service (code)", {"type": "string"}),
+                _query("area", "only this area (code)", {"type": "string"}),
+                _query("seed", "the bootstrap's seed (default 1)", {"type": "integer", "minimum": 0}),
+                _query(
+                    "resamples",
+                    "bootstrap resamples (1-10,000, default 2,000)",
+                    {"type": "integer", "minimum": 1, "maximum": 10000},
+                ),
+            ],
+            "responses": {
+                "200": {
+                    "description": "the agreement figures",
+                    "content": {"application/json": {"schema": _ref("Agreement")}},
+                },
+                "400": _error("a parameter is not valid (`parameter` names it)"),
+                "401": UNAUTHORISED,
+                "403": FORBIDDEN,
+                "404": _error("no such service or area"),
                 "429": RATE_LIMITED,
             },
         }

@@ -79,6 +79,7 @@ def release(release_id: int) -> ResponseReturnValue:
         document=document,
         figures=document["figures"],
         comparison=document.get("comparison"),
+        agreement=document.get("agreement"),  # releases made before SPEC 8.4 have none
         charts=_charts(item),
         late_arrivals=release_service.late_arrivals(item),
         json_url=public_url(url_for("published.release_json", release_id=item.id)),

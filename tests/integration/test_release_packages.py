@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import Release
 from app.services.publication import packages, releases
 from app.services.publication.releases import canonical_json, sha256_hex
+from tests.factories.agreement import seed_agreement
 from tests.factories.cohorts import AS_OF, seed_releasable
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -41,7 +42,7 @@ def run_verifier(folder: Path, tmp_path: Path, *extra: str) -> subprocess.Comple
 
 @pytest.fixture
 def package_dir(app, tmp_path: Path) -> tuple[Release, Path]:
-    seed_releasable()
+    seed_agreement()  # the releasable cohort and a completed telephone-assessment sample
     release = releases.create_release(AS_OF, "all", None, "test", NOW)
     folder = tmp_path / "package"
     packages.write_package(release.id, KEYS, folder)
@@ -56,6 +57,12 @@ def test_an_untouched_package_verifies_on_a_bare_python(package_dir, tmp_path):
     assert f"SHA-256 {release.sha256}" in result.stdout
     assert "valid Ed25519 signature" in result.stdout
     assert "durable_recovery.itt: 67% [" in result.stdout  # recomputed from counts.csv
+    # the agreement with the independent assessor: rates and kappa recomputed, the bootstrap checked present
+    assert "agreement.percent_agreement: 82% [" in result.stdout
+    assert "agreement.sensitivity: 89% [" in result.stdout
+    assert "agreement.kappa: " in result.stdout and "tables give it" in result.stdout
+    assert "bootstrap interval not recomputable" in result.stdout and "checked present" in result.stdout
+    assert "## Agreement with an independent assessor" in (folder / "METHODS.md").read_text()
     assert "Suppressed" in result.stdout and "outcomes" in result.stdout
     assert "RESULT: the package is intact" in result.stdout
 
@@ -177,11 +184,13 @@ def test_the_zip_is_the_same_bytes_each_time_and_verifies_as_a_zip(package_dir, 
 
 
 def test_a_release_made_before_packages_verifies_with_its_original_hash(app, tmp_path):
-    """A release from before by_disorder and the comparison: stored as it was, packaged on request, unchanged."""
+    """A release from before by_disorder, the comparison and the agreement: stored as it was, packaged on request,
+    unchanged."""
     seed_releasable()
     current = releases.document(releases.create_release(AS_OF, "all", None, "test", NOW))
     current["figures"].pop("by_disorder")
     current.pop("comparison", None)
+    current.pop("agreement")
     current["software_version"] = "v1.0.0"
     payload = canonical_json(current)
     old = Release(

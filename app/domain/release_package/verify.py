@@ -18,7 +18,11 @@ What it checks, in order:
    so a published rate and interval must come from at least one such pair of counts;
 6. every other figure is consistent with the rounded counts: counts that are the same people are
    published alike, parts add up to their whole (within the rounding), nothing is larger than what
-   it is part of, and the suppression rules hold.
+   it is part of, and the suppression rules hold;
+7. the agreement with the independent assessor (releases from SPEC 8.4 on): its rates are recomputed
+   with the others, Cohen's kappa from the 2x2 counts (some table within the rounding must give the
+   published kappa), and the bootstrap interval of the corrected figure, which resampling with its
+   seed alone makes, is not recomputable here: it is checked present and in order.
 
 The same file builds the package's derived files in Stillwell itself (app/domain/release_package),
 so what is checked here is what was published.
@@ -181,6 +185,8 @@ def published_figures(document):
     rows = flatten(document.get("figures", {}))
     if document.get("comparison") is not None:
         rows += flatten(document["comparison"], "comparison")
+    if document.get("agreement") is not None:
+        rows += flatten(document["agreement"], "agreement")
     return rows
 
 
@@ -201,6 +207,8 @@ def rates(document):
     walk(document.get("figures", {}), "")
     if document.get("comparison") is not None:
         walk(document["comparison"], "comparison")
+    if document.get("agreement") is not None:
+        walk(document["agreement"], "agreement")
     return found
 
 
@@ -283,7 +291,7 @@ figure, durable recovery by intention to treat, counts every eligible episode in
 answered or not. Rates carry Wilson 95% score intervals without continuity correction
 (z = 1.959964). The full methodology is published with the figures (docs/methodology.md).
 
-## Disclosure control
+{_agreement_methods(document)}## Disclosure control
 
 {document.get("disclosure_control", "")}
 
@@ -297,6 +305,22 @@ answered or not. Rates carry Wilson 95% score intervals without continuity corre
 - `datapackage.json`: the Frictionless Data Package descriptor (sizes, SHA-256s, table schemas).
 """
     return text.encode("utf-8")
+
+
+def _agreement_methods(document) -> str:
+    """METHODS.md's paragraph on the agreement with the independent assessor, for releases that have it."""
+    if document.get("agreement") is None:
+        return ""
+    return """## Agreement with an independent assessor
+
+A trained assessor telephones a random sample of people who agreed to a call and, without knowing
+what they texted, judges them durably recovered or not by the same thresholds. `agreement` sets the
+two side by side: the 2x2 table, percent agreement, Cohen's kappa (asymptotic interval of Fleiss,
+Cohen and Everitt 1969), the sensitivity and specificity of the texts against the assessor, and the
+intention-to-treat durable recovery corrected for the texts' errors (Rogan and Gladen 1978), with a
+seeded percentile bootstrap interval that `verify.py` cannot recompute without the pairs.
+
+"""
 
 
 def signature_txt(release_id, release_sha256: str, public_key: bytes, signature: bytes, key_list_url: str) -> bytes:
@@ -892,6 +916,140 @@ def _check_comparison(comparison, figures, report):
             report.suppressed.append(f"comparison {code}: position and limits (its counts are 1-7)")
 
 
+def kappa_of(a, b, c, d):
+    """Cohen's kappa of a 2x2 table (app/domain/agreement.py), None when undefined."""
+    n = a + b + c + d
+    if n == 0:
+        return None
+    row, col = (a + b) / n, (a + c) / n
+    expected = row * col + (1 - row) * (1 - col)
+    if expected >= 1:
+        return None
+    return ((a + d) / n - expected) / (1 - expected)
+
+
+def two_places(value):
+    """A kappa as published: two decimal places, halves rounded up."""
+    return math.floor(100 * value + 0.5) / 100
+
+
+AGREEMENT_CELLS = ("both_recovered", "text_only", "assessor_only", "neither")
+
+
+def _check_agreement(document, report):
+    """The agreement section: its counts hang together, kappa follows from the table, the rest is present."""
+    agreement = document.get("agreement")
+    if agreement is None:
+        return  # a release made before the independent assessment joined releases
+    table, pairs = agreement.get("table") or {}, agreement.get("pairs")
+    cells = [table.get(key) for key in AGREEMENT_CELLS]
+    _adds_up(report, "agreement 2x2 table", cells, pairs)
+    a, b, c, d = cells
+    for name, part_names, total in (
+        ("percent_agreement", (a, d), "denominator"),
+        ("sensitivity", (a, c), None),
+        ("specificity", (b, d), None),
+    ):
+        rate = agreement.get(name)
+        if not _is_rate(rate):
+            continue
+        if total == "denominator":
+            _same(report, "agreement pairs", [("pairs", pairs), ("percent agreement denominator", rate["denominator"])])
+            _adds_up(report, "agreement agreeing pairs", list(part_names), rate["numerator"])
+        else:
+            _adds_up(report, f"agreement {name} denominator", list(part_names), rate["denominator"])
+    _same(
+        report,
+        "agreement sensitivity numerator",
+        [("both_recovered", a), ("sensitivity", _rate_part(agreement, "sensitivity", "numerator"))],
+    )
+    _same(
+        report,
+        "agreement specificity numerator",
+        [("neither", d), ("specificity", _rate_part(agreement, "specificity", "numerator"))],
+    )
+    itt = ((document.get("figures") or {}).get("durable_recovery") or {}).get("itt")
+    if _is_rate(itt) and _is_rate(agreement.get("itt_durable_recovery")):
+        for part in ("numerator", "denominator"):
+            _same(
+                report,
+                f"agreement itt {part}",
+                [("agreement", agreement["itt_durable_recovery"][part]), ("summary itt", itt[part])],
+            )
+    _check_kappa(agreement.get("kappa") or {}, cells, pairs, report)
+    _check_corrected(agreement.get("corrected_itt_durable_recovery") or {}, pairs, report)
+
+
+def _check_kappa(kappa, cells, pairs, report):
+    estimate, interval = kappa.get("estimate"), kappa.get("ci95")
+    if estimate == SUPPRESSED:
+        if count_range(pairs) != (1, 7):
+            report.fail("agreement kappa", f"is * but there are {pairs} pairs (only 1-7 pairs suppress it)")
+        else:
+            report.suppressed.append("agreement: kappa and the corrected figure (1-7 pairs)")
+        return
+    if estimate is None:
+        report.recomputed.append("agreement.kappa: none (no pairs, or chance agreement is total)")
+        return
+    ranges = [count_range(cell) for cell in cells]
+    total = count_range(pairs)
+    if any(r is None for r in ranges) or total is None or not isinstance(estimate, (int, float)):
+        report.fail("agreement kappa", f"cannot be checked from the table {cells} and pairs {pairs}")
+        return
+    found = 0
+    tables = 0
+    for a in range(ranges[0][0], ranges[0][1] + 1):
+        for b in range(ranges[1][0], ranges[1][1] + 1):
+            for c in range(ranges[2][0], ranges[2][1] + 1):
+                for d in range(ranges[3][0], ranges[3][1] + 1):
+                    if not total[0] <= a + b + c + d <= total[1]:
+                        continue
+                    tables += 1
+                    value = kappa_of(a, b, c, d)
+                    if value is not None and two_places(value) == estimate:
+                        found += 1
+    if not found:
+        report.fail("agreement kappa", f"{estimate} cannot come from the table {cells} (no table within 2 gives it)")
+        return
+    if not (isinstance(interval, list) and len(interval) == 2 and interval[0] <= estimate <= interval[1]):
+        report.fail("agreement kappa", f"estimate {estimate} is not within its interval {interval}")
+        return
+    report.recomputed.append(
+        f"agreement.kappa: {estimate} from the 2x2 table {cells}: {found} of {tables} tables give it"
+    )
+
+
+def _check_corrected(corrected, pairs, report):
+    estimate, interval = corrected.get("estimate"), corrected.get("ci95")
+    if estimate == SUPPRESSED:
+        if interval != SUPPRESSED:
+            report.fail("agreement corrected", "the estimate is * but its interval is not")
+        return
+    if estimate is None:
+        report.consistent.append("agreement corrected ITT durable recovery: none (Se + Sp - 1 <= 0, or no pairs)")
+        return
+    resamples, undefined = corrected.get("resamples"), corrected.get("undefined_resamples")
+    problems = []
+    if not isinstance(estimate, int) or not 0 <= estimate <= 100:
+        problems.append(f"estimate {estimate} is not a whole percentage")
+    if interval is not None and not (
+        isinstance(interval, list) and len(interval) == 2 and 0 <= interval[0] <= interval[1] <= 100
+    ):
+        problems.append(f"interval {interval} is not two whole percentages in order")
+    if not isinstance(resamples, int) or not isinstance(undefined, int) or not 0 <= undefined <= resamples:
+        problems.append(f"resamples {resamples} and undefined resamples {undefined} do not fit")
+    if not isinstance(corrected.get("seed"), int):
+        problems.append("the bootstrap's seed is missing")
+    if problems:
+        report.fail("agreement corrected", "; ".join(problems))
+        return
+    report.consistent.append(
+        f"agreement corrected ITT durable recovery: {estimate}% [{interval[0] if interval else '-'}, "
+        f"{interval[1] if interval else '-'}]: bootstrap interval not recomputable ({resamples} seeded resamples, "
+        f"seed {corrected['seed']}, {undefined} left out), checked present"
+    )
+
+
 def check(location, expect=None) -> Report:
     """Check the package at `location` (a folder or a .zip); `expect` may name the `sha256` and `key_id`."""
     expect = expect or {}
@@ -937,6 +1095,7 @@ def check(location, expect=None) -> Report:
     except (UnicodeDecodeError, KeyError, csv.Error) as error:
         report.fail(COUNTS_FILE, f"cannot be read ({error})")
     _check_figures(document, report)
+    _check_agreement(document, report)
     return report
 
 

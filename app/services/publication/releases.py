@@ -127,9 +127,11 @@ def build_document(
     software: str,
     created_at: datetime,
     comparison: dict[str, Any] | None = None,
+    agreement: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The released document: its metadata and the published figures (with, for all services or an area,
-    the published comparison of its services, SPEC 8.1). Its canonical JSON is hashed."""
+    the published comparison of its services, SPEC 8.1; and the published agreement with the independent
+    assessor, SPEC 8.4). Its canonical JSON is hashed."""
     document = {
         "format": FORMAT,
         "title": title,
@@ -143,6 +145,8 @@ def build_document(
     }
     if comparison is not None:
         document["comparison"] = comparison
+    if agreement is not None:
+        document["agreement"] = agreement
     return document
 
 
@@ -163,12 +167,11 @@ def create_release(
     title = (title or "").strip() or default_title(as_of, scope_kind, scope_code)
     if len(title) > TITLE_MAX:
         raise ServiceError(f"a release title has at most {TITLE_MAX} characters")
-    figures = statistics.summary(
-        as_of,
-        service_code=scope_code if scope_kind == "service" else None,
-        area_code=scope_code if scope_kind == "area" else None,
-        published=True,
-    )
+    service_code = scope_code if scope_kind == "service" else None
+    area_code = scope_code if scope_kind == "area" else None
+    figures = statistics.summary(as_of, service_code=service_code, area_code=area_code, published=True)
+    # The corrected figure corrects the unrounded ITT rate of the same scope (read as `stats summary` reads it).
+    agreement = statistics.agreement(as_of, service_code=service_code, area_code=area_code, published=True)
     comparison = None
     if scope_kind in ("all", "area"):  # a service alone has nothing to be compared with
         comparison = statistics.compare(as_of, area_code=scope_code, published=True)
@@ -182,6 +185,7 @@ def create_release(
         software=software,
         created_at=now,
         comparison=comparison,
+        agreement=agreement,
     )
     payload = canonical_json(document)
     release = Release(
@@ -270,7 +274,7 @@ def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str | int | floa
     """
     rows: list[tuple[str, str, str | int | float]] = []
     for key, value in released.items():
-        if key in ("figures", "comparison"):
+        if key in ("figures", "comparison", "agreement"):
             continue
         if key == "scope":
             rows += [("release", "scope.kind", _cell(value["kind"])), ("release", "scope.code", _cell(value["code"]))]
@@ -296,6 +300,9 @@ def tidy_rows(released: dict[str, Any]) -> list[tuple[str, str, str | int | floa
                     )
             else:
                 rows += _flatten("comparison", key, value)
+    agreement = released.get("agreement")
+    if agreement is not None:  # releases made before SPEC 8.4's agreement have none
+        rows += _flatten("agreement", "", {k: v for k, v in agreement.items() if k != "as_of"})
     return rows
 
 

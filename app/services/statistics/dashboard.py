@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from sqlalchemy import func, select
 
+from app.domain.agreement import kappa_words
 from app.domain.csv_cells import write_csv
 from app.domain.labels import CHANGE_LABELS, DISORDER_LABELS, FUNNEL_LABELS
 from app.domain.outcomes import CHANGES, PROBLEM_GROUPS
@@ -32,6 +33,7 @@ from app.domain.survival import MIN_AT_RISK, Curve
 from app.extensions import db
 from app.models import (
     Area,
+    AssessmentCall,
     CheckIn,
     Episode,
     InboundMessage,
@@ -43,6 +45,8 @@ from app.models import (
 )
 from app.services.statistics import facts
 from app.services.statistics import summaries as statistics
+from app.services.statistics.agreement import agreement as agreement_figures
+from app.services.statistics.agreement import sample_size_guidance
 from app.services.statistics.as_of import AsOfAfterToday, refuse_future_as_of, today_in_service_zone
 
 MAX_AGE_SECONDS: Final = 120
@@ -201,6 +205,9 @@ def data_version() -> tuple[Any, ...]:
         CheckIn.id,
         Submission.id,
         Episode.updated_at,
+        AssessmentCall.id,  # a sample drawn
+        AssessmentCall.recorded_at,  # an interview recorded (or a refusal)
+        AssessmentCall.last_attempt_at,  # a call tried
     )
     row = db.session.execute(select(*(select(func.max(column)).scalar_subquery() for column in columns))).one()
     return tuple(row)
@@ -215,6 +222,19 @@ class Dashboard:
     curve: Curve
     computed_at: datetime
     charts: dict[str, str] = field(default_factory=dict)
+    #: the texts beside the independent assessor for the same filters (SPEC 8.4), unsuppressed
+    agreement: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def agreement_guidance(self) -> dict[str, Any]:
+        """How many pairs a useful interval of the corrected figure needs (the worked example, and this scope's)."""
+        return sample_size_guidance(self.agreement)
+
+    @property
+    def kappa_in_words(self) -> str | None:
+        """Landis & Koch's words for the agreement's kappa (None when it has none)."""
+        estimate = self.agreement["kappa"]["estimate"] if self.agreement else None
+        return None if estimate is None else kappa_words(estimate)
 
     @property
     def empty(self) -> bool:
@@ -303,7 +323,7 @@ def dashboard(filters: Filters, now: datetime) -> Dashboard:
     }
     live = facts.live_summary_and_curve(filters.as_of, **scope)
     if live is not None:
-        result = Dashboard(filters, live[0], live[1], now)
+        result = Dashboard(filters, live[0], live[1], now, agreement=_agreement(filters, live[0], scope))
         _cache.put(key, result)
         return result
     # A page and its chart images arrive together after a change: one of them computes, the others wait for it.
@@ -312,9 +332,14 @@ def dashboard(filters: Filters, now: datetime) -> Dashboard:
         if found is not None:
             return found
         summary, curve = statistics.summary_and_curve(filters.as_of, **scope)
-        result = Dashboard(filters, summary, curve, now)
+        result = Dashboard(filters, summary, curve, now, agreement=_agreement(filters, summary, scope))
         _cache.put(key, result)
         return result
+
+
+def _agreement(filters: Filters, summary: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
+    """The agreement figures for the dashboard's filters, correcting the ITT figure the page shows."""
+    return agreement_figures(filters.as_of, itt=summary["durable_recovery"]["itt"], **scope)
 
 
 # Charts: each name draws from the summary what the table beside it shows (matplotlib is imported
@@ -499,6 +524,21 @@ def figure_rows(d: Dashboard) -> Iterator[FigureRow]:
     yield "wellness", "", "curve_drawn_until_weeks", d.curve_drawn_until_weeks, "weeks", None, None
     for weeks, n in d.risk_row():
         yield "wellness", f"{weeks} weeks", "at_risk", n, "count", None, None
+    if d.agreement:
+        yield from _agreement_rows(d.agreement)
+
+
+def _agreement_rows(a: dict[str, Any]) -> Iterator[FigureRow]:
+    yield "agreement", "", "pairs", a["pairs"], "count", None, None
+    yield from _counts("agreement", "table", a["table"])
+    yield from _counts("agreement", "calls", a["calls"])
+    for key in ("percent_agreement", "sensitivity", "specificity"):
+        yield from _rate("agreement", "", key, a[key])
+    low, high = a["kappa"]["ci95"] or (None, None)
+    yield "agreement", "", "kappa", a["kappa"]["estimate"], "kappa", low, high
+    corrected = a["corrected_itt_durable_recovery"]
+    low, high = corrected["ci95"] or (None, None)
+    yield "agreement", "", "corrected_itt_durable_recovery", corrected["estimate"], "proportion", low, high
 
 
 def figures_csv(d: Dashboard) -> str:
