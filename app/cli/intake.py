@@ -53,6 +53,8 @@ def import_list(file: Path, service_code: str, dry_run: bool) -> None:
         except intake_service.IntakeRejected as rejected:
             _fail(rejected.problems)
     click.echo(result.summary())
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @contextmanager

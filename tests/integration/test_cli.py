@@ -168,6 +168,21 @@ def test_intake_import_command(runner, tmp_path: Path):
     assert again.output.strip() == "created=0 updated=0 unchanged=2"
 
 
+def test_intake_import_accepts_an_unsupported_language_with_a_warning(runner, tmp_path: Path):
+    setup_service(runner)
+    path = tmp_path / "languages.csv"
+    rows = [row(client_ref=f"C{n:04d}", language=tag) for n, tag in enumerate(["pl", "cy-GB", "en", "PL", "xx-yy"])]
+    path.write_bytes(csv_bytes(rows))
+    result = invoke(runner, "intake", "import", str(path), "--service", "TYNE")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "created=5 updated=0 unchanged=0"
+    assert result.stderr.splitlines() == [
+        "warning: rows 2 and 5: language 'pl' is not yet supported; those clients will get English texts",
+        "warning: row 6: language 'xx-yy' is not yet supported; that client will get English texts",
+    ]
+    assert db.session.scalar(select(func.count()).select_from(Episode)) == 5
+
+
 def test_intake_import_failure_lists_every_problem_on_stderr(runner, tmp_path: Path):
     setup_service(runner)
     path = tmp_path / "bad.csv"
