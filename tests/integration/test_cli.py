@@ -70,6 +70,26 @@ def test_service_defaults(runner):
         "mon,tue,wed,thu,fri,sat",
         False,
     )
+    assert service.bilingual is False
+
+
+def test_a_bilingual_service_created_updated_and_listed(runner):
+    invoke(runner, "areas", "create", "--code", "WA", "--name", "Wales")
+    made = invoke(runner, "services", "create", "--code", "TAFF", "--name", "T", "--area", "WA", "--bilingual")
+    assert made.exit_code == 0 and made.output.strip().endswith(", bilingual (Welsh then English)")
+    assert db.session.scalars(select(Service)).one().bilingual is True
+    assert invoke(runner, "services", "list").output.split("\t")[4] == "cy+en"
+    off = invoke(runner, "services", "update", "--code", "TAFF", "--no-bilingual")
+    assert off.exit_code == 0 and off.output.strip() == "service TAFF: not bilingual"
+    db.session.expire_all()
+    assert db.session.scalars(select(Service)).one().bilingual is False
+    assert invoke(runner, "services", "list").output.split("\t")[4] == "-"
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "service.update")).all()
+    assert [event.subject for event in events] == ["service:TAFF"]
+    nothing = invoke(runner, "services", "update", "--code", "TAFF")
+    assert nothing.exit_code == 2 and "give --bilingual or --no-bilingual" in nothing.output
+    missing = invoke(runner, "services", "update", "--code", "NOPE", "--bilingual")
+    assert missing.exit_code != 0 and "service 'NOPE' does not exist" in missing.output
 
 
 def test_bad_admin_input_gets_clear_errors(runner):
