@@ -24,7 +24,10 @@ def intake() -> None:
 
 @intake.command(
     "import",
-    help="Import a discharge list (CSV). All or nothing: any problem and nothing is written.",
+    help=(
+        "Import a discharge list (CSV). All or nothing: any problem and nothing is written. Rows whose language"
+        " has no texts yet are imported with a warning on stderr (those clients get English texts)."
+    ),
     epilog=discharge_columns.help_epilog(),
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
