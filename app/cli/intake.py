@@ -24,7 +24,10 @@ def intake() -> None:
 
 @intake.command(
     "import",
-    help="Import a discharge list (CSV). All or nothing: any problem and nothing is written.",
+    help=(
+        "Import a discharge list (CSV). All or nothing: any problem and nothing is written. Rows whose language"
+        " has no texts yet are imported with a warning on stderr (those clients get English texts)."
+    ),
     epilog=discharge_columns.help_epilog(),
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -53,6 +56,8 @@ def import_list(file: Path, service_code: str, dry_run: bool) -> None:
         except intake_service.IntakeRejected as rejected:
             _fail(rejected.problems)
     click.echo(result.summary())
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @contextmanager

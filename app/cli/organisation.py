@@ -56,6 +56,13 @@ def services() -> None:
 @click.option("--plan", default="4,8,18,26,52", show_default=True, help="Weeks after discharge to check in.")
 @click.option("--safeguarding-email", help="Who is told of a safeguarding alert (default: SAFEGUARDING_EMAIL).")
 @click.option("--sms-links/--no-sms-links", default=False, show_default=True, help="Put web-survey links in texts.")
+@click.option(
+    "--bilingual/--no-bilingual",
+    default=False,
+    show_default=True,
+    help="Send Welsh then English in one text to clients whose discharge row gives no language (cy: Welsh only,"
+    " any other: English only).",
+)
 @with_appcontext
 @command_with_clear_errors
 def create_service(
@@ -69,6 +76,7 @@ def create_service(
     plan: str,
     safeguarding_email: str | None,
     sms_links: bool,
+    bilingual: bool,
 ) -> None:
     settings = organisation.ServiceSettings(
         short_name=short_name,
@@ -78,6 +86,7 @@ def create_service(
         plan=plan,
         safeguarding_email=safeguarding_email,
         sms_links=sms_links,
+        bilingual=bilingual,
     )
     service = organisation.create_service(
         code, name, area_code, settings, actor=cli_actor(), now=parse_instant(None, "now")
@@ -85,6 +94,26 @@ def create_service(
     click.echo(
         f"created service {service.code} in area {area_code}: short name {service.short_name!r}, "
         f"plan {service.plan} weeks, window {service.send_window} {service.send_days} {service.timezone}"
+        + (", bilingual (Welsh then English)" if service.bilingual else "")
+    )
+
+
+@services.command("update", help="Change a service's languages: whether it sends Welsh and English together.")
+@click.option("--code", required=True, help="Code of the service.")
+@click.option(
+    "--bilingual/--no-bilingual",
+    default=None,
+    help="Send Welsh then English in one text to clients whose discharge row gives no language (cy: Welsh only,"
+    " any other: English only).",
+)
+@with_appcontext
+@command_with_clear_errors
+def update_service(code: str, bilingual: bool | None) -> None:
+    if bilingual is None:
+        raise click.UsageError("nothing to change: give --bilingual or --no-bilingual")
+    service = organisation.set_bilingual(code, bilingual, actor=cli_actor(), now=parse_instant(None, "now"))
+    click.echo(
+        f"service {service.code}: " + ("bilingual (Welsh then English)" if service.bilingual else "not bilingual")
     )
 
 
@@ -95,4 +124,7 @@ def list_services() -> None:
     if not rows:
         click.echo("no services yet: create one with flask services create")
     for service in rows:
-        click.echo(f"{service.code}\t{service.area.code}\t{service.short_name}\t{service.plan}\t{service.name}")
+        languages = "cy+en" if service.bilingual else "-"
+        click.echo(
+            f"{service.code}\t{service.area.code}\t{service.short_name}\t{service.plan}\t{languages}\t{service.name}"
+        )

@@ -36,6 +36,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 from app.domain import texts
+from app.domain.catalogues import DEFAULT_LANGUAGE
 from app.domain.replies import (
     Change,
     UsualSelf,
@@ -185,7 +186,9 @@ class Context:
     planned). `last_closed_reply_at` is when this sender last got the "closed" reply (for an unknown sender:
     the generic reply, when the caller keeps it): the "closed" reply goes at most once a day, the generic reply
     only once (SPEC: "one discreet generic reply"). `help_contact` is the
-    contact given in the HELP reply (an email address, phone number or short web address).
+    contact given in the HELP reply (an email address, phone number or short web address). `text_language` is
+    the language of the client's texts (`app.domain.languages.message_language`: "en", "cy" or "cy+en"); an
+    unknown sender has no client and always hears English.
     """
 
     now: datetime
@@ -201,6 +204,7 @@ class Context:
     next_contact_month: str | None = None
     last_closed_reply_at: datetime | None = None
     help_contact: str | None = None
+    text_language: str = DEFAULT_LANGUAGE
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None or self.now.utcoffset() is None:
@@ -210,6 +214,11 @@ class Context:
     def web_link(self) -> str | None:
         """The link to put in a text, when the service allows links at all."""
         return self.link if self.links_allowed else None
+
+    @property
+    def language(self) -> str:
+        """The language replies are sent in: the client's, English for a number we do not know."""
+        return self.text_language if self.known_sender else DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -240,7 +249,7 @@ def respond(state: ConversationState, text: str, context: Context) -> Turn:
     """Handle one inbound SMS in SPEC order; see the module docstring for how answers are read."""
     risk = mentions_risk(text)
     events: list[str] = [RISK] if risk else []
-    replies: list[str] = [texts.crisis_signposting()] if risk else []
+    replies: list[str] = [texts.crisis_signposting(context.language)] if risk else []
 
     def turn(new_state: ConversationState = state, answers: Answers | None = None, attempt: bool = False) -> Turn:
         return Turn(new_state, answers or Answers(), replies, tuple(events), attempt)
@@ -248,11 +257,11 @@ def respond(state: ConversationState, text: str, context: Context) -> Turn:
     keyword = read_keyword(text)
     if keyword == "stop":
         events.extend([] if context.opted_out else [OPT_OUT])
-        replies.append(texts.opt_out_confirmation())
+        replies.append(texts.opt_out_confirmation(context.language))
         return turn()
     if keyword == "start":
         events.extend([RESUME] if context.opted_out else [])
-        replies.append(texts.resume_confirmation())
+        replies.append(texts.resume_confirmation(context.language))
         return turn()
     if keyword == "help":
         replies.append(_help(context))
@@ -262,7 +271,11 @@ def respond(state: ConversationState, text: str, context: Context) -> Turn:
     if news is not None:
         events.append(news)
         if not context.opted_out:
-            replies.append(texts.wrong_number_ack() if news == WRONG_NUMBER else texts.bereavement_ack())
+            replies.append(
+                texts.wrong_number_ack(context.language)
+                if news == WRONG_NUMBER
+                else texts.bereavement_ack(context.language)
+            )
         return turn()
     if context.opted_out or not text.strip():
         return turn()  # an opted-out contact hears nothing more; an empty message is nothing to answer
@@ -273,10 +286,10 @@ def respond(state: ConversationState, text: str, context: Context) -> Turn:
         if not risk and _may_reply_unprompted(context):  # after a risk message the signposting is the reply
             if context.known_sender:
                 events.append(CLOSED_REPLY)
-                replies.append(texts.closed(context.next_contact_month))
+                replies.append(texts.closed(context.next_contact_month, context.language))
             else:
                 events.append(GENERIC_REPLY)
-                replies.append(texts.unknown_sender())
+                replies.append(texts.unknown_sender(context.language))
         return turn()
     if state.question == "done":
         return turn()  # the conversation is over; later messages are stored, never read as answers
@@ -335,16 +348,20 @@ def _unclear(state: ConversationState, context: Context) -> tuple[ConversationSt
             return (
                 replace(state, last_unprompted_reply_at=context.now),
                 Answers(),
-                [texts.change_options_again(context.web_link)],
+                [texts.change_options_again(context.web_link, context.language)],
             )
         if state.unclear_count == 0:
-            return replace(state, unclear_count=1), Answers(), [texts.reask("change")]
+            return replace(state, unclear_count=1), Answers(), [texts.reask("change", context.language)]
         given_up = replace(
             state, unclear_count=state.unclear_count + 1, change_given_up=True, last_unprompted_reply_at=context.now
         )
-        return given_up, Answers(), [texts.change_options_again(context.web_link)]
+        return given_up, Answers(), [texts.change_options_again(context.web_link, context.language)]
     if state.unclear_count == 0:
-        return replace(state, unclear_count=1, pending_number=None), Answers(), [texts.reask(question)]
+        return (
+            replace(state, unclear_count=1, pending_number=None),
+            Answers(),
+            [texts.reask(question, context.language)],
+        )
     new_state = _advance(state, state.answered, state.unanswered | {question}, None)
     return new_state, Answers(), [_next_text(new_state, context)]
 
@@ -370,13 +387,13 @@ def _advance(
 def _next_text(state: ConversationState, context: Context) -> str:
     """What to send after answers were taken or given up: the clarification, the next question or thanks."""
     if state.pending_number is not None:
-        return texts.duration_clarification(state.pending_number)
+        return texts.duration_clarification(state.pending_number, context.language)
     if state.question == "done":
-        return texts.thank_you(_known(context.short_name, "short_name"))
+        return texts.thank_you(_known(context.short_name, "short_name"), context.language)
     if state.question == "usual_self":
-        return texts.usual_self_question()
+        return texts.usual_self_question(context.language)
     # Duration: change always comes first and is never left unanswered, so nothing moves back to it.
-    return texts.duration_question()
+    return texts.duration_question(context.language)
 
 
 def _reader(state: ConversationState, context: Context) -> _Reader:
@@ -488,7 +505,9 @@ def _news(plain: str) -> str | None:
 
 
 def _help(context: Context) -> str:
-    return texts.help_reply(context.short_name if context.known_sender else None, context.help_contact)
+    return texts.help_reply(
+        context.short_name if context.known_sender else None, context.help_contact, context.language
+    )
 
 
 def _may_reply_unprompted(context: Context) -> bool:

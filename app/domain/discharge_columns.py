@@ -189,7 +189,11 @@ COLUMN_TABLE: Final[tuple[Column, ...]] = (
         "language",
         False,
         "The client's language.",
-        (f"A BCP 47 language tag such as {LANGUAGE_FORMS}.", "Texts are sent in English for now."),
+        (
+            f"A BCP 47 language tag such as {LANGUAGE_FORMS}.",
+            "cy or cy-GB: texts in Welsh; en or empty: English (a bilingual service sends Welsh then English when"
+            " it is empty); any other language is accepted with a warning and gets English texts.",
+        ),
         "en",
     ),
     Column(

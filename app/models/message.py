@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.messages import (  # noqa: F401  (the message enums live with the pure rules)
@@ -36,6 +36,12 @@ class OutboundMessage(db.Model):  # type: ignore[name-defined,misc]
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What an SMS costs (SPEC 8.3): "GSM-7" or "UCS-2" and its segments, measured by app.domain.sms_encoding when
+    # the row is written; and the language it was sent in ("en", "cy", "cy+en"). NULL for emails (and for rows
+    # written before they were kept).
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    segments: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class InboundMessage(db.Model):  # type: ignore[name-defined,misc]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.protocol import LONDON_ZONE_NAME
@@ -38,6 +38,8 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     plan: Mapped[str] = mapped_column(String(200), default="4,8,18,26,52")
     safeguarding_email: Mapped[str | None] = mapped_column(Text)
     sms_links: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Welsh first, then English, in one message to clients who gave no language (SPEC 8.3).
+    bilingual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     area: Mapped[Area] = relationship(back_populates="services")

@@ -164,6 +164,7 @@ class ServiceForm(FlaskForm):  # type: ignore[misc]
         "Safeguarding contact email (optional)", filters=[_stripped], validators=[Optional(), Length(max=254)]
     )
     sms_links = BooleanField("Put web-survey links in texts")
+    bilingual = BooleanField("Bilingual: Welsh then English to clients whose language is not known")
 
     def validate_area(self, field: SelectField) -> None:
         if not field.data or field.data not in {choice.value for choice in field.choices}:
@@ -299,6 +300,7 @@ def new_service() -> ResponseReturnValue:
             plan=form.plan.data,
             safeguarding_email=form.safeguarding_email.data or None,
             sms_links=bool(form.sms_links.data),
+            bilingual=bool(form.bilingual.data),
         )
         try:
             service = organisation.create_service(

@@ -372,7 +372,13 @@ def submit_discharge_list() -> ResponseReturnValue:
             submission=rejected.submission_id,
             dry_run=dry_run,
         ), 422
-    body = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "dry_run": dry_run}
+    body = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "dry_run": dry_run,
+        "warnings": list(result.warnings),
+    }
     return jsonify(body), 200 if dry_run else 201
 
 

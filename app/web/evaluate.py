@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.domain import months
 from app.domain.outcomes import PROBLEM_GROUPS
 from app.domain.protocol import LONDON
 from app.models import Role
@@ -21,7 +22,7 @@ from app.models.types import utcnow
 from app.security.access import allow
 from app.services.errors import NotFound, ServiceError
 from app.services.safeguarding import review
-from app.services.statistics import comparisons
+from app.services.statistics import comparisons, texts_sent_in_month
 from app.services.statistics import dashboard as dashboards
 from app.web.markdown import methodology_html
 
@@ -136,6 +137,39 @@ def compare_chart(name: str) -> ResponseReturnValue:
 def methodology() -> ResponseReturnValue:
     """docs/methodology.md as a page, rendered like /published/methodology."""
     return render_template("evaluate/methodology.html", body=methodology_html(), **_common())
+
+
+@bp.get("/texts")
+@allow(Role.EVALUATOR)
+def texts_sent() -> ResponseReturnValue:
+    """Operations: the SMS sent in a month per language, with the segments they took (SPEC 8.3)."""
+    this_month = utcnow().astimezone(LONDON).date().replace(day=1)
+    month_text = (request.args.get("month") or "").strip()
+    problem = None
+    try:
+        first = months.parse_month(month_text) if month_text else this_month
+    except ValueError as error:
+        first, problem = this_month, str(error)
+    services, areas = dashboards.service_codes(), dashboards.area_codes()
+    service = request.args.get("service") or None
+    area = request.args.get("area") or None
+    service = service if service in services else None
+    area = area if area in areas else None
+    rows = texts_sent_in_month(first, service_code=service, area_code=area)
+    return render_template(
+        "evaluate/texts.html",
+        rows=rows,
+        total_messages=sum(item.messages for item in rows),
+        total_segments=sum(item.segments for item in rows),
+        month=months.month_label(first),
+        month_name=f"{first:%B %Y}",
+        problem=problem,
+        services=services,
+        areas=areas,
+        service=service,
+        area=area,
+        **_common(),
+    ), 400 if problem else 200
 
 
 @bp.get("/responses")

@@ -335,12 +335,18 @@ SCHEMAS: Final[dict[str, Any]] = {
     },
     "SubmissionResult": {
         "type": "object",
-        "required": ["created", "updated", "unchanged", "dry_run"],
+        "required": ["created", "updated", "unchanged", "dry_run", "warnings"],
         "properties": {
             "created": {"type": "integer"},
             "updated": {"type": "integer"},
             "unchanged": {"type": "integer"},
             "dry_run": {"type": "boolean"},
+            "warnings": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "accepted rows to know about, grouped: e.g. rows whose language has no texts yet"
+                " (they get English texts)",
+            },
         },
     },
     "SubmissionProblems": {

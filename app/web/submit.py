@@ -100,6 +100,8 @@ def upload() -> ResponseReturnValue:
         flash(f"{filename} is fine. If imported it would make these changes: {_changes(result)}. Nothing was imported.")
     else:
         flash(f"{filename} was imported: {_changes(result)}.")
+    for warning in result.warnings:
+        flash(f"Warning: {warning}.")
     return redirect(url_for("submit.home"))
 
 

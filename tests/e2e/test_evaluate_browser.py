@@ -150,6 +150,8 @@ def test_evaluator_pages_have_no_serious_axe_violations(
         "/evaluate/methodology",
         "/evaluate/compare",
         "/evaluate/compare?as_of=2099-01-01&area=NOPE",
+        "/evaluate/texts",
+        "/evaluate/texts?month=2000-01",
     ):
         response = page.goto(f"{base_url}{path}")
         assert response is not None and response.status == 200, path

@@ -70,6 +70,26 @@ def test_service_defaults(runner):
         "mon,tue,wed,thu,fri,sat",
         False,
     )
+    assert service.bilingual is False
+
+
+def test_a_bilingual_service_created_updated_and_listed(runner):
+    invoke(runner, "areas", "create", "--code", "WA", "--name", "Wales")
+    made = invoke(runner, "services", "create", "--code", "TAFF", "--name", "T", "--area", "WA", "--bilingual")
+    assert made.exit_code == 0 and made.output.strip().endswith(", bilingual (Welsh then English)")
+    assert db.session.scalars(select(Service)).one().bilingual is True
+    assert invoke(runner, "services", "list").output.split("\t")[4] == "cy+en"
+    off = invoke(runner, "services", "update", "--code", "TAFF", "--no-bilingual")
+    assert off.exit_code == 0 and off.output.strip() == "service TAFF: not bilingual"
+    db.session.expire_all()
+    assert db.session.scalars(select(Service)).one().bilingual is False
+    assert invoke(runner, "services", "list").output.split("\t")[4] == "-"
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "service.update")).all()
+    assert [event.subject for event in events] == ["service:TAFF"]
+    nothing = invoke(runner, "services", "update", "--code", "TAFF")
+    assert nothing.exit_code == 2 and "give --bilingual or --no-bilingual" in nothing.output
+    missing = invoke(runner, "services", "update", "--code", "NOPE", "--bilingual")
+    assert missing.exit_code != 0 and "service 'NOPE' does not exist" in missing.output
 
 
 def test_bad_admin_input_gets_clear_errors(runner):
@@ -166,6 +186,21 @@ def test_intake_import_command(runner, tmp_path: Path):
     assert first.exit_code == 0 and first.output.strip() == "created=2 updated=0 unchanged=0"
     again = invoke(runner, "intake", "import", str(path), "--service", "TYNE")
     assert again.output.strip() == "created=0 updated=0 unchanged=2"
+
+
+def test_intake_import_accepts_an_unsupported_language_with_a_warning(runner, tmp_path: Path):
+    setup_service(runner)
+    path = tmp_path / "languages.csv"
+    rows = [row(client_ref=f"C{n:04d}", language=tag) for n, tag in enumerate(["pl", "cy-GB", "en", "PL", "xx-yy"])]
+    path.write_bytes(csv_bytes(rows))
+    result = invoke(runner, "intake", "import", str(path), "--service", "TYNE")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "created=5 updated=0 unchanged=0"
+    assert result.stderr.splitlines() == [
+        "warning: rows 2 and 5: language 'pl' is not yet supported; those clients will get English texts",
+        "warning: row 6: language 'xx-yy' is not yet supported; that client will get English texts",
+    ]
+    assert db.session.scalar(select(func.count()).select_from(Episode)) == 5
 
 
 def test_intake_import_failure_lists_every_problem_on_stderr(runner, tmp_path: Path):

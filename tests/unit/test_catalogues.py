@@ -11,7 +11,7 @@ from app.domain import texts
 from app.domain.catalogues import CATALOGUES, LANGUAGES, PAGE_CATALOGUES, catalogue, page_catalogue
 from app.domain.discretion import forbidden_words_in
 from app.domain.labels import CHANGE_LABELS, USUAL_SELF_LABELS
-from app.domain.languages import catalogue_language
+from app.domain.languages import BILINGUAL, catalogue_language
 from app.domain.pages import (
     CHANGE_VALUES,
     USUAL_SELF_VALUES,
@@ -130,3 +130,30 @@ def test_dates_and_choices_are_written_in_the_language() -> None:
 
 def test_the_survey_offers_every_answer_the_domain_knows() -> None:
     assert set(CHANGE_VALUES) == set(CHANGE_LABELS) and set(USUAL_SELF_VALUES) == set(USUAL_SELF_LABELS)
+
+
+def test_a_bilingual_text_is_welsh_then_a_blank_line_then_english() -> None:
+    both = texts.first_message("Valley Talk", None, BILINGUAL)
+    assert both == texts.first_message("Valley Talk", None, "cy") + "\n\n" + texts.first_message("Valley Talk")
+    assert texts.reask("duration", language=BILINGUAL).startswith(texts.reask("duration", "cy") + "\n\n")
+    assert texts.closed("May", BILINGUAL).endswith("\n\n" + texts.closed("May"))
+    assert "Mai" in texts.closed("May", BILINGUAL)
+
+
+def test_every_bilingual_text_fits_its_limit_and_says_each_half() -> None:
+    report = {size.key: size for size in texts.text_report(BILINGUAL)}
+    welsh = {size.key: size.text for size in texts.text_report("cy")}
+    english = {size.key: size.text for size in texts.text_report("en")}
+    assert set(report) == set(welsh)
+    for key, size in report.items():
+        assert size.text == welsh[key] + texts.BILINGUAL_SEPARATOR + english[key]
+        assert size.fits and size.limit == texts.MAX_BILINGUAL_SEGMENTS == 4
+
+
+def test_a_bilingual_text_over_its_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Welsh with a w-circumflex (UCS-2, 2 segments alone) makes the English half UCS-2 too: 5 segments.
+    short = "Ffoniwch 999 mewn perygl, GIG 111 opsiwn 2, Samariaid 116 123 (yn Gymraeg 0808 164 0123). Dewch \u0175"
+    monkeypatch.setitem(CATALOGUES["cy"], "crisis_signposting", short)
+    assert texts.crisis_signposting("cy") == short
+    with pytest.raises(ValueError, match="bilingual text is longer than 4 segments"):
+        texts.crisis_signposting(BILINGUAL)

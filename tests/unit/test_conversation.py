@@ -649,3 +649,35 @@ def test_every_reply_of_a_whole_conversation_is_gsm7_discreet_and_short() -> Non
     for reply in replies:
         assert is_gsm7(reply) and sms_segments(reply) <= 2 and not forbidden_words_in(reply), reply
     assert texts.first_message(NAME, LINK).endswith(texts.OPT_OUT_WORDING)
+
+
+# --- the client's language (SPEC 8.3) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["cy", "cy+en"])
+def test_every_reply_is_in_the_clients_language(language: str) -> None:
+    said = [turn.replies for turn in converse(["better", "1", "3", "x", "w", "2"], text_language=language)]
+    assert said == [
+        [texts.reask("change", language)],
+        [texts.duration_question(language)],
+        [texts.duration_clarification("3", language)],
+        [texts.reask("duration", language)],
+        [texts.usual_self_question(language)],
+        [texts.thank_you(NAME, language)],
+    ]
+    risk = respond(ConversationState.start(), "I want to kill myself", context(text_language=language))
+    assert risk.replies[0] == texts.crisis_signposting(language)
+    assert respond(ConversationState.start(), "HELP", context(text_language=language)).replies == [
+        texts.help_reply(NAME, None, language)
+    ]
+    assert respond(ConversationState.start(), "STOP", context(text_language=language)).replies == [
+        texts.opt_out_confirmation(language)
+    ]
+    closed = respond(ConversationState.start(), "hi", context(text_language=language, has_open_check_in=False))
+    assert closed.replies == [texts.closed("May", language)]
+
+
+def test_an_unknown_sender_always_hears_english() -> None:
+    unknown = context(text_language="cy", known_sender=False, short_name=None, has_open_check_in=False)
+    assert respond(ConversationState.start(), "hello", unknown).replies == [texts.unknown_sender("en")]
+    assert respond(ConversationState.start(), "HELP", unknown).replies == [texts.help_reply(None, None, "en")]

@@ -27,3 +27,23 @@ def test_texts_check_fails_on_a_question_text_over_two_segments(app: Flask, monk
 def test_texts_check_has_help(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["texts", "check", "--help"])
     assert result.exit_code == 0 and "segments" in result.output
+
+
+def test_texts_check_lists_the_bilingual_texts_with_their_cost(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["texts", "check"])
+    assert result.exit_code == 0, result.output
+    lines = {tuple(line.split("\t")[:2]): line.split("\t") for line in result.output.splitlines()}
+    first = lines[("cy+en", "first_message")]
+    assert first[3] == "GSM-7" and first[5] == "4"  # two 2-segment texts: allowed, as docs/languages.md says
+    assert lines[("cy+en", "resume_confirmation")][3:] == ["UCS-2", "178", "3"]  # the Welsh ô makes it all UCS-2
+
+
+def test_texts_check_fails_on_a_bilingual_text_over_four_segments(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each half fits in 2 segments, but a Welsh letter makes the whole UCS-2, English too: 5 segments together.
+    short = "Ffoniwch 999 mewn perygl, GIG 111 opsiwn 2, Samariaid 116 123 (yn Gymraeg 0808 164 0123). Dewch \u0175"
+    monkeypatch.setitem(CATALOGUES["cy"], "crisis_signposting", short)
+    result = app.test_cli_runner().invoke(args=["texts", "check"])
+    assert result.exit_code != 0
+    assert "cy\tcrisis_signposting\t97\tUCS-2\t97\t2\n" in result.output
+    assert "cy+en\tcrisis_signposting\t296\tUCS-2\t296\t5\tTOO LONG" in result.output
+    assert result.output.rstrip().endswith("cy+en:crisis_signposting")

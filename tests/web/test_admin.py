@@ -221,6 +221,7 @@ SERVICE_FORM = {
     "timezone": "Europe/London",
     "safeguarding_email": "Safe@Example.org",
     "sms_links": "y",
+    "bilingual": "y",
 }
 
 
@@ -237,10 +238,12 @@ def test_admins_create_services_in_the_web_app_audited(admin: tuple[FlaskClient,
         "mon,tue,wed,thu,fri",
         "safe@example.org",
     )
-    assert service.sms_links is True
+    assert service.sms_links is True and service.bilingual is True
     event = audited("service.create")
     assert event.actor == f"user:{me.id}" and event.subject == "service:WEAR"
-    assert "Created service WEAR in area NE." in client.get("/admin").data.decode()
+    page = client.get("/admin").data.decode()
+    assert "Created service WEAR in area NE." in page
+    assert "Bilingual: Welsh then English where not known" in page
 
 
 @pytest.mark.parametrize(

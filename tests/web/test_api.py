@@ -252,10 +252,31 @@ def test_submission_imports_the_list_for_the_submitters_service(client, submitte
         "/api/v1/submissions", data=body, headers={**bearer(submitter_token), "Content-Type": "text/csv"}
     )
     assert response.status_code == 201, response.get_json()
-    assert response.get_json() == {"created": 2, "updated": 0, "unchanged": 0, "dry_run": False}
+    assert response.get_json() == {"created": 2, "updated": 0, "unchanged": 0, "dry_run": False, "warnings": []}
     assert count(Episode) == episodes + 2 and count(Submission) == submissions + 1
     submission = db.session.scalars(select(Submission).order_by(Submission.id.desc())).first()
     assert submission.service_id == service("TYNE").id and submission.submitted_by.startswith("user:")
+
+
+def test_a_submission_with_unsupported_languages_is_imported_with_warnings(client, submitter_token):
+    import jsonschema_rs
+
+    from app.web.openapi import SCHEMAS
+
+    rows = [row(client_ref=f"LANG{n}", language=language) for n, language in enumerate(["pl", "cy", "pl", "", "ur"])]
+    response = client.post(
+        "/api/v1/submissions", data=csv_bytes(rows), headers={**bearer(submitter_token), "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["created"] == 5
+    assert body["warnings"] == [
+        "rows 2 and 4: language 'pl' is not yet supported; those clients will get English texts",
+        "row 6: language 'ur' is not yet supported; that client will get English texts",
+    ]
+    schema = {"$ref": "#/components/schemas/SubmissionResult", "components": {"schemas": SCHEMAS}}
+    assert jsonschema_rs.is_valid(schema, body)
+    assert not jsonschema_rs.is_valid(schema, {k: v for k, v in body.items() if k != "warnings"})
 
 
 def test_dry_run_writes_nothing(client, submitter_token):
@@ -265,7 +286,7 @@ def test_dry_run_writes_nothing(client, submitter_token):
         "/api/v1/submissions?dry_run=true", data=body, headers={**bearer(submitter_token), "Content-Type": "text/csv"}
     )
     assert response.status_code == 200
-    assert response.get_json() == {"created": 1, "updated": 0, "unchanged": 0, "dry_run": True}
+    assert response.get_json() == {"created": 1, "updated": 0, "unchanged": 0, "dry_run": True, "warnings": []}
     assert count(Episode) == episodes  # nothing imported; the check is in the history, as on the web page
     assert count(Submission) == submissions + 1
     checked = db.session.scalars(select(Submission).order_by(Submission.id.desc())).first()

@@ -146,6 +146,20 @@ def test_refused_lists_stay_in_the_history_with_where_the_problems_were(submitte
     assert count(Episode) == 4  # the good list, imported after
 
 
+def test_unsupported_languages_are_imported_with_a_warning_on_the_page(submitter: tuple[FlaskClient, User]) -> None:
+    client, _ = submitter
+    rows = [row(client_ref=f"L{n:04d}", language=tag) for n, tag in enumerate(["en", "pl", "cy", "pl", "ur", "pl"])]
+    response = upload(client, csv_bytes(rows), name="langs.csv")
+    assert response.status_code == 302
+    page = client.get("/submit").data.decode()
+    assert "langs.csv was imported: 6 new, 0 updated, 0 unchanged" in page
+    assert (
+        "Warning: rows 3, 5 and 7: language &#39;pl&#39; is not yet supported; those clients will get English texts."
+        in page
+    )
+    assert "Warning: row 6: language &#39;ur&#39; is not yet supported; that client will get English texts." in page
+
+
 def test_missing_file_is_an_error_not_a_crash(submitter: tuple[FlaskClient, User]) -> None:
     client, _ = submitter
     response = client.post("/submit/upload", data={}, content_type="multipart/form-data")

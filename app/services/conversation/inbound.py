@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain import conversation, texts
 from app.domain.conversation import QUESTIONS, Context, ConversationState, Turn
+from app.domain.languages import message_language
 from app.domain.phones import sender_number
 from app.domain.protocol import LONDON_ZONE_NAME
 from app.extensions import db
@@ -68,6 +69,8 @@ class _Sender:
     short_name: str | None = None
     timezone: str | None = None
     sms_links: bool | None = False
+    bilingual: bool | None = False
+    language: str | None = None  # the episode's BCP 47 tag, as the intake stored it
     check_in_id: int | None = None
     conversation: str | None = None
     change: str | None = None
@@ -173,6 +176,7 @@ def _handle(
         next_contact_month=_month_of(sender.next_due, zone),
         last_closed_reply_at=sender.last_closed,
         help_contact=current_app.config.get("HELP_CONTACT") or None,
+        text_language=message_language(sender.language, bool(sender.bilingual)),
     )
     turn = conversation.respond(_state(sender), body, context)
     message = {

@@ -80,6 +80,7 @@ _SERVICE_COLUMNS: Final = (
     _service.c.short_name,
     _service.c.timezone,
     _service.c.sms_links,
+    _service.c.bilingual,
 )
 #: The sender's open check-in: the latest sent, over every client sharing the number.
 _OPEN_CHECK_IN_ID: Final = (
@@ -103,6 +104,7 @@ WITH_CHECK_IN: Final = (
         _check_in.c.usual_self,
         _episode.c.discharge_date,
         _episode.c.referral_date,
+        _episode.c.language,
         *_SERVICE_COLUMNS,
         *_FACTS,
     )
@@ -118,8 +120,19 @@ WITH_CHECK_IN: Final = (
 _LATEST_CLIENT_ID: Final = (
     select(func.max(_sender_client.c.id)).where(_sender_client.c.phone_hash == bindparam("sender_hash"))
 ).scalar_subquery()
+#: That client's language: its latest episode's (each episode keeps the language of its discharge row).
+_LATEST_LANGUAGE: Final = (
+    select(_sender_episode.c.language)
+    .where(_sender_episode.c.client_id == _client.c.id)
+    .order_by(_sender_episode.c.discharge_date.desc(), _sender_episode.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("language")
+)
 _ONE_ROW: Final = select(literal(1).label("one")).subquery("one_row")
-WITHOUT_CHECK_IN: Final = select(_client.c.id.label("client_id"), *_SERVICE_COLUMNS, *_FACTS).select_from(
+WITHOUT_CHECK_IN: Final = select(
+    _client.c.id.label("client_id"), _LATEST_LANGUAGE, *_SERVICE_COLUMNS, *_FACTS
+).select_from(
     _ONE_ROW.outerjoin(_client, _client.c.id == _LATEST_CLIENT_ID).outerjoin(
         _service, _service.c.id == _client.c.service_id
     )

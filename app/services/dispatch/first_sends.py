@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 
 from app.domain import texts
+from app.domain.languages import message_language
 from app.domain.messages import Channel, MessagePurpose, MessageStatus, after_send
 from app.extensions import db
 from app.messaging.base import TWILIO_OPTED_OUT
 from app.models import CheckIn, CheckInStatus, Client, Episode, OutboundMessage, Service
 from app.services.contact import opt_out, opted_out_clients, usable_channels
-from app.services.dispatch.message_rows import message_status
+from app.services.dispatch.message_rows import cost_columns, message_status
 from app.services.dispatch.sending import (
     Outgoing,
     backoff,
@@ -41,6 +42,7 @@ _SEND_COLUMNS = (
     Client.preferred_channel,
     Service.short_name,
     Service.sms_links,
+    Service.bilingual,
     Episode.contact_stopped_reason,
     Episode.consent,
     Episode.language,
@@ -214,9 +216,11 @@ def _prepare_first(batch: _Batch, check_in_id: int, row: Any, channel: str, purp
     """Build what the provider gets, with a fresh survey token; the message row is written in batch."""
     token, token_hash = new_survey_token()
     batch.check_in(check_in_id, survey_token_hash=token_hash)
+    language = message_language(row.language, row.bilingual)
     if channel == Channel.SMS:
         link = survey_link(token) if row.sms_links else None
-        item = Outgoing(0, Channel.SMS, decrypt(row.phone_enc) or "", texts.first_message(row.short_name, link))
+        body = texts.first_message(row.short_name, link, language)
+        item = Outgoing(0, Channel.SMS, decrypt(row.phone_enc) or "", body)
         recorded_body = item.body
     else:
         item = email_item(
@@ -224,7 +228,13 @@ def _prepare_first(batch: _Batch, check_in_id: int, row: Any, channel: str, purp
         )
         recorded_body = item.subject
     batch.new_message(
-        item, client_id=row.client_id, check_in_id=check_in_id, channel=channel, purpose=purpose, body=recorded_body
+        item,
+        client_id=row.client_id,
+        check_in_id=check_in_id,
+        channel=channel,
+        purpose=purpose,
+        body=recorded_body,
+        **cost_columns(channel, recorded_body, language),
     )
     return item
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, update
 
-from app.domain.messages import MessageStatus, after_send
+from app.domain.messages import Channel, MessageStatus, after_send
+from app.domain.sms_encoding import measure
 from app.extensions import db
 from app.models import OutboundMessage
 from app.services.dispatch.sending import (
@@ -14,7 +16,24 @@ from app.services.dispatch.sending import (
 )
 
 
-def write_message(client_id: int, check_in_id: int | None, channel: str, purpose: str, now: datetime, body: str) -> int:
+def cost_columns(channel: str, body: str, language: str | None) -> dict[str, Any]:
+    """What an SMS costs and the language it is in (SPEC 8.3), as the message row keeps them; NULL for an email."""
+    if channel != Channel.SMS:
+        return {"encoding": None, "segments": None, "language": None}
+    size = measure(body)
+    return {"encoding": size.encoding, "segments": size.segments, "language": language}
+
+
+def write_message(
+    client_id: int,
+    check_in_id: int | None,
+    channel: str,
+    purpose: str,
+    now: datetime,
+    body: str,
+    language: str | None = None,
+) -> int:
+    """Write a message row before the provider is called; an SMS's `body` is its text, measured here."""
     result = db.session.execute(
         insert(OutboundMessage.__table__).values(
             client_id=client_id,
@@ -25,6 +44,7 @@ def write_message(client_id: int, check_in_id: int | None, channel: str, purpose
             status=MessageStatus.SENDING.value,
             created_at=now,
             updated_at=now,
+            **cost_columns(channel, body, language),
         )
     )
     return int(result.inserted_primary_key[0])

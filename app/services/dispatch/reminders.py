@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app.domain import texts
+from app.domain.languages import message_language
 from app.domain.messages import Channel, MessagePurpose
 from app.domain.protocol import REMINDER_AFTER
 from app.extensions import db
@@ -37,6 +38,7 @@ def send_reminders(now: datetime, open_services: set[int], senders: Senders, sum
             Client.email_hash,
             Service.short_name,
             Service.sms_links,
+            Service.bilingual,
             Episode.language,
         )
         .join(Client, Client.id == CheckIn.client_id)
@@ -66,8 +68,10 @@ def send_reminders(now: datetime, open_services: set[int], senders: Senders, sum
         token, token_hash = new_survey_token()
         db.session.execute(update(CheckIn).where(CheckIn.id == row.id).values(survey_token_hash=token_hash))
         if row.channel == Channel.SMS and row.phone_enc:
-            body = texts.reminder("change", row.short_name, survey_link(token) if row.sms_links else None)
-            message_id = write_message(row.client_id, row.id, Channel.SMS, MessagePurpose.REMINDER, now, body)
+            language = message_language(row.language, row.bilingual)
+            link = survey_link(token) if row.sms_links else None
+            body = texts.reminder("change", row.short_name, link, language)
+            message_id = write_message(row.client_id, row.id, Channel.SMS, MessagePurpose.REMINDER, now, body, language)
             items.append(Outgoing(message_id, Channel.SMS, decrypt(row.phone_enc) or "", body))
         elif row.channel == Channel.EMAIL and row.email_enc:
             message_id = write_message(

@@ -13,6 +13,7 @@ from sqlalchemy.types import TypeEngine
 
 from app.domain import intake_problems, schedule
 from app.domain.discharge_list import DischargeRow, Problem, read_discharge_list
+from app.domain.languages import unsupported_language_warnings
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client, Episode, Service, Submission
 from app.security.fields import FieldSecurity, field_security
@@ -42,10 +43,14 @@ class IntakeRejected(ServiceError):
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What a clean list changed (or would change); `warnings` are accepted rows people should know about, such as
+    a language with no catalogue yet (SPEC 8.3: a warning, not an error)."""
+
     created: int
     updated: int
     unchanged: int
     dry_run: bool = False
+    warnings: tuple[str, ...] = ()
 
     def summary(self) -> str:
         text = f"created={self.created} updated={self.updated} unchanged={self.unchanged}"
@@ -91,6 +96,7 @@ def import_discharge_list(
         updated=len(changed_rows),
         unchanged=len(rows) - len(new_rows) - len(changed_rows),
         dry_run=dry_run,
+        warnings=tuple(unsupported_language_warnings((row.row, row.language) for row in rows)),
     )
     if dry_run:
         if progress:

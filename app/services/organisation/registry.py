@@ -50,6 +50,7 @@ class ServiceSettings:
     plan: str = "4,8,18,26,52"
     safeguarding_email: str | None = None
     sms_links: bool = False
+    bilingual: bool = False  # Welsh then English in one message to clients who gave no language (SPEC 8.3)
 
 
 def create_service(
@@ -84,11 +85,24 @@ def create_service(
         plan=plan,
         safeguarding_email=safeguarding_email,
         sms_links=settings.sms_links,
+        bilingual=settings.bilingual,
         created_at=now,
     )
     db.session.add(service)
-    audit.record(actor, "service.create", now, subject=f"service:{code}", area=area_code, plan=plan)
+    audit.record(
+        actor, "service.create", now, subject=f"service:{code}", area=area_code, plan=plan, bilingual=settings.bilingual
+    )
     db.session.commit()
+    return service
+
+
+def set_bilingual(code: str, bilingual: bool, *, actor: str, now: datetime) -> Service:
+    """Whether a service sends Welsh then English to clients who gave no language; audited when it changes."""
+    service = get_service(code)
+    if service.bilingual != bilingual:
+        service.bilingual = bilingual
+        audit.record(actor, "service.update", now, subject=f"service:{code}", bilingual=bilingual)
+        db.session.commit()
     return service
 
 

@@ -336,6 +336,7 @@ def export_subject_access(service_code: str, client_ref: str, *, actor: str, now
                 "body": message.body,
                 "status": message.status,
                 "error_code": message.error_code,
+                "language": message.language,
                 "check_in_weeks": offsets.get(message.check_in_id or 0),
             }
             for message in db.session.scalars(

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 #: Months are calendar months in England, where commissioners work.
 
 #: The layout of `MonthlyReport.figures`; bump when its keys change.
-REPORT_FORMAT: Final = 2  # 2: `late_arrivals`
+REPORT_FORMAT: Final = 3  # 2: `late_arrivals`; 3: `texts_sent`
 ROLLING_MONTHS: Final = 12
 
 
@@ -158,10 +158,25 @@ def report_figures(area: Area, first: date, now: datetime) -> dict[str, Any]:
         "last_12_months": {"discharged_from": rolling_from.isoformat(), "discharged_to": as_of.isoformat()} | rolling,
         "activity": {key: publish_count(n) for key, n in month_activity(area, first).items()},
         "late_arrivals": publish_count(late_arrivals(area, as_of, now)),
+        "texts_sent": month_texts_sent(area, first),
         # the area's services against all services (SPEC 8.1): a commissioner sees where theirs stand
         "comparison": statistics.compare(as_of, published=True),
         "area_services": sorted(service.code for service in area.services),
     }
+
+
+def month_texts_sent(area: Area, first: date) -> list[dict[str, Any]]:
+    """The SMS sent to the area's clients in the month per language, messages and segments (SPEC 8.3), published
+    (each count disclosure-controlled); an empty list when none were sent."""
+    return [
+        {
+            "language": item.language,
+            "name": item.name,
+            "messages": publish_count(item.messages),
+            "segments": publish_count(item.segments),
+        }
+        for item in statistics.texts_sent_in_month(first, area_code=area.code)
+    ]
 
 
 def late_arrivals(area: Area, as_of: date, now: datetime) -> int:
@@ -286,6 +301,10 @@ def render_csv(figures: dict[str, Any]) -> str:
             rows.append((area, month, scope, *(_cell(value) for value in row)))
     for name, count in figures["activity"].items():
         rows.append((area, month, "month_activity", "activity", "", name, _cell(count), "count", "", ""))
+    for sent in figures.get("texts_sent", ()):  # reports made before format 3 have none
+        for measure in ("messages", "segments"):
+            cell = _cell(sent[measure])
+            rows.append((area, month, "month_activity", "texts_sent", sent["language"], measure, cell, "count", "", ""))
     comparison = figures.get("comparison")
     for service in comparison["services"] if comparison else ():  # every service, so yours can be set beside all
         for row in comparison_rows(service):
