@@ -71,10 +71,12 @@ _HARD_BREAK: Final = rf"\s*(?:[,;]|\r\n|\r|\n)[\s,;]*{_JOINING_WORD}"
 # Before "for" and "since" too, which keep their word: "much better for about 2 months", "the same since I finished".
 _SOFT_BREAK: Final = rf"\s+(?:and|but|&)\s+|(?<=\S)[.!?]+\s+{_JOINING_WORD}|\s+(?=(?:for|since)\s)"
 _BREAKS: Final = re.compile(rf"({_HARD_BREAK}|{_SOFT_BREAK})", re.IGNORECASE)
-_WEEKS: Final = frozenset("w wk wks week weeks weeek wek weks".split())
-_MONTHS: Final = frozenset("m mo mos mth mths mnth mnths mon mons month months".split())
+# The Welsh clarification asks "W neu M" too: wythnos(au) and mis/misoedd (mutated "fis") are its words.
+_WEEKS: Final = frozenset("w wk wks week weeks weeek wek weks wythnos wythnosau wthnos wsnos".split())
+_MONTHS: Final = frozenset("m mo mos mth mths mnth mnths mon mons month months mis misoedd fis fisoedd".split())
 _CLARIFICATION_FILLERS: Final = frozenset(
-    "x xx xxx thanks thank you ty thx ta cheers please pls ok okay its it is sorry oh oops i meant mean".split()
+    "x xx xxx thanks thank you ty thx ta cheers please pls ok okay its it is sorry oh oops i meant mean "
+    "diolch plis sori".split()
 )
 
 _WRONG_NUMBER: Final = re.compile(
