@@ -57,7 +57,7 @@ _STOP_LEAD_IN: Final = re.compile(
     r"|i would like to|id like to|i wish to|i need to|i want you to|i would like you to|id like you to|how do i"
     r"|how can i|how to|can i|could i|i want|i would like|id like|i wish"
     # Welsh: "plis", "dwi eisiau / isio / moyn / am" (I want to), "hoffwn i" (I'd like to), "sut mae" (how do I).
-    r"|plis|dwi|dw i|rydw i|dwin|dw in|eisiau|isio|isie|moyn|am|hoffwn|hoffwn i|sut mae|sut|allwch chi|wnewch chi"
+    r"|plis|dwi|dw i|rydw i|dwin|dw in|eisiau|isio|isie|moyn|am|hoffwn i|hoffwn|sut mae|sut|allwch chi|wnewch chi"
     r"|newch chi|fedrwch chi|gallwch chi|angen) )+"
 )
 _LEAD_IN_STOP_WORDS: Final = word_set(

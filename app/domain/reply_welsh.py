@@ -128,14 +128,15 @@ WELSH_DURATION_RULES: Final = phrase_rules(
     *((pattern, digits) for pattern, digits in _TEENS),
     *((word, str(n)) for word, n in sorted(WELSH_NUMBERS.items(), key=lambda item: -len(item[0]))),
     (
-        r"erioed|ers erioed|bob amser|am byth|(?:ers|ers pan) (?:oeddwn i n |roeddwn i n |yn )?(?:blentyn|fach|fychan"
-        r"|ifanc|ysgol|arddegau)|ers plentyndod|ar hyd fy (?:oes|mywyd)|fy (?:holl|oes) (?:fywyd|oes)"
-        r"|fy mywyd i gyd|(?:cyhyd|cyn belled) (?:ag|ac|a) (?:y )?"
+        r"erioed|ers erioed|bob amser|am byth|(?:ers|ers pan) (?:oeddwn |roeddwn |o n |on )?(?:i n |in |i yn |yn )?"
+        r"(?:blentyn|fach|fychan|ifanc|ysgol|arddegau)|ers plentyndod|ar hyd fy (?:oes|mywyd)"
+        r"|fy (?:holl|oes) (?:fywyd|oes)|fy mywyd i gyd|(?:cyhyd|cyn belled) (?:ag|ac|a) (?:y )?"
         r"(?:galla|gallaf|gallai|fedra|fedrai|medra|medrai|cofia)(?: i)?(?: gofio)?",
         "always",
     ),
     (r"dechraur flwyddyn|dechrau r flwyddyn|dechrau y flwyddyn|y flwyddyn newydd|blwyddyn newydd|calan", "1 january"),
     (r"(?:y )?(?:nadolig|dolig)", "25 december"),
+    (r"canol", "mid"),
     (r"mis (?=(?:" + _MONTH_NAME + r")\b)", ""),
     *_WELSH_MONTHS,
     (r"(?:yr )?wythnos (?:diwethaf|diwetha|dwetha|ddiwethaf|dwethaf)", "last week"),
@@ -178,7 +179,7 @@ WELSH_DURATION_RULES: Final = phrase_rules(
     (r"(?:gorffen|orffen|gorffennais|orffennais|gorffenais|orffenais|gorffennodd|orffennodd|gorffenodd)", "finished"),
     (r"diwedd|ddiwedd", "end"),
     (r"(?:nghael )?(?:rhyddhau|ryddhau|fy rhyddhau|fy ryddhau)", "discharged"),
-    (r"stopio|stopiais|stopies|stopiodd|(?:rhoi|roi) r gorau(?: iddi)?", "stopped"),
+    (r"stopio|stopiais|stopies|stopiodd|(?:rhoir|roir|rhoi r|roi r) gorau(?: iddi)?", "stopped"),
     (r"gadael|adael", "left"),
     (r"mynd|fynd", "going"),
     (r"olaf|ola|diwethaf|dwetha", "last"),
