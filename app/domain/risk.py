@@ -103,12 +103,13 @@ _CY_HARM = (
     r"|gosbi|dinistrio|ddinistrio|mygu|fygu|tagu|dagu|newynu|niwed i|niwed|difa)"
 )
 _CY_PEOPLE = (
-    r"(?:rhywun|rhywrai|unrhyw un|unrhywun|pobl|bobl|eraill|e|fe|fo|o|hi|nhw|ef|chi|ti|pawb|bawb|y plant|y babi"
+    r"(?:rhywun|rhywrai|unrhyw un|unrhywun|pobl|bobl|eraill|e|fe|fo|o|hi|nhw|ef|chi|ti|pawb|bawb|y plant|y babi|plant"
+    r"|babi|teulu"
     r"|fy (?:ngwr|ngwraig|mhartner|mhlant|mhlentyn|mabi|nghariad|mam|nhad|mrawd|chwaer|mab|merch|nheulu|mos"
     r"|nghyn \w+|nghymydog|ffrind)|dy \w+|ei \w+)"
 )
 _CY_WANT = (
-    r"(?:eisiau|eisie|isio|isie|ishe|isho|ise|eisio|moyn|moen|mo yn|am|awydd|ffansi|dymuno|ddymuno|gobeithio"
+    r"(?:eisiau|eisie|is+i*h?o+|isie|ishe|ise|eisio|moyn|moen|moin|mo yn|am|awydd|ffansi|dymuno|ddymuno|gobeithio"
     r"|hoffwn|hoffen|barod|yn barod|mynd|meddwl am|meddwl|ystyried|cynllunio|planio|trio|ceisio|penderfynu)"
 )
 _CY_DIE = (
@@ -117,7 +118,8 @@ _CY_DIE = (
     r"|mynd i gysgu am byth|gorffen y cyfan|gorffen popeth|die|be dead|not be here|not exist|not wake up)"
 )
 _CY_NEG = (
-    r"(?:ddim|dim|sai|sa i|smo fi|smo i|dwim|nid wyf|nad wyf|nid ydw|dwi ddim|dw i ddim|dydw i ddim|dyw i ddim"
+    r"(?:ddim|dim|sai|sa i|sain|sa in|sai n|smo fi|smo i|dwim|nid wyf|nad wyf|nid ydw|dwi ddim|dw i ddim|dydw i ddim"
+    r"|dyw i ddim"
     r"|dont|do not|didnt|did not|dnt|doesnt|no longer|not)"
 )
 _CY_HERE = (
@@ -141,12 +143,13 @@ _WELSH_RISK_PATTERNS: Final = (
     rf"{_CY_HARM} (?:{_CY_SELF}|{_SELF})|{_HARM_VERBS} {_CY_SELF_OWN}",
     # risk to others: "lladd rhywun", "brifo fy ngwr", "lladd fy mos"
     r"l+a+d+ (?:fy|dy|ei) \w+"
-    rf"|(?:l+a+d+|brifo|frifo|niweidio|anafu|ymosod ar|trywanu|drywanu|saethu|tagu|dagu|curo|guro) (?:{_CY_PEOPLE}"
+    rf"|(?:l+a+d+|brifo|frifo|niweidio|anafu|ymosod ar|trywanu|drywanu|saethu|tagu|dagu|curo|guro)r? (?:{_CY_PEOPLE}"
     rf"|{_PEOPLE})",
     # "eisiau marw", "isio marw", "moyn marw", "dw i jyst isio marw", "want to marw", "isio die"
     rf"(?:{_CY_WANT}|{_WANT}|wish|ready|rather) (?:i |to |2 )?(?:jyst |jest |just |wir |rili |really |simply )?"
     rf"{_CY_DIE}",
-    r"(?:gwell|well) (?:gen i|gyda fi|da fi|gennyf|genna i|gena i|gennai|gen i fod|gyda fi fod) (?:fod yn |bod yn )?"
+    r"(?:gwell|well) (?:gen i|gyda fi|da fi|gennyf|genna i|gena i|gennai|gen i fod|gyda fi fod|i mi|imi|i fi)"
+    r" (?:fod yn |bod yn )?"
     r"(?:farw|marw|beidio bod|peidio bod|ddiflannu)|teimlo n? ?fel (?:marw|farw)|teimlon fel (?:marw|farw)",
     r"(?:dymuno|ddymuno|biti|bechod|trueni|piti) (?:\w+ ){0,4}(?:wedi marw|yn farw|heb (?:gael )?fy ngeni"
     r"|ddim wedi (?:cael )?fy ngeni|ddim yma)",
@@ -159,7 +162,7 @@ _WELSH_RISK_PATTERNS: Final = (
     r"(?:byw|fyw|bywyd|fywyd|mynd ymlaen|cario ymlaen|bod yma|fod yma|trio|ceisio|dim byd|ddim byd|unrhyw beth"
     r"|bellach|mwyach|rhagor|bod yn fyw|fod yn fyw|bodoli|fodoli|living|life)",
     r"(?:beth|be|ber|pa) (?:(?:yw|ydy|ydi|di|ywr|ydyr|ydir|dir|r) )?(?:pwynt|bwynt|diben|iws)"
-    r"|(?:ddim|dim) (?:yn )?(?:gweld|weld) (?:y |unrhyw |dim )?(?:pwynt|bwynt|dyfodol|ffordd allan|gobaith)",
+    rf"|{_CY_NEG} (?:yn )?(?:gweld|weld) (?:y |unrhyw |dim )?(?:pwynt|bwynt|dyfodol|ffordd allan|gobaith)",
     r"dim byd (?:ar ol )?i (?:fyw|byw)|(?:ddim|dim|nid yw|dyw) (?:yn )?(?:werth|gwerth) (?:ei )?(?:byw|fyw|bod yn fyw)"
     r"|bywyd (?:ddim|dim) (?:yn )?werth",
     # "rhoi diwedd ar y cyfan", "dod a'r cyfan i ben", "gorffen fy mywyd", "cymryd fy mywyd"
@@ -177,7 +180,8 @@ _WELSH_RISK_PATTERNS: Final = (
     r"|(?:rhoi|roi)r? (?:r |y )?gorau (?:i |iddi )?(?:fyw|fywyd|bywyd|bopeth|popeth)"
     r"|(?:rhoi|roi)r? (?:r )?ffidil yn y to"
     r"|(?:yn|n|in|teimlo|teimlon|dwin|fel|rwyn) (?:faich|baich)|baich ar (?:bawb|pawb|bobl|pobl|eraill|fy \w+)",
-    rf"{_CY_CANT} (?:mynd ymlaen|mynd mlaen|cario ymlaen|cario mlaen|dal ati|dal i fynd|parhau|barhau|ymdopi|dopio"
+    rf"{_CY_CANT} (?:mynd ymlaen|mynd mlaen|cario ymlaen|cario mlaen|dal ati|dal i fynd|dal (?:dim|ddim) mwy"
+    r"|dal rhagor|parhau|barhau|ymdopi|dopio"
     r"|copio|cope|wynebu (?:bywyd|fywyd|dim byd|ddim byd|popeth|bopeth|fory|yfory|hyn|pethau|bethau)|gwneud hyn"
     r"|wneud hyn|(?:gweld|weld) (?:y |unrhyw |dim |fy )?(?:dyfodol|ffordd allan|pwynt|bwynt|gobaith|diwedd)"
     r"|(?:cymryd|gymryd|diodde|dioddef|ddiodde|ddioddef) (?:hyn|rhagor|mwy|dim mwy|ddim mwy|mwyach"
@@ -188,7 +192,7 @@ _WELSH_RISK_PATTERNS: Final = (
     rf"|(?:casglu|gasglu|cadw|gadw|hel|storio|cuddio|guddio|celcio|gelcio|cynilo|stocio) (?:fy |y |yr |r )?{_CY_PILLS}"
     r"|(?:cymryd|gymryd|cymerais|cymeres|cymerodd|llyncu|lyncu|llyncais) (?:\d+|llwyth|lot|gormod|y cyfan|yr holl"
     r"|holl|pob un|bob un|llond llaw)",
-    r"neidio (?:oddi ar|o ben|o flaen|dan|off)|(?:taflu|daflu) (?:fy hun )?(?:oddi ar|o flaen|dan)"
+    r"neidio (?:oddi ar|o ben|o flaen|dan|off|or|o r|o|i flaen)|(?:taflu|daflu) (?:fy hun )?(?:oddi ar|o flaen|dan)"
     r"|(?:torri|dorri|thorri|nhorri|sleisio|slasio|slashio|hollti) (?:fy |y |yn )?(?:arddwrn|arddyrnau|ngarddwrn"
     r"|ngarddyrnau|mreichiau|breichiau|nghoesau|coesau|nghroen|croen|ngwythiennau|gwythiennau|wrists?|arms|legs"
     r"|skin)|(?:torri|dorri) eto|(?:dechrau|ail ?ddechrau|dal i|wedi bod yn) (?:torri|dorri|hunan niweidio)"
@@ -202,13 +206,20 @@ _WELSH_RISK_PATTERNS: Final = (
     r"(?:ddim|dim|nid|nad|dwim) (?:\w+ ){0,3}(?:ddiogel|saff)|anniogel|mewn perygl"
     r"|(?:fy|yn fy|n fy) (?:nharo|mwrw|nghuro|ngham ?drin|nghamdrin|nhagu|mygu|mhwnio|nhreisio|mygwth|mygythu|mrifo"
     r"|niweidio|nghicio|nghloi|rheoli)|cam ?drin|gamdrin|cham ?drin|camdriniaeth|gamdriniaeth|trais|dreisio"
-    r"|treisio|threisio|(?:ofn|arswyd|ofnus) (?:e|fe|fo|hi|nhw|fy \w+|am fy \w+|ohono|ohoni|ohonyn|ohonynt)",
+    r"|treisio|threisio|(?:ofn|ofni|arswyd|ofnus) (?:e|fe|fo|hi|nhw|fy \w+|am fy \w+|ohono|ohoni|ohonyn|ohonynt"
+    r"|mynd adre|mynd adref|mynd adra)",
     r"(?:angen|isio|eisiau|moyn) (?:help|cymorth|helpu|rhywun)|helpwch fi|help fi|helpa fi|helpu fi|helpwch"
     r"|plis help|help plis|rhywun help\w*",
     r"argyfwng|meddyliau (?:tywyll|duon|drwg|hunanladdol|ofnadwy|am farw|am ladd|am hunanladdiad|am niweidio)"
     r"|meddwl am (?:farw|ladd|hunanladdiad|niweidio|frifo|dorri)|chwalfa",
+    # "casau fy mywyd", "haeddu marw", "dim ots os dw i'n marw", "a pheidio deffro", "isio i'r cyfan stopio"
+    r"(?:casau|gasau|chasau) (?:fy )?(?:mywyd|bywyd|fywyd|byw)|haeddu (?:marw|bod yn farw|cael fy mrifo)"
+    r"|(?:dim ots|does dim ots|sdim ots|os) (?:\w+ ){0,5}(?:marw|farw)"
+    r"|(?:peidio|beidio|pheidio|byth|fyth|na wna i|nai byth|na fydda i yn|na fyddai n) (?:yn )?(?:deffro|ddeffro"
+    r"|dihuno|ddihuno)"
+    rf"|{_CY_WANT} (?:ir|i r|i|iddo|iddi) (?:cyfan|cwbl|poen|popeth|bopeth) (?:stopio|ddod i ben|orffen|ben|ddarfod)",
     # anywhere, not only as the whole message: "...ond weithiau dim pwynt", "dw i wedi cael digon"
-    r"(?:dim|sdim|sim) (?:pwynt|bwynt|point)|wedi cael digon",
+    r"(?:dim|sdim|sim) (?:pwynt|bwynt|point|pwnt|pwint|pwyn)|wedi cael digon",
 )
 _RISK: Final = re.compile(
     r"\b(?:" + "|".join(f"(?:{pattern})" for pattern in _RISK_PATTERNS + _WELSH_RISK_PATTERNS) + r")\b"

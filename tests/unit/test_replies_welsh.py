@@ -603,7 +603,48 @@ WELSH_RISKY = [
     "argyfwng",
     "dw i mewn argyfwng",
     "meddyliau tywyll",
+    # more ways of saying it, found while testing
+    "Sa i'n gweld pwynt",
+    "byddai'n well i mi farw",
+    "Dwi'n casáu fy mywyd",
+    "Does dim ots gen i os bydda i'n marw",
+    "dw i'n haeddu marw",
+    "isio mynd i gysgu a pheidio deffro",
+    "eisiau i'r cyfan stopio",
+    "neidio o'r bont",
+    "brifo'r plant",
+    "dw i'n mynd i'w ladd e",
+    "mae e isio lladd ei hun",
+    "dw i'n ystyried gorddos",
+    "Mae fy mhartner yn fy mwrw",
+    "dw i'n cael fy ngham-drin",
+    "dw i'n ofni am fy mywyd",
+    "ofn mynd adre",
+    "sai'n gallu cario mlaen",
+    "methu dal dim mwy",
+    "dim rheswm i fod yma",
+    "meddwl am gymryd fy mywyd",
 ]
+
+# Every mutated form in every frame it is said in: want x die, verb x self, negation x want x being here.
+_WANTS = ("eisiau", "isio", "isie", "ishe", "isho", "eisie", "moyn", "mo'yn", "dw i eisiau", "dwi jyst isio")
+_DIES = ("marw", "farw", "bod yn farw", "diflannu")
+_VERBS = ("lladd", "ladd", "brifo", "frifo", "niweidio", "torri", "dorri", "llosgi", "losgi", "crogi", "grogi", "anafu")
+_SELVES = ("fy hun", "fy hunan", "fi'n hun", "'n hun", "fy hun i", "ei hun", "myself")
+_NEGS = ("ddim", "dim", "sai", "dwi ddim", "dw i ddim", "dwi'm", "smo fi")
+_HERE = ("bod yma", "byw", "bod yn fyw", "deffro", "mynd ymlaen")
+WELSH_FRAMES = (
+    [f"{want} {die}" for want in _WANTS for die in _DIES]
+    + [f"{want} i {die}" for want in ("barod", "mynd") for die in ("farw", "ladd fy hun")]
+    + [f"{verb} {self}" for verb in _VERBS for self in _SELVES]
+    + [f"{neg} {want} {here}" for neg in _NEGS for want in ("eisiau", "isio", "moyn", "am") for here in _HERE]
+)
+
+
+@pytest.mark.parametrize("phrase", WELSH_FRAMES)
+def test_every_mutated_form_flags_in_every_frame(phrase: str) -> None:
+    assert _misses(phrase) == []
+
 
 # Typos of the phrases (a letter left out, doubled, swapped or near on the keyboard).
 WELSH_RISKY_TYPOS = [
