@@ -7,6 +7,7 @@ hazard in the log (docs/clinical-safety.md H1, H8); a needless signpost is accep
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -17,8 +18,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain import texts
+from app.domain.catalogues import LANGUAGES, catalogue
 from app.domain.conversation import OPT_OUT, RISK, Answers, Context, ConversationState, respond
-from app.domain.replies import mentions_risk, read_change, read_duration, read_keyword, read_usual_self
+from app.domain.replies import (
+    CHANGES,
+    USUAL_SELF,
+    mentions_risk,
+    read_change,
+    read_duration,
+    read_keyword,
+    read_usual_self,
+)
 from app.domain.reply_text import strip_accents
 from tests.unit.test_replies_general import DRESSINGS
 
@@ -827,3 +837,27 @@ def _context() -> Context:
         next_contact_month="May",
     )
     return replace(base)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every reply a text invites is understood, in every language
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_reply_the_texts_invite_is_understood(language: str) -> None:
+    words = catalogue(language)
+    changes = re.findall(r"(\d) ([^,\d]+)", words["change_options"])
+    assert [read_change(label.strip()) for _, label in changes] == list(CHANGES)
+    assert [read_change(f"{n} {label.strip()}") for n, label in changes] == list(CHANGES)
+    usual = [line.split(" ", 1) for line in words["usual_self_options"].splitlines()]
+    assert [read_usual_self(label) for _, label in usual] == list(USUAL_SELF)
+    assert [read_usual_self(f"{n} {label}") for n, label in usual] == list(USUAL_SELF)
+    (stop,) = re.findall(r"\b[A-Z]{4,}\b", words["opt_out"])
+    (start,) = re.findall(r"\b[A-Z]{4,}\b", words["opt_out_confirmation"])
+    assert (read_keyword(stop), read_keyword(start)) == ("stop", "start")
+    since = words["reask_duration"].rsplit(": ", 1)[1]  # "... or reply: since I finished"
+    assert read_duration(since, ANSWERED, DISCHARGED, REFERRED) == DISCHARGED
+    example = re.search(r"(?:e\.g\.|e\.e\.) (.+)$", words["duration_question"])  # "e.e." in Welsh
+    assert example is not None
+    assert all(isinstance(read_duration(e, ANSWERED, DISCHARGED, REFERRED), date) for e in example[1].split(", "))
