@@ -30,7 +30,7 @@ from app.domain.replies import (
     read_usual_self,
 )
 from app.domain.reply_text import strip_accents
-from tests.unit.test_replies_general import DRESSINGS
+from tests.factories.replies import DRESSINGS
 
 SAMPLES = Path(__file__).with_name("replies-sample-cy.tsv")
 ANSWERED, DISCHARGED, REFERRED = date(2027, 3, 15), date(2026, 12, 1), date(2026, 6, 10)

@@ -55,7 +55,8 @@ TEXTS: Final[dict[str, str]] = {
         "{opt_out} Brys: {crisis_short}."
     ),
     "opt_out_confirmation": (
-        "Rydych wedi optio allan ac ni chewch ragor o negeseuon gennym. Atebwch DECHRAU os byddwch yn newid eich meddwl."
+        "Rydych wedi optio allan ac ni chewch ragor o negeseuon gennym. "
+        "Atebwch DECHRAU os byddwch yn newid eich meddwl."
     ),
     "resume_confirmation": "Croeso yn ôl. Byddwn yn anfon neges atoch y tro nesaf a drefnwyd. {opt_out}",
     "closed_no_month": "Mae'r cyfnod holi hwn wedi cau, diolch. Does dim rhagor o holi wedi'i drefnu.",
