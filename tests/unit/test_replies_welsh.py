@@ -861,3 +861,29 @@ def test_every_reply_the_texts_invite_is_understood(language: str) -> None:
     example = re.search(r"(?:e\.g\.|e\.e\.) (.+)$", words["duration_question"])  # "e.e." in Welsh
     assert example is not None
     assert all(isinstance(read_duration(e, ANSWERED, DISCHARGED, REFERRED), date) for e in example[1].split(", "))
+
+
+@pytest.mark.parametrize(
+    ("message", "answers"),
+    [
+        ("llawer gwell a 3 wythnos", Answers(change="much_better", duration_start=date(2027, 2, 22))),
+        ("Llawer gwell ers tua 2 fis", Answers(change="much_better", duration_start=date(2027, 1, 15))),
+        ("ychydig yn well ac ers i mi orffen", Answers(change="a_little_better", duration_start=DISCHARGED)),
+        (
+            "yr un fath, 3 wythnos, gan amlaf",
+            Answers(change="same", duration_start=date(2027, 2, 22), usual_self="mostly"),
+        ),
+        ("yr un fath ers i mi orffen, ydw", Answers(change="same", duration_start=DISCHARGED, usual_self="yes")),
+        ("ychydig yn waeth ond ers pythefnos", Answers(change="a_little_worse", duration_start=date(2027, 3, 1))),
+    ],
+)
+def test_a_welsh_message_answering_several_questions_is_split_like_an_english_one(
+    message: str, answers: Answers
+) -> None:
+    assert respond(ConversationState.start(), message, _context()).answers == answers
+
+
+def test_a_welsh_and_inside_a_duration_keeps_it_one_answer() -> None:
+    state = ConversationState.start(["change"])
+    assert respond(state, "blwyddyn a hanner", _context()).answers == Answers(duration_start=REFERRED)
+    assert respond(state, "2 fis a 3 wythnos", _context()).answers == Answers(duration_start=date(2026, 12, 25))
