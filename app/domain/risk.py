@@ -212,8 +212,10 @@ _WELSH_RISK_PATTERNS: Final = (
     r"|plis help|help plis|rhywun help\w*",
     r"argyfwng|meddyliau (?:tywyll|duon|drwg|hunanladdol|ofnadwy|am farw|am ladd|am hunanladdiad|am niweidio)"
     r"|meddwl am (?:farw|ladd|hunanladdiad|niweidio|frifo|dorri)|chwalfa",
-    # "casau fy mywyd", "haeddu marw", "dim ots os dw i'n marw", "a pheidio deffro", "isio i'r cyfan stopio"
+    # "casau fy mywyd", "haeddu marw", "ar ben fy nhennyn" (at the end of my tether), "dim ots os dw i'n marw",
+    # "a pheidio deffro", "isio i'r cyfan stopio"
     r"(?:casau|gasau|chasau) (?:fy )?(?:mywyd|bywyd|fywyd|byw)|haeddu (?:marw|bod yn farw|cael fy mrifo)"
+    r"|ar ben fy nhennyn|pen fy nhennyn"
     r"|(?:dim ots|does dim ots|sdim ots|os) (?:\w+ ){0,5}(?:marw|farw)"
     r"|(?:peidio|beidio|pheidio|byth|fyth|na wna i|nai byth|na fydda i yn|na fyddai n) (?:yn )?(?:deffro|ddeffro"
     r"|dihuno|ddihuno)"

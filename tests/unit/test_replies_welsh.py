@@ -634,6 +634,9 @@ WELSH_RISKY = [
     "methu dal dim mwy",
     "dim rheswm i fod yma",
     "meddwl am gymryd fy mywyd",
+    "dw i ar ben fy nhennyn",
+    "gobeithio na wna i ddeffro",
+    "dw i'n dymuno marw",
 ]
 
 # Every mutated form in every frame it is said in: want x die, verb x self, negation x want x being here.
