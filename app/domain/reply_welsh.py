@@ -36,7 +36,12 @@ WELSH_NUMBERS: Final[dict[str, int]] = (
 )
 # The numbers an option question can take (1-5); "naw" and the rest are never an option, so they stay words.
 WELSH_OPTION_NUMBERS: Final = {word: n for word, n in WELSH_NUMBERS.items() if n <= 5}
-_NUMBER_WORD = "|".join(sorted(WELSH_NUMBERS, key=len, reverse=True))
+
+
+def _longest(item: tuple[str, int]) -> int:
+    return -len(item[0])
+
+
 # "un ar ddeg" is 11, "un ar bymtheg" 16 (the old counting, still said for ages and days).
 _TEENS: Final = (
     ("un ar ddeg", "11"), ("dau ar ddeg|deuddeg", "12"), ("tri ar ddeg|tair ar ddeg", "13"),
@@ -126,7 +131,11 @@ _MONTH_NAME = "|".join(name for name, _ in _WELSH_MONTHS)
 # "How long have you been the way you are now? e.g. 3 wythnos, 2 fis", and "ers i mi orffen".
 WELSH_DURATION_RULES: Final = phrase_rules(
     *((pattern, digits) for pattern, digits in _TEENS),
-    *((word, str(n)) for word, n in sorted(WELSH_NUMBERS.items(), key=lambda item: -len(item[0]))),
+    # "naw" alone stays the English "naw" (no); "naw mis" is nine months.
+    *(
+        (f"{word}(?= [a-z])" if word == "naw" else word, str(n))
+        for word, n in sorted(WELSH_NUMBERS.items(), key=_longest)
+    ),
     (
         r"erioed|ers erioed|bob amser|am byth|(?:ers|ers pan) (?:oeddwn |roeddwn |o n |on )?(?:i n |in |i yn |yn )?"
         r"(?:blentyn|fach|fychan|ifanc|ysgol|arddegau)|ers plentyndod|ar hyd fy (?:oes|mywyd)"

@@ -374,6 +374,8 @@ WELSH_DURATIONS: list[tuple[str, date | str | None]] = [
     ("pedwar mis", _ago(months=4)),
     ("pum mis", _ago(months=5)),
     ("chwe mis", _ago(months=6)),
+    ("naw mis", _ago(months=9)),
+    ("naw", None),  # alone it is the English "naw" (no), not a bare nine to clarify
     ("mis", _ago(months=1)),
     ("ers mis", _ago(months=1)),
     ("misoedd", None),  # no count: "for months" is unclear, as in English
