@@ -7,8 +7,8 @@ only after a number, "2 y"). So no reader takes a `language` argument. Rather th
 reader's phrase rules begin with the Welsh ones below, which rewrite Welsh words into the English words that
 reader already knows ("llawer gwell" -> "much better", "ers i mi orffen" -> "since i finished"), after typo
 correction against both vocabularies. Soft, nasal and aspirate mutations are listed as words ("fis", "ddau",
-"mlynedd"); diacritics are gone by then (reply_text.fold). Reviewed by a Welsh speaker before use with real
-clients, like the Welsh texts (docs/languages.md, hazard H7). Pure: standard library only.
+"mlynedd"); diacritics are gone by then (reply_text.fold). A FIRST DRAFT: a Welsh-speaking clinician must
+review it before use with real clients (docs/languages.md, hazard H8). Pure: standard library only.
 """
 
 from __future__ import annotations
