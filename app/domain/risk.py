@@ -109,7 +109,7 @@ _CY_PEOPLE = (
     r"|nghyn \w+|nghymydog|ffrind)|dy \w+|ei \w+)"
 )
 _CY_WANT = (
-    r"(?:eisiau|eisie|is+i*h?o+|isie|ishe|ise|eisio|moyn|moen|moin|mo yn|am|awydd|ffansi|dymuno|ddymuno|gobeithio"
+    r"(?:e?is+h?i*(?:au|o+|e)|moyn|moen|moin|mo yn|mofyn|ymofyn|am|awydd|ffansi|dymuno|ddymuno|gobeithio"
     r"|hoffwn|hoffen|barod|yn barod|mynd|meddwl am|meddwl|ystyried|cynllunio|planio|trio|ceisio|penderfynu)"
 )
 _CY_DIE = (
@@ -118,8 +118,8 @@ _CY_DIE = (
     r"|mynd i gysgu am byth|gorffen y cyfan|gorffen popeth|die|be dead|not be here|not exist|not wake up)"
 )
 _CY_NEG = (
-    r"(?:ddim|dim|sai|sa i|sain|sa in|sai n|smo fi|smo i|dwim|nid wyf|nad wyf|nid ydw|dwi ddim|dw i ddim|dydw i ddim"
-    r"|dyw i ddim"
+    r"(?:ddim|dim|sai|sa i|sain|sa in|sai n|smo fi|smo fin|smo i|smo in|dwim|nid wyf|nad wyf|nid ydw|dwi ddim"
+    r"|dw i ddim|dydw i ddim|dyw i ddim"
     r"|dont|do not|didnt|did not|dnt|doesnt|no longer|not)"
 )
 _CY_HERE = (
@@ -190,6 +190,7 @@ _WELSH_RISK_PATTERNS: Final = (
     r"(?:llwyth|lot|llond llaw|llond|pob un|yr holl|holl|gormod|bocs cyfan|potel gyfan|paced cyfan|pecyn cyfan"
     rf"|stash|cyflenwad) (?:o |or |o r )?(?:fy |y |yr |r )?{_CY_PILLS}|{_CY_PILLS} i gyd"
     rf"|(?:casglu|gasglu|cadw|gadw|hel|storio|cuddio|guddio|celcio|gelcio|cynilo|stocio) (?:fy |y |yr |r )?{_CY_PILLS}"
+    rf"|(?:llyncu|lyncu|llyncais|llyncodd) (?:fy |y |yr |r )?{_CY_PILLS}"
     r"|(?:cymryd|gymryd|cymerais|cymeres|cymerodd|llyncu|lyncu|llyncais) (?:\d+|llwyth|lot|gormod|y cyfan|yr holl"
     r"|holl|pob un|bob un|llond llaw)",
     r"neidio (?:oddi ar|o ben|o flaen|dan|off|or|o r|o|i flaen)|(?:taflu|daflu) (?:fy hun )?(?:oddi ar|o flaen|dan)"
@@ -221,7 +222,7 @@ _WELSH_RISK_PATTERNS: Final = (
     r"|dihuno|ddihuno)"
     rf"|{_CY_WANT} (?:ir|i r|i|iddo|iddi) (?:cyfan|cwbl|poen|popeth|bopeth) (?:stopio|ddod i ben|orffen|ben|ddarfod)",
     # anywhere, not only as the whole message: "...ond weithiau dim pwynt", "dw i wedi cael digon"
-    r"(?:dim|sdim|sim) (?:pwynt|bwynt|point|pwnt|pwint|pwyn)|wedi cael digon",
+    r"(?:dim|sdim|sim) (?:pwynt|bwynt|point|pwnt|pwint|pwyn)|(?:wedi|di) cael digon",
 )
 _RISK: Final = re.compile(
     r"\b(?:" + "|".join(f"(?:{pattern})" for pattern in _RISK_PATTERNS + _WELSH_RISK_PATTERNS) + r")\b"
@@ -238,6 +239,7 @@ _WHOLE_RISK: Final = re.compile(
     r"|(?:does |sdim |sim |mae )?dim pwynt(?: bellach| mwyach| rhagor)?|sdim pwynt|(?:does )?dim iws"
     r"|(?:dwi |dw i |dwin |dw in |rwyn )?(?:rhoi|roi)r? (?:r gorau|gorau|fyny|i fyny)(?: iddi)?"
     r"|(?:dwi |dw i |rwyf |rydw i )?wedi cael digon(?: nawr| rwan)?|(?:dwi |dw i )?(?:methu|ffaelu) gwneud hyn"
+    r"|(?:dwin|dw in|rwyn|dwi wedi bod yn|dw i wedi bod yn|dwi di bod yn|wedi bod yn) (?:torri|dorri)(?: eto)?"
 )
 
 

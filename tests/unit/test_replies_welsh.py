@@ -639,6 +639,12 @@ WELSH_RISKY = [
     "dw i ar ben fy nhennyn",
     "gobeithio na wna i ddeffro",
     "dw i'n dymuno marw",
+    "Dwi ishio marw",
+    "dwi di cael digon",
+    "smo fi'n moyn byw",
+    "wedi llyncu tabledi",
+    "dwi'n torri eto",
+    "mofyn marw",
 ]
 
 # Every mutated form in every frame it is said in: want x die, verb x self, negation x want x being here.
