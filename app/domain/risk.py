@@ -143,7 +143,8 @@ _WELSH_RISK_PATTERNS: Final = (
     rf"{_CY_HARM} (?:{_CY_SELF}|{_SELF})|{_HARM_VERBS} {_CY_SELF_OWN}",
     # risk to others: "lladd rhywun", "brifo fy ngwr", "lladd fy mos"
     r"l+a+d+ (?:fy|dy|ei) \w+"
-    rf"|(?:l+a+d+|brifo|frifo|niweidio|anafu|ymosod ar|trywanu|drywanu|saethu|tagu|dagu|curo|guro)r? (?:{_CY_PEOPLE}"
+    rf"|(?:ll+a+d+|l+a+dd+|brifo|frifo|niweidio|anafu|ymosod ar|trywanu|drywanu|saethu|tagu|dagu|curo|guro)r?"
+    rf" (?:{_CY_PEOPLE}"
     rf"|{_PEOPLE})",
     # "eisiau marw", "isio marw", "moyn marw", "dw i jyst isio marw", "want to marw", "isio die"
     rf"(?:{_CY_WANT}|{_WANT}|wish|ready|rather) (?:i |to |2 )?(?:jyst |jest |just |wir |rili |really |simply )?"

@@ -827,6 +827,19 @@ WELSH_NOT_RISKY = [
 ]
 
 
+# English words that look like Welsh ones ("lad", "am", "trio", "hun", "o") stay ordinary English.
+WELSH_NOT_RISKY += [
+    "good lad you are",
+    "the lad her brother knows",
+    "I am not here on Tuesdays",
+    "thanks hun, much better",
+    "I'm off hun",
+    "went to a trio concert",
+    "iso week 3",
+    "hi, 3 weeks",
+]
+
+
 @pytest.mark.parametrize("message", WELSH_NOT_RISKY)
 def test_ordinary_welsh_replies_are_not_flagged(message: str) -> None:
     assert mentions_risk(message) is False
