@@ -97,7 +97,7 @@ def register_request_limits(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.database import ping_idle_connections
+    from app.database import ping_idle_connections, write_ahead_log
     from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.security.fields import init_field_security
 
@@ -105,6 +105,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             ping_idle_connections(engine, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
+            write_ahead_log(engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -141,10 +142,14 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     from flask import jsonify, render_template, request
 
+    from app.web import client_pages
+
     def render_error(error: Any) -> Any:
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):  # unknown paths and methods under the API answer in JSON too
             return jsonify(error=getattr(error, "description", None) or "error"), code
+        if request.blueprint in client_pages.CLIENT_BLUEPRINTS:  # a respondent's page: their language, kind words
+            return client_pages.render_client_error(code), code
         described = getattr(error, "description", None)
         # A description the code gave (abort(404, description=...)) is shown; werkzeug's stock text is not.
         message = described if described and described != getattr(type(error), "description", None) else None

@@ -252,12 +252,14 @@ class Timings:
 
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    first_failure: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, kind: str, seconds: float | None) -> None:
+    def add(self, kind: str, seconds: float | None, why: str = "") -> None:
         with self.lock:
             if seconds is None:
                 self.failures[kind] += 1
+                self.first_failure.setdefault(kind, why)
             else:
                 self.seconds[kind].append(seconds)
 
@@ -341,8 +343,8 @@ def poller(
             if response.status != 200:
                 raise RuntimeError(f"API answered {response.status}: {body[:200]!r}")
             answers = sum(json.loads(body)["change_distribution"].values())
-        except Exception:
-            timings.add("API summary", None)
+        except Exception as error:
+            timings.add("API summary", None, f"{type(error).__name__}: {error}"[:200])
             connection.close()
             stop.wait(0.5)
             continue
@@ -478,6 +480,14 @@ def webhook_figures(label: str, replies: list[Reply]) -> dict[str, Any]:
     }
 
 
+def served_ms(log: Path) -> list[float]:
+    """The webhook's durations as gunicorn logged them (`%(M)sms`: from reading the request to the response,
+    not the wait for a free thread), in order: beside the client's figures, they tell the server's own time
+    from the time the request waited, or the bench's own threads delayed it."""
+    found = re.findall(r'"POST /webhooks/twilio/sms [^"]*" \d+ \S+ (\d+)ms', log.read_text(errors="replace"))
+    return [float(ms) for ms in found]
+
+
 def lags(replies: list[Reply], polls: list[Poll], base: int) -> list[float | None]:
     """Seconds from each reply's response to the first poll answering with it counted (None: never seen).
     Replies are one a second, each adding one latest answer: the k-th is in once the count reaches base + k."""
@@ -543,6 +553,20 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     process = webhook_load.start_gunicorn(
         env, port, args.workers, args.worker_class, args.threads, gunicorn_log, None, tmp
     )
+    hooks, hooks_url = None, base_url
+    if args.webhook_workers:  # the webhooks in a gunicorn of their own (is the wait in the web workers?)
+        hooks_port = free_port()
+        hooks_url = f"http://127.0.0.1:{hooks_port}"
+        hooks = webhook_load.start_gunicorn(
+            env,
+            hooks_port,
+            args.webhook_workers,
+            "sync" if args.profile_webhooks else args.worker_class,  # cProfile sees only a worker's main thread
+            args.threads,
+            tmp / f"hooks-{backend}.log",
+            Path(args.profile_webhooks) if args.profile_webhooks else None,
+            tmp,
+        )
     scheduler = start_scheduler(env, scheduler_log, args.all_jobs)
     stop = threading.Event()
     threads: list[threading.Thread] = []
@@ -559,11 +583,12 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         timings.seconds["API summary"].clear()
         print(
             f"[{backend}] gunicorn -w {args.workers} -k {args.worker_class} and the scheduler on port {port};"
-            f" evaluator signed in; {base} latest answers before the replies; load {load_average()}",
+            + (f" the webhooks' own gunicorn -w {args.webhook_workers} at {hooks_url};" if hooks else "")
+            + f" evaluator signed in; {base} latest answers before the replies; load {load_average()}",
             flush=True,
         )
         replies: list[Reply] = []
-        send_replies(base_url, signed[: args.baseline], replies, args.rate)
+        send_replies(hooks_url, signed[: args.baseline], replies, args.rate)
         alone = list(replies)
         poll_thread = threading.Thread(target=poller, args=(base_url, setup["token"], timings, polls, stop))
         poll_thread.start()
@@ -577,7 +602,7 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             threads.append(view)
         load_before = load_average()
         with_views: list[Reply] = []
-        send_replies(base_url, signed[args.baseline :], with_views, args.rate)
+        send_replies(hooks_url, signed[args.baseline :], with_views, args.rate)
         replies += with_views
         time.sleep(args.settle)
         stop.set()
@@ -591,16 +616,23 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         stop.set()
         stop_process(scheduler)
         webhook_load.stop_gunicorn(process)
+        if hooks is not None:
+            webhook_load.stop_gunicorn(hooks)
 
     print(f"\n== {backend}: {status['facts']} episodes; load {load_before} -> {load_after}")
     figures["webhook_alone"] = webhook_figures(f"alone ({len(alone)} replies at {args.rate:g}/s)", alone)
     figures["webhook_with_views"] = webhook_figures(f"with the views ({len(with_views)} replies)", with_views)
+    served = served_ms(tmp / f"hooks-{backend}.log" if hooks is not None else gunicorn_log)
+    for label, part in (("alone", served[: len(alone)]), ("with the views", served[len(alone) :])):
+        if part:
+            print(f"  webhook, {label}, as gunicorn timed it: {spread(sorted(ms / 1000 for ms in part))}")
     print(f"  dashboard views (GET /evaluate, {args.viewers} viewer(s); the API summary polled beside them):")
     figures["views"] = {}
     for kind in sorted(timings.seconds, key=lambda k: (k in ("API summary", "page + charts"), k)):
         values = sorted(timings.seconds[kind])
         failed = timings.failures.get(kind, 0)
-        print(f"    {kind:<15} {spread(values)}{f'; failed {failed}' if failed else ''}")
+        why = f" (the first: {timings.first_failure[kind]})" if timings.first_failure.get(kind) else ""
+        print(f"    {kind:<15} {spread(values)}{f'; failed {failed}{why}' if failed else ''}")
         figures["views"][kind] = {
             "n": len(values),
             "p50_ms": percentile(values, 50) * 1000,
@@ -676,9 +708,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--webhook-workers",
+        type=int,
+        default=0,
+        help="serve the webhook from a gunicorn of its own with this many workers; 0: the web one",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="runs of `flask stats summary` (the best counts)")
     parser.add_argument("--all-jobs", action="store_true", help="run every scheduler job, not just outcome-facts")
     parser.add_argument("--no-check", action="store_true", help="skip comparing the facts with a full summary")
+    parser.add_argument(
+        "--profile-webhooks",
+        metavar="DIR",
+        help="with --webhook-workers: cProfile each webhook worker (sync, then) into DIR",
+    )
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
+from app.domain.pages import long_date, page_text
 from app.models.types import utcnow
 from app.security.access import public
 from app.services.conversation import survey as surveys
 from app.services.conversation.survey import LinkState, Survey
-from app.web.survey_forms import CHANGE_CHOICES, CHOICES, USUAL_SELF_CHOICES, SurveyForm
+from app.web.client_pages import page_language, render_client_page
+from app.web.survey_forms import SurveyForm, survey_choices
 
 bp = Blueprint("survey", __name__)
 
@@ -35,16 +37,17 @@ def answer(token: str) -> ResponseReturnValue:
     now = utcnow()
     lookup = surveys.find(token, now)
     if lookup.survey is None:
-        return _problem(lookup.state)
+        return _problem(lookup.state, page_language(lookup.language_tag))
     survey = lookup.survey
-    form = _form(survey)
+    language = page_language(survey.language_tag)
+    form = _form(survey, language)
     if request.method == "GET":
-        return _page(form, survey)
+        return _page(form, survey, language)
     if form.validate_on_submit():
         try:
             duration_start = surveys.start_date(form.duration_choice(), survey)
         except surveys.DurationError as error:
-            form.duration_kind.errors = [*form.duration_kind.errors, str(error)]
+            form.duration_kind.errors = [*form.duration_kind.errors, page_text(language, error.key)]
         else:
             answers = surveys.WebAnswers(
                 change=form.change.data or None,
@@ -54,10 +57,10 @@ def answer(token: str) -> ResponseReturnValue:
             )
             outcome = surveys.submit(token, answers, form.verbatim(), now)
             if outcome.state != LinkState.OPEN:
-                return _problem(outcome.state)
-            return render_template("survey/thanks.html", risk=outcome.risk, short_name=survey.short_name)
+                return _problem(outcome.state, language)
+            return render_client_page("survey/thanks.html", language, risk=outcome.risk, short_name=survey.short_name)
     risk = surveys.record_attempt(survey, form.verbatim(), form.comment.data or "", now)
-    return _page(form, survey, risk=risk)
+    return _page(form, survey, language, risk=risk)
 
 
 @bp.errorhandler(CSRFError)
@@ -67,32 +70,38 @@ def _expired_form(error: CSRFError) -> ResponseReturnValue:
     now = utcnow()
     lookup = surveys.find(token, now)
     if lookup.survey is None:
-        return _problem(lookup.state)
-    form = _form(lookup.survey)
+        return _problem(lookup.state, page_language(lookup.language_tag))
+    language = page_language(lookup.survey.language_tag)
+    form = _form(lookup.survey, language)
     risk = surveys.record_attempt(lookup.survey, form.verbatim(), form.comment.data or "", now)
-    notice = "Sorry, this page timed out for your security. Please check your answers and press Send again."
-    return _page(form, lookup.survey, risk=risk, notice=notice), 400
+    notice = page_text(language, "survey.error.timed_out")
+    return _page(form, lookup.survey, language, risk=risk, notice=notice), 400
 
 
-def _form(survey: Survey) -> SurveyForm:
+def _form(survey: Survey, language: str) -> SurveyForm:
     form = SurveyForm()
     form.change_required = survey.change is None
+    form.language = language
     return form
 
 
-def _page(form: SurveyForm, survey: Survey, *, risk: bool = False, notice: str | None = None) -> str:
-    return render_template(
+def _page(form: SurveyForm, survey: Survey, language: str, *, risk: bool = False, notice: str | None = None) -> str:
+    choices = survey_choices(language)
+    return render_client_page(
         "survey/form.html",
+        language,
         form=form,
         survey=survey,
         risk=risk,
         notice=notice,
         errors=form.error_links(),
-        choices=CHOICES,
-        change_label=dict(CHANGE_CHOICES).get(survey.change or ""),
-        usual_self_label=dict(USUAL_SELF_CHOICES).get(survey.usual_self or ""),
+        choices=choices,
+        change_label=dict(choices["change"]).get(survey.change or ""),
+        usual_self_label=dict(choices["usual_self"]).get(survey.usual_self or ""),
+        duration_since=long_date(survey.duration_start, language) if survey.duration_start else None,
     )
 
 
-def _problem(state: LinkState) -> ResponseReturnValue:
-    return render_template("survey/link_problem.html", state=state.value), _PROBLEM_STATUS[state]
+def _problem(state: LinkState, language: str) -> ResponseReturnValue:
+    """A link that cannot be answered, in the episode's language (an unknown link: as `?lang=` asks, or English)."""
+    return render_client_page("survey/link_problem.html", language, state=state.value), _PROBLEM_STATUS[state]

@@ -8,84 +8,96 @@ from typing import Any, cast
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import ValidationError
 
-from app.domain.labels import CHANGE_LABELS, USUAL_SELF_LABELS
+from app.domain.catalogues import DEFAULT_LANGUAGE
+from app.domain.pages import CHANGE_VALUES, DURATION_KINDS, DURATION_UNITS, USUAL_SELF_VALUES, choices, page_text
 from app.services.conversation.survey import DurationChoice, DurationKind, DurationUnit
 
-CHANGE_CHOICES = list(CHANGE_LABELS.items())
-USUAL_SELF_CHOICES = list(USUAL_SELF_LABELS.items())
-DURATION_KIND_CHOICES = [
-    ("length", "For a length of time"),
-    ("finished", "Since I finished"),
-    ("always", "As long as I can remember"),
-    ("unsure", "I am not sure"),
-]
-UNIT_CHOICES = [("", "Choose a unit"), ("days", "days"), ("weeks", "weeks"), ("months", "months"), ("years", "years")]
 COMMENT_MAX = 2000
 _NUMBER = re.compile(r"\d{1,3}")
-# (value, label) pairs for the templates, by field name.
-CHOICES = {
-    "change": CHANGE_CHOICES,
-    "duration_kind": DURATION_KIND_CHOICES,
-    "duration_unit": UNIT_CHOICES,
-    "usual_self": USUAL_SELF_CHOICES,
+# The values each question accepts; their labels come from the page catalogue (`survey_choices`).
+_VALUES = {
+    "change": CHANGE_VALUES,
+    "duration_kind": DURATION_KINDS,
+    "duration_unit": DURATION_UNITS,
+    "usual_self": USUAL_SELF_VALUES,
 }
 
 
-def _options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
+def survey_choices(language: str) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) pairs for the templates, by field name, in `language`; the unit list starts with its prompt."""
+    return {
+        "change": choices(language, "survey.change", CHANGE_VALUES),
+        "duration_kind": choices(language, "survey.duration", DURATION_KINDS),
+        "duration_unit": [
+            ("", page_text(language, "survey.unit.choose")),
+            *choices(language, "survey.unit", DURATION_UNITS),
+        ],
+        "usual_self": choices(language, "survey.usual_self", USUAL_SELF_VALUES),
+    }
 
 
-def _chosen(field: Any, choices: list[tuple[str, str]]) -> str | None:
-    """The choice made, None when nothing was chosen; a value not offered is an error (a forged form)."""
-    if not field.data:
-        return None
-    if field.data not in dict(choices):
-        raise ValidationError("Choose one of the options")
-    return str(field.data)
+def _options(values: tuple[str, ...]) -> list[SelectChoice]:
+    # The labels WTForms would render are never used: the templates label each option from the catalogue.
+    return [SelectChoice(value, value) for value in values]
 
 
 class SurveyForm(FlaskForm):  # type: ignore[misc]
     """The survey. `change_required` is False when change was already answered by SMS (shown read-only)."""
 
-    change = RadioField(choices=_options(CHANGE_CHOICES), validate_choice=False)
-    duration_kind = RadioField(choices=_options(DURATION_KIND_CHOICES), validate_choice=False)
+    change = RadioField(choices=_options(CHANGE_VALUES), validate_choice=False)
+    duration_kind = RadioField(choices=_options(DURATION_KINDS), validate_choice=False)
     duration_number = StringField(filters=[lambda value: value.strip() if isinstance(value, str) else value])
-    duration_unit = SelectField(choices=_options(UNIT_CHOICES), validate_choice=False)
-    usual_self = RadioField(choices=_options(USUAL_SELF_CHOICES), validate_choice=False)
-    comment = TextAreaField(
-        validators=[Length(max=COMMENT_MAX, message=f"Keep your comment under {COMMENT_MAX} characters")]
-    )
+    duration_unit = SelectField(choices=_options(DURATION_UNITS), validate_choice=False)
+    usual_self = RadioField(choices=_options(USUAL_SELF_VALUES), validate_choice=False)
+    comment = TextAreaField()
 
     change_required: bool = True
+    #: The language of every message a validator gives (the page's language).
+    language: str = DEFAULT_LANGUAGE
+
+    def _problem(self, key: str, **values: object) -> ValidationError:
+        return ValidationError(page_text(self.language, f"survey.error.{key}", **values))
+
+    def _chosen(self, field: Any) -> str | None:
+        """The choice made, None when nothing was chosen; a value not offered is an error (a forged form)."""
+        if not field.data:
+            return None
+        if field.data not in _VALUES[field.name]:
+            raise self._problem("choose_option")
+        return str(field.data)
 
     def validate_change(self, field: Any) -> None:
-        if _chosen(field, CHANGE_CHOICES) is None and self.change_required:
-            raise ValidationError("Choose how you are now, compared with when you first went")
+        if self._chosen(field) is None and self.change_required:
+            raise self._problem("change_required")
 
     def validate_usual_self(self, field: Any) -> None:
-        _chosen(field, USUAL_SELF_CHOICES)
+        self._chosen(field)
 
     def validate_duration_unit(self, field: Any) -> None:
-        _chosen(field, UNIT_CHOICES)
+        self._chosen(field)
 
     def validate_duration_number(self, field: Any) -> None:
         if field.data and not (_NUMBER.fullmatch(field.data) and int(field.data) > 0):
-            raise ValidationError("Enter a whole number, like 3 or 12")
+            raise self._problem("whole_number")
+
+    def validate_comment(self, field: Any) -> None:
+        if field.data and len(field.data) > COMMENT_MAX:
+            raise self._problem("comment_long", max=COMMENT_MAX)
 
     def validate_duration_kind(self, field: Any) -> None:
-        kind = _chosen(field, DURATION_KIND_CHOICES)
+        kind = self._chosen(field)
         length_given = bool(self.duration_number.data or self.duration_unit.data)
         if kind in (None, "length") and length_given:
             if not self.duration_number.data:
-                raise ValidationError("Enter how many days, weeks, months or years")
+                raise self._problem("number_missing")
             if not self.duration_unit.data:
-                raise ValidationError("Choose days, weeks, months or years")
+                raise self._problem("unit_missing")
         elif kind == "length":
-            raise ValidationError("Enter a number and choose days, weeks, months or years")
+            raise self._problem("length_missing")
         elif kind is not None and length_given:
-            raise ValidationError("Either give a length of time, or choose one of the other options, not both")
+            raise self._problem("both")
 
     def duration_choice(self) -> DurationChoice | None:
         """The duration given (after validation): a length when a number was entered, else the option chosen."""

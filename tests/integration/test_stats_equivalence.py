@@ -670,10 +670,19 @@ def change_something(rng: random.Random, today: date) -> str:
     def one(query: str) -> Any:
         return db.session.execute(text(query)).scalar()
 
+    def pick(query: str) -> Any:
+        """A row of the query chosen by the seeded rng (ORDER BY random() would make a failure unrepeatable)."""
+        rows = db.session.execute(text(query + " ORDER BY 1")).all()
+        return rng.choice(rows) if rows else None
+
+    def pick_id(query: str) -> Any:
+        row = pick(query)
+        return row[0] if row else None
+
     stamp = datetime.combine(today, time(12), tzinfo=UTC)
     kind = rng.choice(("answer", "answer", "close", "send", "opt", "withdraw", "erase", "import", "recode", "skip"))
-    check_in = one("SELECT id FROM check_in ORDER BY random() LIMIT 1")
-    episode = one("SELECT id FROM episode ORDER BY random() LIMIT 1")
+    check_in = pick_id("SELECT id FROM check_in")
+    episode = pick_id("SELECT id FROM episode")
     if kind == "answer" and check_in:
         db.session.execute(
             text(
@@ -701,9 +710,9 @@ def change_something(rng: random.Random, today: date) -> str:
     elif kind == "opt" and episode:
         # an opt-out or resume of a contact point some client already has (the opt_event trigger alone
         # queues its episodes), or of a new one given to a client (the client trigger too)
-        point = one(
-            "SELECT p.id FROM contact_point p JOIN client c ON c.phone_hash = p.contact_hash"
-            " OR c.email_hash = p.contact_hash ORDER BY random() LIMIT 1"
+        point = pick_id(
+            "SELECT DISTINCT p.id FROM contact_point p JOIN client c ON c.phone_hash = p.contact_hash"
+            " OR c.email_hash = p.contact_hash"
         )
         if point is None or rng.random() < 0.3:
             client = one(f"SELECT client_id FROM episode WHERE id = {episode}")
@@ -735,7 +744,7 @@ def change_something(rng: random.Random, today: date) -> str:
     elif kind == "import":
         more = Cohort()
         base = {table: (one(f"SELECT max(id) FROM {table.__tablename__}") or 0) for table in (Client, Episode, CheckIn)}
-        service = db.session.execute(text("SELECT id, code, timezone FROM service ORDER BY random() LIMIT 1")).one()
+        service = pick("SELECT id, code, timezone FROM service")
         add_episode(rng, more, (service[0], service[1], "NE", service[2]), today - timedelta(days=400))
         for table in (Client, Episode, CheckIn):
             for row in more.rows.get(table, []):

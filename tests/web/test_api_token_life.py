@@ -178,3 +178,43 @@ def test_a_refused_change_revokes_nothing(app: Flask) -> None:
     assert form_post(client, "/account/password", data).status_code == 200
     assert api_get(app, secret)[0] == 200
     assert stored("dashboard").revoked_at is None
+
+
+# --- recording use -------------------------------------------------------------------------------
+
+
+def test_a_token_used_a_moment_ago_costs_no_write_and_leaves_no_write_transaction_open(app: Flask) -> None:
+    """The second request within LAST_USED_RESOLUTION runs no UPDATE: on SQLite an UPDATE that changes no
+    row still takes the write lock, and the request held it while computing its figures (webhooks waited)."""
+    from sqlalchemy import event
+
+    evaluator = make_user(Role.EVALUATOR)
+    secret = issue(evaluator)
+    now = datetime.now(UTC)
+    api_tokens.authenticate(secret, now=now)
+    first = stored("dashboard").last_used_at
+    assert first is not None and abs(first - now) < timedelta(seconds=1)
+    writes: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")):
+            writes.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        api_tokens.authenticate(secret, now=now + timedelta(seconds=30))
+        assert writes == []
+        if db.engine.dialect.name == "sqlite":  # and another writer is not kept waiting meanwhile
+            import sqlite3
+
+            other = sqlite3.connect(db.engine.url.database, timeout=0.2)
+            try:
+                other.execute("INSERT INTO audit_event (at, actor, action) VALUES ('2026-11-20 12:00:00', 'p', 'p')")
+                other.commit()
+            finally:
+                other.close()
+        api_tokens.authenticate(secret, now=now + api_tokens.LAST_USED_RESOLUTION + timedelta(seconds=1))
+        assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert stored("dashboard").last_used_at > first

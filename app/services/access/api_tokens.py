@@ -148,13 +148,15 @@ def authenticate(secret: str | None, *, now: datetime) -> User:
     if not secret:
         raise TokenRefused("an API token is required: send the header 'Authorization: Bearer <token>'")
     row = db.session.execute(
-        select(ApiToken.id, ApiToken.revoked_at, ApiToken.revoked_reason, ApiToken.expires_at, User)
+        select(
+            ApiToken.id, ApiToken.revoked_at, ApiToken.revoked_reason, ApiToken.expires_at, ApiToken.last_used_at, User
+        )
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == token_hash(secret))
     ).first()
     if row is None:
         raise TokenRefused("the API token is not valid")
-    token_id, revoked_at, revoked_reason, expires_at, user = row
+    token_id, revoked_at, revoked_reason, expires_at, last_used_at, user = row
     if revoked_at is not None:
         because = REVOKED_BECAUSE.get(revoked_reason or "", "")
         raise TokenRefused(f"the API token has been revoked (at {revoked_at:%Y-%m-%d %H:%M} UTC{because})")
@@ -165,13 +167,19 @@ def authenticate(secret: str | None, *, now: datetime) -> User:
         )
     if not user.active:
         raise TokenRefused("the account this API token belongs to is deactivated")
-    _touch(token_id, now)
+    if last_used_at is None or last_used_at < now - LAST_USED_RESOLUTION:
+        _touch(token_id, now)
     return user
 
 
 def _touch(token_id: int, now: datetime) -> None:
-    """Record use, at most once per LAST_USED_RESOLUTION (one conditional UPDATE, no read)."""
-    result = db.session.execute(
+    """Record use (at most once per LAST_USED_RESOLUTION: the caller read `last_used_at`), committed at once.
+
+    No UPDATE runs when the use was recorded a moment ago: on SQLite even an UPDATE that changes no row
+    takes the database's write lock, which the request then held while it computed its figures (half a
+    second of `stats/summary`), keeping every webhook waiting. The condition is repeated in the UPDATE, so
+    two requests at once record the use once."""
+    db.session.execute(
         update(ApiToken)
         .where(
             ApiToken.id == token_id,
@@ -180,5 +188,4 @@ def _touch(token_id: int, now: datetime) -> None:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if getattr(result, "rowcount", 0):
-        db.session.commit()
+    db.session.commit()  # even when another request recorded it first: no write transaction stays open

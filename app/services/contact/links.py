@@ -10,8 +10,10 @@ from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import or_, select
 
 from app.extensions import db
+from app.models import Client, Episode
 from app.services.contact import opting
 
 SALT = "unsubscribe"
@@ -28,6 +30,20 @@ def contact_hash_for(token: str) -> str | None:
     except BadSignature:
         return None
     return value if isinstance(value, str) and len(value) == 64 else None
+
+
+def language_tag_for(token: str) -> str | None:
+    """The `language` tag of the latest episode of a client behind the link's address (None: none known)."""
+    contact_hash = contact_hash_for(token)
+    if contact_hash is None:
+        return None
+    return db.session.scalar(
+        select(Episode.language)
+        .join(Client, Client.id == Episode.client_id)
+        .where(or_(Client.email_hash == contact_hash, Client.phone_hash == contact_hash))
+        .order_by(Episode.id.desc())
+        .limit(1)
+    )
 
 
 def unsubscribe(token: str, now: datetime) -> bool:

@@ -24,6 +24,8 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
 from app.domain.conversation import QUESTIONS, ConversationState
+from app.domain.languages import catalogue_language
+from app.domain.pages import page_text
 from app.domain.protocol import RESPONSE_WINDOW
 from app.domain.replies import Change, UsualSelf, mentions_risk, read_duration
 from app.domain.texts import Question, crisis_signposting
@@ -49,7 +51,12 @@ class LinkState(enum.StrEnum):
 
 
 class DurationError(ValueError):
-    """A duration the survey cannot turn into a start date; the message is for the respondent."""
+    """A duration the survey cannot turn into a start date; `key` names the respondent's message in the page
+    catalogue (`app.domain.pages`), so the page shows it in the respondent's language."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(page_text("en", key))
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -66,12 +73,21 @@ class Survey:
     change: str | None
     duration_start: date | None
     usual_self: str | None
+    language_tag: str | None = None  # the episode's BCP 47 `language` (SPEC 8.3), as the intake gave it
+
+    @property
+    def language(self) -> str:
+        """The catalogue the episode's language picks: cy, cy-GB -> Welsh, anything else English."""
+        return catalogue_language(self.language_tag)
 
 
 @dataclass(frozen=True)
 class Lookup:
+    """A link's state; its survey when open; the episode's language tag whenever the link is known."""
+
     state: LinkState
     survey: Survey | None = None
+    language_tag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,16 +129,16 @@ def find(token: str, now: datetime) -> Lookup:
     check_in = db.session.scalars(select(CheckIn).where(CheckIn.survey_token_hash == token_hash(token))).first()
     if check_in is None:
         return Lookup(LinkState.UNKNOWN)
-    if check_in.survey_submitted_at is not None:
-        return Lookup(LinkState.USED)
     episode = check_in.episode
+    if check_in.survey_submitted_at is not None:
+        return Lookup(LinkState.USED, language_tag=episode.language)
     if (
         check_in.status != CheckInStatus.OPEN
         or check_in.first_sent_at is None
         or now >= check_in.first_sent_at + RESPONSE_WINDOW
         or episode.contact_stopped_at is not None
     ):
-        return Lookup(LinkState.EXPIRED)
+        return Lookup(LinkState.EXPIRED, language_tag=episode.language)
     service = episode.service
     survey = Survey(
         check_in_id=check_in.id,
@@ -135,8 +151,9 @@ def find(token: str, now: datetime) -> Lookup:
         change=check_in.change,
         duration_start=check_in.duration_start,
         usual_self=check_in.usual_self,
+        language_tag=episode.language,
     )
-    return Lookup(LinkState.OPEN, survey)
+    return Lookup(LinkState.OPEN, survey, episode.language)
 
 
 def start_date(choice: DurationChoice | None, survey: Survey) -> date | None:
@@ -145,13 +162,13 @@ def start_date(choice: DurationChoice | None, survey: Survey) -> date | None:
         return None
     if choice.kind == "length":
         if choice.number is None or choice.unit is None:
-            raise DurationError("Enter a number and choose days, weeks, months or years")
+            raise DurationError("survey.error.length_missing")
         text = f"{choice.number} {choice.unit}"
     else:
         text = _KIND_TEXT[choice.kind]
     start = read_duration(text, survey.answered_on, survey.discharge_date, survey.referral_date)
     if not isinstance(start, date):  # only a start in the future is unclear here
-        raise DurationError("That would be a date in the future. Please check the number and the unit")
+        raise DurationError("survey.error.future")
     return start
 
 
@@ -225,7 +242,7 @@ def _record(survey: Survey, verbatim: dict[str, str], comment: str, now: datetim
         check_in_id=survey.check_in_id,
         body=json.dumps(verbatim, sort_keys=True, ensure_ascii=False),
         risk_flagged=risk,
-        reply_text=json.dumps([crisis_signposting()] if risk else []),
+        reply_text=json.dumps([crisis_signposting(survey.language)] if risk else []),
         received_at=now,
     )
     db.session.add(message)

@@ -43,6 +43,7 @@ _SEND_COLUMNS = (
     Service.sms_links,
     Episode.contact_stopped_reason,
     Episode.consent,
+    Episode.language,
 )
 
 
@@ -218,7 +219,9 @@ def _prepare_first(batch: _Batch, check_in_id: int, row: Any, channel: str, purp
         item = Outgoing(0, Channel.SMS, decrypt(row.phone_enc) or "", texts.first_message(row.short_name, link))
         recorded_body = item.body
     else:
-        item = email_item(0, decrypt(row.email_enc) or "", row.short_name, token, row.email_hash)
+        item = email_item(
+            0, decrypt(row.email_enc) or "", row.short_name, token, row.email_hash, language_tag=row.language
+        )
         recorded_body = item.subject
     batch.new_message(
         item, client_id=row.client_id, check_in_id=check_in_id, channel=channel, purpose=purpose, body=recorded_body

@@ -37,6 +37,7 @@ def send_reminders(now: datetime, open_services: set[int], senders: Senders, sum
             Client.email_hash,
             Service.short_name,
             Service.sms_links,
+            Episode.language,
         )
         .join(Client, Client.id == CheckIn.client_id)
         .join(Episode, Episode.id == CheckIn.episode_id)
@@ -74,7 +75,13 @@ def send_reminders(now: datetime, open_services: set[int], senders: Senders, sum
             )
             items.append(
                 email_item(
-                    message_id, decrypt(row.email_enc) or "", row.short_name, token, row.email_hash, reminder=True
+                    message_id,
+                    decrypt(row.email_enc) or "",
+                    row.short_name,
+                    token,
+                    row.email_hash,
+                    reminder=True,
+                    language_tag=row.language,
                 )
             )
     db.session.commit()

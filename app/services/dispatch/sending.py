@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import URLSafeSerializer
 
+from app.domain.languages import catalogue_language
 from app.messaging.base import EmailSender, SendOutcome, SmsSender
 from app.security.fields import field_security
 from app.services.dispatch.email_content import check_in_email
@@ -121,9 +122,23 @@ def decrypt(token: str | None) -> str | None:
 
 
 def email_item(
-    message_id: int, to: str, short_name: str, survey_token: str, contact_hash: str, *, reminder: bool = False
+    message_id: int,
+    to: str,
+    short_name: str,
+    survey_token: str,
+    contact_hash: str,
+    *,
+    reminder: bool = False,
+    language_tag: str | None = None,
 ) -> Outgoing:
-    content = check_in_email(short_name, survey_link(survey_token), unsubscribe_link(contact_hash), reminder=reminder)
+    """The check-in email for one client, in the language of the episode's `language` tag."""
+    content = check_in_email(
+        short_name,
+        survey_link(survey_token),
+        unsubscribe_link(contact_hash),
+        reminder=reminder,
+        language=catalogue_language(language_tag),
+    )
     return Outgoing(message_id, "email", to, content.text, content.subject, content.html, content.headers)
 
 
