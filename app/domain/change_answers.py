@@ -12,6 +12,7 @@ from typing import Final, Literal, TypeAlias
 
 from app.domain.numbered_options import OPTION_FILLERS, read_option
 from app.domain.reply_text import NUMBER_WORDS, clean, deletion_index, phrase_rules, rule_words, understood, word_set
+from app.domain.reply_welsh import WELSH_CHANGE_RULES, WELSH_OPTION_NUMBERS
 
 Change: TypeAlias = Literal["much_better", "a_little_better", "same", "a_little_worse", "much_worse"]
 CHANGES: Final[tuple[Change, ...]] = ("much_better", "a_little_better", "same", "a_little_worse", "much_worse")
@@ -48,7 +49,8 @@ _CHANGED_WORDS: Final = word_set("change changes changed different difference")
 _CHANGED_FILLERS: Final = word_set(
     "no not nothing has have hasnt havent s real really at all any i im feel its it is been"
 )
-_CHANGE_RULES: Final = phrase_rules(
+# Welsh first: "llawer gwell", "ychydig yn waeth", "yr un fath", "dim newid" become their English words.
+_CHANGE_RULES: Final = WELSH_CHANGE_RULES + phrase_rules(
     (r"(?:quite )?a lot|a load|a long way", "lot"),
     (r"a (?:little|lil|tiny|wee|teeny)(?: bit)?|a bit|a touch|a tad|a smidge|little bit", "little"),
     (r"more or less|pretty much|much the|very much the", "about"),
@@ -56,7 +58,7 @@ _CHANGE_RULES: Final = phrase_rules(
 )
 _CHANGE_VOCABULARY: Final = (
     frozenset(_DIRECTIONS) | _BIG | _AMPLIFIERS | _SMALL | _NEGATIONS | _SAME_FILLERS | _SAME_WORDS | _CHANGED_WORDS
-) | (_CHANGED_FILLERS | frozenset(NUMBER_WORDS) | rule_words(_CHANGE_RULES))
+) | (_CHANGED_FILLERS | frozenset(NUMBER_WORDS) | frozenset(WELSH_OPTION_NUMBERS) | rule_words(_CHANGE_RULES))
 
 
 def _read_direction(words: list[str], direction: int) -> Change | None:

@@ -8,7 +8,8 @@ state and answers, acts on the events and sends the replies in order.
 
 Splitting a message that answers several questions (SPEC: on commas, semicolons, new lines and " and ").
 The message is cut into pieces at hard breaks (comma, semicolon, new line) and soft breaks (" and ", " but ",
-" & ", the end of a sentence: ". ", "! ", "? ", and just before " for " or " since "). An answer is a run of
+" & ", the end of a sentence: ". ", "! ", "? ", and just before " for " or " since "; in Welsh " ac ", " ond ",
+" a " before a number, and just before " ers "). An answer is a run of
 consecutive pieces, and the runs are read in order against the questions still open, from the current one. A
 hard break may end an answer anywhere; a soft break may end one only when what follows it reads clearly as the
 next answer. Of the readings allowed, the one that explains the most of the message wins, then the one with
@@ -67,15 +68,21 @@ CLOSED_REPLY_GAP: Final = timedelta(hours=24)  # "at most once a day"
 _MAX_PIECES: Final = 16  # a longer message is read in its first pieces (the rest joins the last one)
 _MAX_RUN: Final = 6  # pieces in one answer ("1 year, 2 months and 3 days" is three)
 
-_JOINING_WORD: Final = r"(?:(?:and|but|&)\s+)?"  # ", and 3 weeks": the "and" belongs to the break
+# Welsh "ac" (and), "ond" (but), and "a" (and) before a number: "llawer gwell a 3 wythnos".
+_JOINING_WORD: Final = r"(?:(?:and|but|&|ac|ond)\s+|a\s+(?=[0-9]))?"  # ", and 3 weeks": the "and" belongs to the break
 _HARD_BREAK: Final = rf"\s*(?:[,;]|\r\n|\r|\n)[\s,;]*{_JOINING_WORD}"
-# Before "for" and "since" too, which keep their word: "much better for about 2 months", "the same since I finished".
-_SOFT_BREAK: Final = rf"\s+(?:and|but|&)\s+|(?<=\S)[.!?]+\s+{_JOINING_WORD}|\s+(?=(?:for|since)\s)"
+# Before "for" and "since" too, which keep their word: "much better for about 2 months", "the same since I finished";
+# and before the Welsh "ers" (since, for): "llawer gwell ers tua 2 fis".
+_SOFT_BREAK: Final = (
+    rf"\s+(?:and|but|&|ac|ond)\s+|\s+a\s+(?=[0-9])|(?<=\S)[.!?]+\s+{_JOINING_WORD}|\s+(?=(?:for|since|ers)\s)"
+)
 _BREAKS: Final = re.compile(rf"({_HARD_BREAK}|{_SOFT_BREAK})", re.IGNORECASE)
-_WEEKS: Final = frozenset("w wk wks week weeks weeek wek weks".split())
-_MONTHS: Final = frozenset("m mo mos mth mths mnth mnths mon mons month months".split())
+# The Welsh clarification asks "W neu M" too: wythnos(au) and mis/misoedd (mutated "fis") are its words.
+_WEEKS: Final = frozenset("w wk wks week weeks weeek wek weks wythnos wythnosau wthnos wsnos".split())
+_MONTHS: Final = frozenset("m mo mos mth mths mnth mnths mon mons month months mis misoedd fis fisoedd".split())
 _CLARIFICATION_FILLERS: Final = frozenset(
-    "x xx xxx thanks thank you ty thx ta cheers please pls ok okay its it is sorry oh oops i meant mean".split()
+    "x xx xxx thanks thank you ty thx ta cheers please pls ok okay its it is sorry oh oops i meant mean "
+    "diolch plis sori".split()
 )
 
 _WRONG_NUMBER: Final = re.compile(

@@ -1,7 +1,7 @@
 """Discretion: what a text, subject line or sender name may say, so a glance at a phone reveals nothing.
 
-No message may name therapy or mental health, and only GSM-7 characters are used in SMS so an old
-phone shows the text as written and it costs what we think it costs.
+No message may name therapy or mental health, in English or in Welsh, and only GSM-7 characters are used in
+SMS so an old phone shows the text as written and it costs what we think it costs.
 """
 
 from __future__ import annotations
@@ -34,6 +34,13 @@ FORBIDDEN_WORDS: tuple[str, ...] = (
     "psychology",
     "iapt",
     "talking therapies",
+    # Welsh (SPEC 8.3); "therapi", "therapïau" and "therapydd" are caught by therapy's stem.
+    "iselder",
+    "gorbryder",
+    "seicolegol",
+    "iechyd meddwl",
+    "cwnsela",
+    "hunanladdiad",
 )
 # What each forbidden word is matched by, so its other forms are caught too ("Therapies", "therapeutic",
 # "psychologists", "counsellor", "counseling", "depressed", "anxious").
@@ -48,6 +55,14 @@ _FORBIDDEN_STEMS: dict[str, str] = {
     "psychology": "psycholog",
     "iapt": "iapt",
     "talking therapies": "talking therap",
+    # Welsh, mutated forms too: "ei orbryder", "seicoleg", "seicolegydd", "iechyd meddyliol", "gwnsela",
+    # "cwnselydd", "hunanladdol".
+    "iselder": "iselder",
+    "gorbryder": "orbryder",
+    "seicolegol": "seicoleg",
+    "iechyd meddwl": "iechyd medd",
+    "cwnsela": "wnsel",
+    "hunanladdiad": "hunanladd",
 }
 SHORT_NAME_MAX = 20
 

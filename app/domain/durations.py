@@ -15,6 +15,7 @@ from typing import Final, Literal, TypeAlias
 
 from app.domain.reply_dates import DATE_MARKERS, DATE_MARKERS_LATE, MONTHS, named_date, numeric_date
 from app.domain.reply_text import NUMBER_WORDS, clean, deletion_index, phrase_rules, rule_words, understood, word_set
+from app.domain.reply_welsh import WELSH_DURATION_RULES
 
 _Span: TypeAlias = tuple[int, int]  # (calendar months, days) to count back
 
@@ -48,7 +49,8 @@ _HEDGES: Final = word_set(
     "reckon so far well just only already like feeling felt feel way yeah yes yep least at than more less that was "
     "am within total longer good"
 )
-_DURATION_RULES: Final = phrase_rules(
+# Welsh first: "3 wythnos", "dau fis", "ers i mi orffen", "ers mis Mawrth" become their English words.
+_DURATION_RULES: Final = WELSH_DURATION_RULES + phrase_rules(
     (r"or so|give or take|more or less|or more|or less|or thereabouts|ish", ""),
     (r"a (?:bit|little|touch) (?:over|more than|under|less than|longer than)|(?:the )?best part of|a good", ""),
     (r"getting on for|going on|coming up to|up to|in the region of", ""),

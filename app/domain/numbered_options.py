@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
 from app.domain.reply_text import NUMBER_WORDS, word_set, word_tokens
+from app.domain.reply_welsh import WELSH_OPTION_NUMBERS
 
 _T = TypeVar("_T", bound=str)
 
@@ -23,7 +24,9 @@ _ORDINAL_DIGITS: Final = re.compile(r"\b([1-5])(?:st|nd|rd|th)\b")  # "2nd" read
 OPTION_FILLERS: Final = word_set(
     "its it is s thats that i ill id im am think say would go with for definitely def deffo defo answer number "
     "option choice reply the my please ok okay sure well so um erm hmm hi hello hey hiya unfortunately sadly afraid "
-    "honestly actually really guess suppose reckon"
+    "honestly actually really guess suppose reckon "
+    # Welsh: "dwi'n meddwl 2" (I think 2), "rhif 3" (number 3), "opsiwn 1".
+    "dwi dw dwin rwyn meddwl dweud rhif opsiwn dewis ateb fi"
 )
 # One typo of a number word of four or more letters ("thre", "fuor", "fivee"), except real words ("there").
 _NUMBER_TYPO_TARGETS: Final = ("three", "four", "five")
@@ -56,7 +59,7 @@ _NUMBER_TYPOS: Final = {
 def _option_number(word: str) -> int | None:
     if word.isascii() and word.isdigit():  # not "\u1369", an Ethiopic digit
         return int(word) if len(word) <= 2 else None
-    return NUMBER_WORDS.get(word, _NUMBER_TYPOS.get(word))
+    return NUMBER_WORDS.get(word, WELSH_OPTION_NUMBERS.get(word, _NUMBER_TYPOS.get(word)))
 
 
 def _option(options: Sequence[_T], number: int) -> _T | None:

@@ -24,7 +24,7 @@ DATE_MARKERS: Final = word_set(
 )
 DATE_MARKERS_LATE: Final = word_set("late end")
 _NUMERIC_DATE: Final = re.compile(
-    r"(?P<lead>(?:(?:ever )?since |from |on |about |around |approx |roughly |the )*)"
+    r"(?P<lead>(?:(?:ever )?since |from |on |about |around |approx |roughly |the |ers |o |tua )*)"
     r"(?:(?P<iy>[0-9]{4})[-/.](?P<im>[0-9]{1,2})[-/.](?P<id>[0-9]{1,2})"
     r"|(?P<d>[0-9]{1,2})[-/.](?P<m>[0-9]{1,2})(?:[-/.](?P<y>[0-9]{4}|[0-9]{2}))?)(?:st|nd|rd|th)?"
 )
@@ -56,7 +56,7 @@ def numeric_date(text: str, answered_on: date) -> date | None:
         day, month = int(part["d"]), int(part["m"])
         if part["y"]:
             return date(int(part["y"]) + (2000 if len(part["y"]) == 2 else 0), month, day)
-        if not re.search(r"since|from", part["lead"]) or not (1 <= month <= 12 and 1 <= day <= 31):
+        if not re.search(r"since|from|ers|o ", part["lead"]) or not (1 <= month <= 12 and 1 <= day <= 31):
             return None  # without "since", "2/3" might be a range of numbers
         return _latest(answered_on, month, day)
     except ValueError:

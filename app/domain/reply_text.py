@@ -32,13 +32,16 @@ _PLEASANTRY: Final = (
     r"(?:and |but |many )?(?:(?:thanks?|thank (?:you|u|ya)|thankyou|thanku)"
     r"(?: (?:again|so much|very much|a lot|loads|lots))?(?: for (?:asking|checking(?: in| up)?))?"
     r"|thanx|thnx|thx|tnx|ty|tysm|cheers|ta|please|pls|plz|x+|xo+|lol|haha+|ha|mate|love|luv|hun|bye|god bless"
-    r"|ok|okay)"
+    r"|ok|okay"
+    # Welsh: "diolch (yn fawr iawn)", "diolch am holi", "plis", "os gwelwch yn dda", "hwyl (fawr)".
+    r"|diolch(?: yn fawr| o galon)?(?: iawn)?(?: am (?:ofyn|holi))?|dioch|diolc|plis|os gwelwch yn dda|hwyl(?: fawr)?)"
 )
 # Also the kisses on a number: "2x", "1xx".
 _TRAILING_PLEASANTRY: Final = re.compile(rf"(?:(?:^|[\s,.;:!-]+){_PLEASANTRY}|(?<=[0-9])x+)$")
 _LEADING_GREETING: Final = re.compile(
     r"^(?:hi+|hello|hey+|hiya|morning|good (?:morning|afternoon|evening)|um+|erm+|er|uh+|hmm+|ok|okay|oh|well"
-    r"|please|pls)(?:$|(?:[\s,.;:!]|-(?![0-9]))+)"  # but "hi, -1" keeps its minus
+    r"|please|pls|helo|haia|shwmae|shwmai|sut mae|bore da|prynhawn da|pnawn da|noswaith dda|wel|plis)"
+    r"(?:$|(?:[\s,.;:!]|-(?![0-9]))+)"  # but "hi, -1" keeps its minus
 )
 # Keep a leading minus on a number so "-1" stays out of range instead of becoming "1".
 _EDGES: Final = re.compile(r"^(?:(?!-\d)[\W_])+|[\W_]+$")
@@ -55,14 +58,24 @@ NUMBER_WORDS: Final = {
 EVERYDAY: Final = word_set(
     "some such chance bitter butter letter batter horse hope none note nose year your tour clearly nearby yearly "
     "dearly neatly costly match marsh jury duly sent tune dune fine weak that then this these those will mouth "
-    "overdue overdo overdone overdoing overcome overuse overused overjoyed"
+    "overdue overdo overdone overdoing overcome overuse overused overjoyed "
+    # English words one typo from a Welsh answer word ("gwell" better, "bach" little, "sawl" several).
+    "well back saw meds drop call mind find fund iron brown math bath path"
 )
 
 
+def strip_accents(text: str) -> str:
+    """The text without diacritics: Welsh "ŵ", "ŷ", "â" are typed with and without them ("rŵan", "rwan")."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
 def fold(text: str) -> str:
-    """Lower-case text with compatibility forms (NFKC), straight apostrophes and no emoji."""
+    """Lower-case text with compatibility forms (NFKC), no diacritics, straight apostrophes and no emoji."""
     folded = unicodedata.normalize("NFKC", text.replace("\u00bd", " 1/2 ")).translate(_QUOTES).lower()
-    return "".join(" " if unicodedata.category(ch) in _DROPPED else ch for ch in folded)
+    return "".join(" " if unicodedata.category(ch) in _DROPPED else ch for ch in strip_accents(folded))
 
 
 def clean(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Final, Literal, TypeAlias
 
 from app.domain.numbered_options import OPTION_FILLERS, read_option
 from app.domain.reply_text import NUMBER_WORDS, clean, deletion_index, phrase_rules, rule_words, understood, word_set
+from app.domain.reply_welsh import WELSH_OPTION_NUMBERS, WELSH_USUAL_SELF_RULES
 
 UsualSelf: TypeAlias = Literal["yes", "mostly", "no"]
 USUAL_SELF: Final[tuple[UsualSelf, ...]] = ("yes", "mostly", "no")
@@ -26,7 +27,8 @@ _USUAL_FILLERS: Final = word_set(
     "though right be so me myself back to my usual self normal there thanks and quite honestly sure again slowly "
     "unfortunately sadly afraid guess suppose reckon have got ive"
 )
-_USUAL_RULES: Final = phrase_rules(
+# Welsh first: "ydw, yn llwyr", "gan amlaf", "nac ydw", "ddim yn siwr" become their English words.
+_USUAL_RULES: Final = WELSH_USUAL_SELF_RULES + phrase_rules(
     (r"(?:definitely|absolutely|certainly|totally|completely|really|deffo|defo|def) not", "no"),
     (r"(?:i )?(?:dont|do not) think so|not (?:back to (?:my )?(?:normal|usual|old)(?: self)?|myself)", "no"),
     (r"not (?:completely|totally|fully|entirely|quite|100 percent|100|all the way|sure|certain)", "unsure"),
@@ -48,7 +50,9 @@ _USUAL_RULES: Final = phrase_rules(
         "yes",
     ),
 )
-_USUAL_VOCABULARY: Final = _YES | _MOSTLY | _NO | _USUAL_FILLERS | rule_words(_USUAL_RULES) | frozenset(NUMBER_WORDS)
+_USUAL_VOCABULARY: Final = (
+    _YES | _MOSTLY | _NO | _USUAL_FILLERS | rule_words(_USUAL_RULES) | frozenset(NUMBER_WORDS)
+) | frozenset(WELSH_OPTION_NUMBERS)
 
 
 def _usual_self_label(words: list[str]) -> UsualSelf | None:

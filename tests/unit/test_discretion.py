@@ -80,6 +80,18 @@ def test_every_forbidden_word_is_refused_in_any_case(word: str) -> None:
         ("a psychologist", ["psychological", "psychology"]),
         ("feeling depressed", ["depression"]),
         ("anxious", ["anxiety"]),
+        ("Tyne Therapi", ["therapy"]),
+        ("eich therap\u00efau", ["therapy"]),
+        ("Gwasanaeth Iselder", ["iselder"]),
+        ("ei orbryder", ["gorbryder"]),
+        ("seicolegydd", ["seicolegol"]),
+        ("Iechyd Meddwl Tawe", ["iechyd meddwl"]),
+        ("iechyd meddyliol", ["iechyd meddwl"]),
+        ("gwnsela", ["cwnsela"]),
+        ("cwnselydd", ["cwnsela"]),
+        ("meddyliau hunanladdol", ["hunanladdiad"]),
+        ("Lles Tawe", []),
+        ("neu'n meddwl niweidio eich hun", []),  # "meddwl" (think) alone is an everyday word
     ],
 )
 def test_forbidden_words_in(text: str, found: list[str]) -> None:

@@ -15,32 +15,7 @@ from datetime import date
 import pytest
 
 from app.domain.replies import mentions_risk, read_change, read_duration, read_keyword, read_usual_self
-
-# What people put around an answer. None of it may change what the answer means.
-DRESSINGS: tuple[Callable[[str], str], ...] = (
-    lambda t: t,
-    str.upper,
-    str.capitalize,
-    str.title,
-    lambda t: f"  {t}  ",
-    lambda t: f"{t}.",
-    lambda t: f"{t}!",
-    lambda t: f"{t}!!",
-    lambda t: f"{t}...",
-    lambda t: f"{t} x",
-    lambda t: f"{t} xx",
-    lambda t: f"{t} thanks",
-    lambda t: f"{t}, thanks",
-    lambda t: f"{t} thank you",
-    lambda t: f"{t}. Thanks x",
-    lambda t: f"{t} \U0001f60a",
-    lambda t: f"{t} \U0001f44d",
-    lambda t: f"{t} :)",
-    lambda t: f"Hi, {t}",
-    lambda t: f"\u201c{t}\u201d",
-    lambda t: t.replace("'", "\u2019"),
-    lambda t: t.replace(" ", "  "),
-)
+from tests.factories.replies import DRESSINGS
 
 
 def _dressed_failures(reader: Callable[[str], object], reply: str, expected: object) -> list[str]:

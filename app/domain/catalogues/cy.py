@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 TEXTS: Final[dict[str, str]] = {
-    "opt_out": "Atebwch STOP i optio allan.",
+    "opt_out": "Atebwch STOPIO i stopio.",
     "months": "Ionawr Chwefror Mawrth Ebrill Mai Mehefin Gorffennaf Awst Medi Hydref Tachwedd Rhagfyr",
     "change_options": "1 llawer gwell, 2 ychydig gwell, 3 yr un fath, 4 ychydig gwaeth, 5 llawer gwaeth",
     "change_question": "O gymharu gyda'r dechrau, sut ydych chi nawr? Atebwch {change_options}.",
@@ -55,7 +55,8 @@ TEXTS: Final[dict[str, str]] = {
         "{opt_out} Brys: {crisis_short}."
     ),
     "opt_out_confirmation": (
-        "Rydych wedi optio allan ac ni chewch ragor o negeseuon gennym. Atebwch START os byddwch yn newid eich meddwl."
+        "Rydych wedi optio allan ac ni chewch ragor o negeseuon gennym. "
+        "Atebwch DECHRAU os byddwch yn newid eich meddwl."
     ),
     "resume_confirmation": "Croeso yn ôl. Byddwn yn anfon neges atoch y tro nesaf a drefnwyd. {opt_out}",
     "closed_no_month": "Mae'r cyfnod holi hwn wedi cau, diolch. Does dim rhagor o holi wedi'i drefnu.",
