@@ -4,10 +4,9 @@ the first question to the STOP confirmation, is Welsh; every outbound SMS row ke
 a bilingual service's client whose language is not known hears Welsh, then English, in each message.
 
 The client (discharged Monday 7 September 2026, plan 4, 8, 18, 26, 52 weeks, `language` cy-GB) answers with
-numbers and W/M, which read the same in every language. A risk phrase meets the Welsh crisis signposting and
-raises a safeguarding alert; STOP ends contact with the Welsh confirmation and the 52-week check-in is never sent.
-(`STOP_WORD` and `RISK_PHRASE` are English until the reply reader understands Welsh: then STOPIO and a Welsh
-phrase.)
+numbers and W/M, which read the same in every language, and asks for help with HELPU. A Welsh risk phrase meets
+the Welsh crisis signposting and raises a safeguarding alert; STOPIO ends contact with the Welsh confirmation
+and the 52-week check-in is never sent.
 """
 
 from __future__ import annotations
@@ -30,8 +29,8 @@ fake_twilio = fixtures.fake_twilio
 smtp_sink = fixtures.smtp_sink
 providers = fixtures.providers
 
-STOP_WORD = "STOP"
-RISK_PHRASE = "I want to kill myself"
+STOP_WORD = "STOPIO"
+RISK_PHRASE = "dwi eisiau lladd fy hun"  # I want to kill myself
 NAME = "Tyne Wellbeing"
 CONTACT = "stillwell.example.org/help"  # the test configuration's HELP_CONTACT
 DUE_18 = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)  # Monday, 10:00 GMT
@@ -71,7 +70,7 @@ def test_a_welsh_speaking_client_hears_welsh_for_a_year(app, providers, monkeypa
     assert tick(DUE_8)["sent"] == 1
     assert twilio.messages[-1].body == texts.first_message(NAME, None, "cy")
     assert phone.send("hmm", DUE_8 + SHORTLY) == [texts.reask("change", "cy")]
-    assert phone.send("HELP", DUE_8 + 2 * SHORTLY) == [texts.help_reply(NAME, CONTACT, "cy")]
+    assert phone.send("HELPU", DUE_8 + 2 * SHORTLY) == [texts.help_reply(NAME, CONTACT, "cy")]
     assert phone.send(f"4. {RISK_PHRASE}", DUE_8 + 3 * SHORTLY) == [
         texts.crisis_signposting("cy"),
         texts.duration_question("cy"),
