@@ -7,7 +7,7 @@ from app.services.statistics import comparison as comparisons
 from app.services.statistics import dashboard, facts
 from app.services.statistics.as_of import AsOfAfterToday, refuse_future_as_of, today_in_service_zone
 from app.services.statistics.comparison import compare
-from app.services.statistics.summaries import case_mix_tally, summary, summary_and_curve
+from app.services.statistics.summaries import case_mix_tally, episode_categories, summary, summary_and_curve
 
 __all__ = [
     "AsOfAfterToday",
@@ -16,6 +16,7 @@ __all__ = [
     "compare",
     "comparisons",
     "dashboard",
+    "episode_categories",
     "facts",
     "refuse_future_as_of",
     "summary",
