@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.domain.labels import CHANGE_LABELS
@@ -30,19 +31,23 @@ CRITERIA_LABELS = {
     "no": "No, it no longer meets the criteria",
 }
 USUAL_SELF_LABELS = {"yes": "Yes", "mostly": "Mostly", "no": "No"}
-OUTCOME_LABELS = {"to_call": "To call", "reached": "Interviewed", "declined": "Declined", "not_reached": "Not reached"}
+STATUS_LABELS = {"to_call": "To call", "reached": "Interviewed", "declined": "Declined", "not_reached": "Not reached"}
+
+
+def _options(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class InterviewForm(FlaskForm):  # type: ignore[misc]
     interview_date = DateField("Date of the interview", validators=[InputRequired("Give the date of the interview")])
     global_change = RadioField(
         "Compared with before treatment, how is the client now?",
-        choices=list(CHANGE_LABELS.items()),
+        choices=_options(CHANGE_LABELS),
         validators=[InputRequired("Choose how the client is now")],
     )
     still_meets_criteria = RadioField(
         "Does the presenting problem still meet diagnostic criteria?",
-        choices=list(CRITERIA_LABELS.items()),
+        choices=_options(CRITERIA_LABELS),
         validators=[InputRequired("Choose yes, partly or no")],
     )
     criteria_since = StringField(
@@ -51,7 +56,7 @@ class InterviewForm(FlaskForm):  # type: ignore[misc]
     )
     usual_self = RadioField(
         "Is the client back to their usual self?",
-        choices=list(USUAL_SELF_LABELS.items()),
+        choices=_options(USUAL_SELF_LABELS),
         validators=[InputRequired("Choose yes, mostly or no")],
     )
 
@@ -89,7 +94,7 @@ def calls() -> ResponseReturnValue:
         page=page,
         pages=pages,
         following=following,
-        statuses=OUTCOME_LABELS,
+        statuses=STATUS_LABELS,
         london=LONDON,
     )
 
@@ -108,7 +113,7 @@ def _render_call(
         confirm=ConfirmForm(formdata=None),
         phone=phone,
         revealed=revealed,
-        statuses=OUTCOME_LABELS,
+        statuses=STATUS_LABELS,
         london=LONDON,
         today=today,
     ), (400 if form.errors else 200)

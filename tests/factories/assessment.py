@@ -17,19 +17,20 @@ IMPORTED = datetime(2026, 9, 30, 12, 0, tzinfo=UTC)
 DISCHARGE = "2026-09-07"
 ANSWERED_AT = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
 AS_OF = date(2026, 11, 20)
-#: client_ref -> (consent_to_call, change, usual self, duration start): None change = never answered.
+#: client_ref -> (consent_to_call, change, usual self, duration start): None change = never answered. The
+#: references say nothing of the outcome (a page showing them must not be taken for a leak).
 CLIENTS: dict[str, tuple[str, str | None, str | None, date | None]] = {
-    "A-RECOVERED": ("yes", "much_better", "yes", date(2026, 7, 1)),  # durably recovered
-    "A-IMPROVED": ("yes", "a_little_better", "no", None),  # improved
-    "A-UNCHANGED": ("yes", "same", "no", None),  # unchanged
-    "A-WORSE": ("yes", "much_worse", "no", None),  # worse
-    "A-NO-CALL": ("no", "much_better", "yes", date(2026, 7, 1)),  # did not agree to a call
-    "A-SILENT": ("yes", None, None, None),  # never answered
-    "A-OPTED-OUT": ("yes", "same", "no", None),  # opted out afterwards
-    "A-STOPPED": ("yes", "same", "no", None),  # the service stopped contact
+    "A-0001": ("yes", "much_better", "yes", date(2026, 7, 1)),  # durably recovered
+    "A-0002": ("yes", "a_little_better", "no", None),  # improved
+    "A-0003": ("yes", "same", "no", None),  # unchanged
+    "A-0004": ("yes", "much_worse", "no", None),  # worse
+    "A-0005": ("no", "much_better", "yes", date(2026, 7, 1)),  # did not agree to a call
+    "A-0006": ("yes", None, None, None),  # never answered
+    "A-0007": ("yes", "same", "no", None),  # opted out afterwards
+    "A-0008": ("yes", "same", "no", None),  # the service stopped contact
 }
 #: The clients who may be drawn into a sample.
-CALLABLE = ("A-RECOVERED", "A-IMPROVED", "A-UNCHANGED", "A-WORSE")
+CALLABLE = ("A-0001", "A-0002", "A-0003", "A-0004")
 
 
 def assessment_cohort(service: str = "TYNE") -> None:
@@ -60,11 +61,11 @@ def assessment_cohort(service: str = "TYNE") -> None:
             if since:
                 check_in.duration_start, check_in.duration_at = since, ANSWERED_AT + timedelta(minutes=1)
     db.session.commit()
-    opted = db.session.scalars(select(Client).where(Client.client_ref == "A-OPTED-OUT")).one()
+    opted = db.session.scalars(select(Client).where(Client.client_ref == "A-0007")).one()
     assert opted.phone_hash
     contact.opt_out(opted.phone_hash, "sms", ANSWERED_AT + timedelta(days=20))
     stopped = db.session.scalars(
-        select(Episode).join(Client, Client.id == Episode.client_id).where(Client.client_ref == "A-STOPPED")
+        select(Episode).join(Client, Client.id == Episode.client_id).where(Client.client_ref == "A-0008")
     ).one()
     contact.stop_contact([stopped.id], "withdrawn", ANSWERED_AT + timedelta(days=20))
     db.session.commit()

@@ -31,10 +31,10 @@ def test_a_sample_covers_every_stratum_and_only_clients_who_may_be_called(app):
     assessment_cohort()
     result = draw_sample(AS_OF, 10, seed=7, service_code=None, actor="test", now=NOW)
     assert drawn_refs() == {
-        "A-RECOVERED": "durably_recovered",
-        "A-IMPROVED": "improved",
-        "A-UNCHANGED": "unchanged",
-        "A-WORSE": "worse",
+        "A-0001": "durably_recovered",
+        "A-0002": "improved",
+        "A-0003": "unchanged",
+        "A-0004": "worse",
     }
     assert set(drawn_refs()) == set(CALLABLE)
     assert (result.drawn, result.eligible, result.seed) == (4, 4, 7)
