@@ -214,3 +214,30 @@ def test_the_audit_never_holds_the_number(assessor: FlaskClient, sampled: list[i
     assessor.post(f"/assess/calls/{sampled[0]}/reveal")
     details = " ".join(json.dumps(d) for d in db.session.scalars(select(AuditEvent.detail)))
     assert "7400" not in details
+
+
+def test_admins_create_assessors_on_the_admin_page_and_they_enrol_an_authenticator(app: Flask) -> None:
+    from tests.factories import make_service
+    from tests.web.sign_in import PASSWORD, form_post
+
+    make_service()
+    admin = app.test_client()
+    sign_in(admin, make_user(Role.ADMIN))
+    assert '<option value="assessor">Assessor</option>' in admin.get("/admin/users/new").get_data(as_text=True)
+    data = {"email": "new.assessor@example.org", "role": "assessor", "service": "", "area": ""}
+    created = admin.post("/admin/users/new", data={**data, "password": PASSWORD, "password_again": PASSWORD})
+    assert created.status_code == 302
+    person = app.test_client()
+    step = form_post(person, "/login", {"email": "new.assessor@example.org", "password": PASSWORD})
+    assert step.headers["Location"].startswith("/account/totp/enrol")  # the second step, like evaluators
+    assert person.get("/assess").status_code == 302  # not signed in before the code
+
+
+def test_flask_users_create_makes_an_assessor(app: Flask) -> None:
+    from tests.web.sign_in import PASSWORD
+
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "cli.assessor@example.org", "--role", "assessor", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 0 and "created assessor user" in result.output
