@@ -202,12 +202,18 @@ def test_another_assessor_s_call_is_not_on_the_list_nor_reachable(
     assert ref_of(sampled[1]) in other.get("/assess").get_data(as_text=True)
 
 
-def test_the_list_pages(app: Flask, assessor: FlaskClient, sampled: list[int]) -> None:
+def test_the_list_pages(monkeypatch: pytest.MonkeyPatch, assessor: FlaskClient, sampled: list[int]) -> None:
     from app.services import assessment
 
-    assert assessment.PER_PAGE > len(sampled)
-    assert "Next page" not in assessor.get("/assess").get_data(as_text=True)
-    assert assessor.get("/assess?page=2").status_code == 200
+    assert "Next page" not in assessor.get("/assess").get_data(as_text=True)  # 4 calls, 20 a page
+    monkeypatch.setattr(assessment, "PER_PAGE", 3)
+    monkeypatch.setattr("app.services.assessment.calls.PER_PAGE", 3)
+    first = assessor.get("/assess").get_data(as_text=True)
+    second = assessor.get("/assess?page=2").get_data(as_text=True)
+    assert "Next page" in first and "page 1 of 2 (4 in all)" in first
+    assert "Previous page" in second and "page 2 of 2" in second
+    refs = [ref_of(call_id) for call_id in sampled]
+    assert sum(ref in first for ref in refs) == 3 and sum(ref in second for ref in refs) == 1
 
 
 def test_the_audit_never_holds_the_number(assessor: FlaskClient, sampled: list[int]) -> None:

@@ -7,10 +7,12 @@ own status. Never the texted category the sample was stratified by, nor any answ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 
 from app.domain import assessment as rules
 from app.domain.discharge_list import parse_date
@@ -57,11 +59,11 @@ class Interview:
     usual_self: str
 
 
-def _visible(user_id: int) -> object:
+def _visible(user_id: int) -> ColumnElement[bool]:
     return or_(AssessmentCall.assessor_id == user_id, AssessmentCall.assessor_id.is_(None))
 
 
-def _rows(user_id: int) -> object:
+def _rows(user_id: int) -> Select[Any, *tuple[Any, ...]]:
     return (
         select(
             AssessmentCall.id,
@@ -82,8 +84,8 @@ def _rows(user_id: int) -> object:
     )
 
 
-def _row(values: object, user_id: int) -> CallRow:
-    call_id, ref, short, descriptor, referral, discharge, status, attempts, next_try, assessor = values  # type: ignore[misc]
+def _row(values: Sequence[Any], user_id: int) -> CallRow:
+    call_id, ref, short, descriptor, referral, discharge, status, attempts, next_try, assessor = values
     return CallRow(
         call_id,
         ref,
@@ -104,7 +106,7 @@ def call_list(user_id: int, page: int = 1) -> tuple[list[CallRow], int]:
     done_last = case((AssessmentCall.status == CallStatus.TO_CALL.value, 0), else_=1)
     query = (
         _rows(user_id)
-        .order_by(done_last, AssessmentCall.next_try_at.is_not(None), AssessmentCall.next_try_at, AssessmentCall.id)  # type: ignore[attr-defined]
+        .order_by(done_last, AssessmentCall.next_try_at.is_not(None), AssessmentCall.next_try_at, AssessmentCall.id)
         .limit(PER_PAGE)
         .offset((max(page, 1) - 1) * PER_PAGE)
     )
@@ -113,7 +115,7 @@ def call_list(user_id: int, page: int = 1) -> tuple[list[CallRow], int]:
 
 def get_call(call_id: int, user_id: int) -> CallRow:
     """One call this assessor may see (theirs or unassigned); NotFound otherwise, naming nothing."""
-    values = db.session.execute(_rows(user_id).where(AssessmentCall.id == call_id)).first()  # type: ignore[attr-defined]
+    values = db.session.execute(_rows(user_id).where(AssessmentCall.id == call_id)).first()
     if values is None:
         raise NotFound("no such call on your list")
     return _row(values, user_id)
@@ -245,7 +247,7 @@ def interview_problems(interview: Interview, today: date, call: CallRow) -> dict
 
 
 def record_interview(call_id: int, user_id: int, now: datetime, today: date, interview: Interview) -> None:
-    """Save the interview (status reached); ValueError-free: callers check `interview_problems` first."""
+    """Save the interview (status reached); CallRefused, naming every problem, when `interview_problems` has any."""
     row = get_call(call_id, user_id)
     problems = interview_problems(interview, today, row)
     if problems:

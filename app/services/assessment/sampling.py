@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app.domain import assessment as rules
 from app.domain.outcomes import ANSWERED, CATEGORIES
@@ -96,7 +96,7 @@ def draw_sample(
         progress(f"reading the episodes that may be called as of {as_of.isoformat()}...")
     strata = _strata(as_of, service)
     codes = dict(db.session.execute(select(Service.id, Service.code)).all())
-    order = sorted(strata, key=lambda key: (codes[key[0]], CATEGORIES.index(key[1])))  # type: ignore[arg-type]
+    order = sorted(strata, key=lambda key: (codes[key[0]], CATEGORIES.index(key[1])))
     if not order:
         raise SampleRefused(
             f"no episode may be called as of {as_of.isoformat()}"
@@ -154,7 +154,7 @@ def _strata(as_of: date, service: Service | None) -> dict[tuple[int, str], list[
     from app.services import statistics
 
     earlier = select(Episode.client_id).join(AssessmentCall, AssessmentCall.episode_id == Episode.id)
-    conditions = [
+    conditions: list[ColumnElement[bool]] = [
         Episode.consent.is_(True),
         Episode.consent_to_call.is_(True),
         Episode.contact_stopped_at.is_(None),
