@@ -74,6 +74,14 @@ def draw(
     return drawn
 
 
+def call_order(drawn: Mapping[K, Sequence[int]], seed: int) -> list[int]:
+    """Every drawn id once, in a random order reproducible from `seed`: the calls are stored and listed in
+    this order, so neither a call's number nor its place on the list says which stratum it came from."""
+    ids = sorted(episode_id for ids in drawn.values() for episode_id in ids)
+    random.Random(f"{seed}:call order").shuffle(ids)
+    return ids
+
+
 def fresh_seed(rng: random.Random | None = None) -> int:
     """A new seed to store with a sample (the caller passes its own randomness in tests)."""
     return (rng or random.SystemRandom()).randint(1, SEED_MAX)

@@ -106,3 +106,17 @@ def test_the_command_prints_the_strata_and_the_seed(app):
         args=["assessment", "sample", "--as-of", AS_OF.isoformat(), "--size", "3", "--service", "X"]
     )
     assert unknown.exit_code == 1 and "service 'X' does not exist" in unknown.output
+
+
+def test_the_calls_are_stored_in_a_random_order_that_hides_the_strata(app):
+    assessment_cohort()
+    draw_sample(AS_OF, 4, seed=2, service_code=None, actor="test", now=NOW)
+    categories = list(db.session.scalars(select(AssessmentCall.text_category).order_by(AssessmentCall.id)))
+    assert sorted(categories) == ["durably_recovered", "improved", "unchanged", "worse"]
+    orders = set()
+    for seed in range(1, 8):
+        db.session.execute(AssessmentCall.__table__.delete())
+        db.session.commit()
+        draw_sample(AS_OF, 4, seed=seed, service_code=None, actor="test", now=NOW)
+        orders.add(tuple(db.session.scalars(select(AssessmentCall.text_category).order_by(AssessmentCall.id))))
+    assert len(orders) > 1  # not the strata's order every time

@@ -13,6 +13,7 @@ from app.domain.assessment import (
     NOT_LISTED,
     SampleError,
     allocate,
+    call_order,
     draw,
     fresh_seed,
     interview_date_problem,
@@ -77,6 +78,14 @@ def test_the_draw_is_reproducible_by_seed_and_the_order_of_the_ids_given_does_no
     assert {key: len(ids) for key, ids in first.items()} == {"a": 10, "b": 3}
     assert draw(strata, 13, seed=43) != first
     assert all(set(ids) <= set(strata[key]) for key, ids in first.items())
+
+
+def test_the_call_order_is_every_drawn_id_once_shuffled_reproducibly() -> None:
+    drawn = {"recovered": list(range(1, 21)), "worse": list(range(21, 41))}
+    order = call_order(drawn, 9)
+    assert sorted(order) == list(range(1, 41)) and order == call_order(drawn, 9)
+    assert order != list(range(1, 41)) and call_order(drawn, 10) != order
+    assert set(order[:20]) != set(range(1, 21))  # the strata are mixed
 
 
 def test_a_fresh_seed_fits_the_column() -> None:

@@ -114,17 +114,18 @@ def draw_sample(
     )
     db.session.add(sample)
     db.session.flush()
-    for key in order:
-        for episode_id in drawn.get(key, []):
-            db.session.add(
-                AssessmentCall(
-                    sample_id=sample.id,
-                    episode_id=episode_id,
-                    text_category=key[1],
-                    status=CallStatus.TO_CALL.value,
-                    attempts=0,
-                )
+    category_of = {episode_id: key[1] for key, ids in drawn.items() for episode_id in ids}
+    for episode_id in rules.call_order(drawn, chosen_seed):  # blinding: ids and list order hide the strata
+        db.session.add(
+            AssessmentCall(
+                sample_id=sample.id,
+                episode_id=episode_id,
+                text_category=category_of[episode_id],
+                status=CallStatus.TO_CALL.value,
+                attempts=0,
             )
+        )
+        db.session.flush()  # one at a time, so the ids follow the random order
     result = DrawnSample(
         sample.id,
         as_of,
