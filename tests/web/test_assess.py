@@ -84,7 +84,9 @@ def test_the_reveal_shows_the_number_once_takes_the_call_and_is_audited(
     first = sampled[0]
     page = assessor.get(f"/assess/calls/{first}").get_data(as_text=True)
     assert "Show the phone number" in page and "+447400" not in page and "07400" not in page
-    revealed = assessor.post(f"/assess/calls/{first}/reveal").get_data(as_text=True)
+    response = assessor.post(f"/assess/calls/{first}/reveal")
+    assert response.headers["Cache-Control"] == "no-store"  # the number stays out of every cache
+    revealed = response.get_data(as_text=True)
     phone = db.session.scalar(
         select(Client.phone_enc).join(Episode).join(AssessmentCall).where(AssessmentCall.id == first)
     )
