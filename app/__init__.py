@@ -125,10 +125,34 @@ def _migrations_dir() -> Any:
 
 def register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
-    from app.web import admin, api, auth, evaluate, public, published, reports, submit, survey, unsubscribe, webhooks
+    from app.security.access import refuse_blinded
+    from app.web import (
+        admin,
+        api,
+        assess,
+        auth,
+        evaluate,
+        public,
+        published,
+        reports,
+        submit,
+        survey,
+        unsubscribe,
+        webhooks,
+    )
     from app.web.account import bp as account_bp
 
-    for blueprint in (public.bp, auth.bp, survey.bp, admin.bp, submit.bp, evaluate.bp, published.bp, reports.bp):
+    for blueprint in (
+        public.bp,
+        auth.bp,
+        survey.bp,
+        admin.bp,
+        submit.bp,
+        evaluate.bp,
+        published.bp,
+        reports.bp,
+        assess.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(account_bp)
     csrf.exempt(webhooks.bp)  # Twilio signs these requests instead; it cannot send a CSRF token
@@ -137,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(unsubscribe.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: no cross-site request can carry one
     app.register_blueprint(api.bp)
+    app.before_request(refuse_blinded)  # blinding (SPEC 8.4): assessors reach their own pages only
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -6,7 +6,20 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.cli import demo, dispatch, intake, organisation, privacy, releases, reports, stats, texts, tokens, users
+    from app.cli import (
+        assessment,
+        demo,
+        dispatch,
+        intake,
+        organisation,
+        privacy,
+        releases,
+        reports,
+        stats,
+        texts,
+        tokens,
+        users,
+    )
 
     for group in (
         organisation.areas,
@@ -21,5 +34,6 @@ def register(app: Flask) -> None:
         tokens.tokens,
         privacy.privacy,
         texts.texts,
+        assessment.assessment,
     ):
         app.cli.add_command(group)

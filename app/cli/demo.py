@@ -234,6 +234,11 @@ def simulate(
         f"skipped {report.skipped}; opt-outs {report.opt_outs}, safeguarding alerts {report.safeguarding_alerts}, "
         f"wrong numbers {report.wrong_numbers}"
     )
+    if report.assessment_interviews:
+        click.echo(
+            f"  telephone assessment: one sample drawn and {report.assessment_interviews} interviews recorded by "
+            "the demo assessor (docs/assessment.md)"
+        )
 
 
 @contextmanager

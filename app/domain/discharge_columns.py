@@ -218,6 +218,18 @@ COLUMN_TABLE: Final[tuple[Column, ...]] = (
         (f"A whole number from {IMD_DECILE_RANGE[0]} to {IMD_DECILE_RANGE[1]}.",),
         "4",
     ),
+    Column(
+        "consent_to_call",
+        False,
+        "Whether the client agreed to a telephone call from an independent assessor (the assessment beside "
+        "the texts, docs/assessment.md).",
+        (
+            f"One of: {_choices(CONSENT_VALUES)} (any case).",
+            "Left empty or left out: no.",
+            "With consent_to_follow_up no, it is stored as no: no phone number is kept to call.",
+        ),
+        "no",
+    ),
 )
 
 COLUMNS: Final[tuple[str, ...]] = tuple(column.name for column in COLUMN_TABLE)

@@ -99,6 +99,7 @@ class DischargeRow:
     age_band: str | None = None  # the case-mix columns (SPEC 8.1)
     sex: str | None = None
     imd_decile: int | None = None
+    consent_to_call: bool = False  # the assessor's call (SPEC 8.4); only ever true with consent
 
     def canonical(self) -> str:
         """Everything the row means, in one stable string (the caller keys a hash of it)."""
@@ -106,6 +107,8 @@ class DischargeRow:
         case_mix = [getattr(self, name) for name in _CASE_MIX_FIELDS]
         if any(value is not None for value in case_mix):  # without them, the string it was before they existed:
             values += case_mix  # a list sent again after they were added is still `unchanged`
+        if self.consent_to_call:  # likewise: only a yes changes the string
+            values += ["call"]
         return "\x1f".join("" if value is None else str(value) for value in values)
 
 
@@ -113,7 +116,7 @@ _CASE_MIX_FIELDS: Final = ("age_band", "sex", "imd_decile")
 _FINGERPRINT_FIELDS: Final = tuple(
     name
     for name in DischargeRow.__dataclass_fields__
-    if name not in {"row", "client_ref", "discharge_date", *_CASE_MIX_FIELDS}
+    if name not in {"row", "client_ref", "discharge_date", "consent_to_call", *_CASE_MIX_FIELDS}
 )
 
 
@@ -161,6 +164,16 @@ class _RowReader:
             self.problem(column, f"{number} is out of range (expected {bounds})")
             return None
         return number
+
+    def yes_no(self, column: str) -> bool | None:
+        """An optional yes/no column: None when empty or refused (the problem is noted)."""
+        value = self.text(column)
+        if not value:
+            return None
+        answer = CONSENT_VALUES.get(value.lower())
+        if answer is None:
+            self.problem(column, f"{value!r} must be {' or '.join(CONSENT_VALUES)}")
+        return answer
 
     def choice(self, column: str, allowed: tuple[str, ...]) -> str | None:
         value = self.text(column).lower()
@@ -345,6 +358,7 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
     age_band = reader.choice("age_band", AGE_BANDS)
     sex = reader.choice("sex", SEXES)
     imd_decile = reader.integer("imd_decile", *IMD_DECILE_RANGE)
+    consent_to_call = reader.yes_no("consent_to_call")
     if language is not None and not _BCP47.match(language):
         reader.problem("language", f"{language!r} is not a BCP 47 language tag such as {LANGUAGE_FORMS}")
     contact = _read_contact(reader) if consent else _Contact()
@@ -369,6 +383,7 @@ def _read_row(reader: _RowReader, today: date) -> DischargeRow | None:
         age_band=age_band,
         sex=sex,
         imd_decile=imd_decile,
+        consent_to_call=bool(consent and consent_to_call),
         phq9_first=scores["phq9_first"],
         phq9_last=scores["phq9_last"],
         gad7_first=scores["gad7_first"],

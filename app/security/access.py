@@ -1,7 +1,7 @@
 """Who may reach which page: every view declares its audience, and the role matrix test reads it.
 
 `allow(Role.EVALUATOR, ...)` wraps a view: anonymous visitors are sent to sign in, a signed-in user
-of another role gets 403, and admins and evaluators must also have passed the second factor this
+of another role gets 403, and admins, evaluators and assessors must also have passed the second factor this
 session (sign-in only ever starts their session after it; a session without it is ended).
 `public(view)` marks a view anyone may reach. A view with neither is a bug the role matrix test
 reports (tests/web/test_role_matrix.py).
@@ -26,7 +26,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_ATTRIBUTE: Final = "stillwell_access"
 PUBLIC: Final = "public"
 #: Roles that must pass a TOTP second factor before reaching any of their pages (SPEC section 1).
-SECOND_FACTOR_ROLES: Final = frozenset({Role.ADMIN.value, Role.EVALUATOR.value})
+SECOND_FACTOR_ROLES: Final = frozenset({Role.ADMIN.value, Role.EVALUATOR.value, Role.ASSESSOR.value})
 #: The session key set once the second factor has been passed in this session.
 SECOND_FACTOR_SESSION_KEY: Final = "second_factor"
 
@@ -69,6 +69,31 @@ def refuse(allowed: frozenset[str]) -> Any | None:
     return None
 
 
+#: Blinding (SPEC 8.4): the only blueprints a signed-in assessor may reach, whatever a view declares, and
+#: the few endpoints outside them a page needs (its style sheet and icon). Everything else, public pages
+#: included, answers 403: an assessor must not read texted answers, outcomes or figures before an interview.
+ASSESSOR_BLUEPRINTS: Final = frozenset({"assess", "auth", "account"})
+ASSESSOR_ENDPOINTS: Final = frozenset({"static", "public.favicon"})
+
+
+def blinded_out(endpoint: str | None, role: str | None) -> bool:
+    """Whether blinding keeps a user of `role` away from `endpoint` (only assessors are blinded)."""
+    if role != Role.ASSESSOR.value:
+        return False
+    if endpoint is None:
+        return False  # no route: the 404 (or 405) says nothing about anyone
+    if endpoint.partition(".")[0] == "api":
+        return False  # bearer tokens, not the session: `api_allow` lets no assessor's token in
+    return endpoint not in ASSESSOR_ENDPOINTS and endpoint.partition(".")[0] not in ASSESSOR_BLUEPRINTS
+
+
+def refuse_blinded() -> None:
+    """Before every request: a signed-in assessor outside their pages gets 403 (the API's bearer tokens are
+    checked by role in `api_allow`, which never lets an assessor in)."""
+    if current_user.is_authenticated and blinded_out(request.endpoint, current_user.role):
+        abort(403)
+
+
 def _here() -> str:
     """The path (and query) being asked for, to come back to after signing in."""
     return request.full_path if request.query_string else request.path
@@ -79,6 +104,8 @@ def may_visit(endpoint: str) -> bool:
 
     For templates (as `may_visit`): a link is shown exactly when following it would not be refused.
     """
+    if current_user.is_authenticated and blinded_out(endpoint, current_user.role):
+        return False
     view = current_app.view_functions.get(endpoint)
     declared = audience(view) if view is not None else None
     if declared == PUBLIC:

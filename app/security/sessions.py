@@ -40,6 +40,7 @@ ROLE_HOMES: Final = {
     Role.EVALUATOR.value: "/evaluate",
     Role.COMMISSIONER.value: "/reports",
     Role.SERVICE_SUBMITTER.value: "/submit",
+    Role.ASSESSOR.value: "/assess",
 }
 
 

@@ -25,7 +25,7 @@ from app.services.access import users as user_service
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-EVERYONE = (Role.ADMIN, Role.EVALUATOR, Role.COMMISSIONER, Role.SERVICE_SUBMITTER)
+EVERYONE = tuple(Role)
 LOCKED = (
     "Too many wrong passwords: your account is locked for a while and you have been signed out. "
     "Wait 15 minutes, then sign in again."

@@ -111,6 +111,10 @@ def _bearer_token() -> str | None:
     return token.strip() or None
 
 
+#: Every role but the assessor, who must not read figures before their interviews (blinding, SPEC 8.4).
+UNBLINDED: Final = tuple(role for role in Role if role is not Role.ASSESSOR)
+
+
 def api_allow(*roles: Role) -> Callable[[F], F]:
     """Let only requests with a valid bearer token of a user of these roles reach an API view."""
     allowed = frozenset(role.value for role in roles)
@@ -321,7 +325,7 @@ def release_summary(release: Release) -> dict[str, Any]:
 
 
 @bp.get("/releases")
-@api_allow(*Role)
+@api_allow(*UNBLINDED)
 def list_releases() -> ResponseReturnValue:
     """Releases, newest first, a page at a time."""
     page = _int_param("page", 1, 1, 1_000_000)
@@ -331,7 +335,7 @@ def list_releases() -> ResponseReturnValue:
 
 
 @bp.get("/releases/<int:release_id>")
-@api_allow(*Role)
+@api_allow(*UNBLINDED)
 def get_release(release_id: int) -> ResponseReturnValue:
     """The released document: exactly the bytes whose SHA-256 is the release's hash."""
     try:

@@ -1,6 +1,6 @@
 """Signing in and out, the TOTP second factor and its enrolment.
 
-Admins and evaluators are not signed in by their password alone: it only opens the second step
+Admins, evaluators and assessors are not signed in by their password alone: it only opens the second step
 (enrolment with a QR code the first time, a code from their app after that) for a few minutes.
 Every failure shows the same message, so the page never tells whether an email has an account.
 """
@@ -102,7 +102,7 @@ def _finish(user: User, now: datetime, *, second_factor: bool, next_path: str | 
 @public
 @_throttled
 def login() -> ResponseReturnValue:
-    """Email and password; admins and evaluators then go on to the second factor."""
+    """Email and password; admins, evaluators and assessors then go on to the second factor."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get(NEXT_KEY)) or sessions.home_for(current_user))
     form = LoginForm()

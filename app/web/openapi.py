@@ -492,6 +492,7 @@ PATHS: Final[dict[str, Any]] = {
                 },
                 "400": _error("a parameter is not valid"),
                 "401": UNAUTHORISED,
+                "403": _error("an assessor's token (blinding: no figures before the interviews)"),
                 "429": RATE_LIMITED,
             },
         }
@@ -514,6 +515,7 @@ PATHS: Final[dict[str, Any]] = {
                     "content": {"application/json": {"schema": _ref("Release")}},
                 },
                 "401": UNAUTHORISED,
+                "403": _error("an assessor's token (blinding: no figures before the interviews)"),
                 "404": _error("no such release"),
                 "429": RATE_LIMITED,
             },

@@ -274,7 +274,7 @@ def test_demo_seed_fills_an_empty_database_once(runner):
     assert first.exit_code == 0, first.output
     assert "passwords are shown only this once" in first.output
     assert db.session.scalar(select(func.count()).select_from(Episode)) == 12 * len(SERVICES) == 240
-    assert db.session.scalar(select(func.count()).select_from(User)) == 4
+    assert db.session.scalar(select(func.count()).select_from(User)) == 5  # one per role, the assessor too
     second = invoke(runner, "demo", "seed", "--if-empty")
     assert second.exit_code == 0 and "nothing seeded" in second.output
     refused = invoke(runner, "demo", "seed")
@@ -282,6 +282,6 @@ def test_demo_seed_fills_an_empty_database_once(runner):
 
 
 def test_every_command_has_help(runner):
-    for group in ("areas", "services", "users", "intake", "demo", "stats"):
+    for group in ("areas", "services", "users", "intake", "demo", "stats", "assessment"):
         result = invoke(runner, group, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output

@@ -103,6 +103,42 @@ def test_a_list_without_the_case_mix_columns_stays_unchanged_when_sent_again(app
     assert run_import(csv_bytes([row(sex="male")])).summary() == "created=0 updated=1 unchanged=0"
 
 
+def test_consent_to_call_is_stored_and_a_resubmission_changing_it_updates_the_episode(app):
+    make_service()
+    result = run_import(
+        csv_bytes(
+            [
+                row(consent_to_call="Yes"),
+                row(client_ref="C0002", consent_to_call="no"),
+                row(client_ref="C0003", consent_to_follow_up="no", consent_to_call="yes"),
+                row(client_ref="C0004"),
+            ]
+        )
+    )
+    assert result.summary() == "created=4 updated=0 unchanged=0"
+    stored = dict(
+        db.session.execute(
+            select(Client.client_ref, Episode.consent_to_call).join(Client, Client.id == Episode.client_id)
+        ).all()
+    )
+    assert stored == {"C0001": True, "C0002": False, "C0003": False, "C0004": False}
+    assert run_import(csv_bytes([row(consent_to_call="yes")])).summary() == "created=0 updated=0 unchanged=1"
+    changed = run_import(csv_bytes([row(consent_to_call="")]), now=NOW + timedelta(days=1))
+    assert changed.summary() == "created=0 updated=1 unchanged=0"
+    episode = db.session.scalars(select(Episode).join(Client).where(Client.client_ref == "C0001")).one()
+    assert episode.consent_to_call is False
+
+
+def test_a_bad_consent_to_call_refuses_the_file_naming_row_and_column(app):
+    make_service()
+    with pytest.raises(IntakeRejected) as refused:
+        run_import(csv_bytes([row(), row(client_ref="C0002", consent_to_call="y")]))
+    assert [str(problem) for problem in refused.value.problems] == [
+        "row 3, column consent_to_call: 'y' must be yes or no"
+    ]
+    assert count(Episode) == 0
+
+
 def test_a_bad_case_mix_value_refuses_the_file(app):
     make_service()
     with pytest.raises(IntakeRejected) as refused:

@@ -51,6 +51,7 @@ BASE: dict[str, str] = {
     "age_band": "36-45",
     "sex": "male",
     "imd_decile": "3",
+    "consent_to_call": "no",
 }
 
 
@@ -695,6 +696,7 @@ CHANGES: dict[str, object] = {
     "age_band": "66+",
     "sex": None,
     "imd_decile": 10,
+    "consent_to_call": True,
 }
 
 
@@ -808,3 +810,34 @@ def test_never_crashes_on_arbitrary_values(values: dict[str, str]) -> None:
             assert parsed.preferred_channel in {"sms", "email"}
             assert parsed.preferred_channel != "sms" or parsed.phone_is_uk_mobile
             assert parsed.preferred_channel != "email" or parsed.email is not None
+
+
+# --- consent_to_call (SPEC 8.4) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"), [("yes", True), (" YES ", True), ("Yes", True), ("no", False), ("NO", False), ("", False)]
+)
+def test_consent_to_call_is_yes_or_no_in_any_case_and_no_when_empty(given: str, stored: bool) -> None:
+    assert read_one(consent_to_call=given).consent_to_call is stored
+
+
+def test_consent_to_call_left_out_of_the_header_is_no() -> None:
+    columns = [name for name in COLUMNS if name != "consent_to_call"]
+    rows, problems = read_discharge_list(make_csv(row(), columns=columns), TODAY)
+    assert problems == [] and rows[0].consent_to_call is False
+
+
+@pytest.mark.parametrize("given", ["y", "true", "1", "maybe", "yes please"])
+def test_a_bad_consent_to_call_names_row_column_and_what_is_wrong(given: str) -> None:
+    _, problems = read(row(), row(client_ref="SW-0002", consent_to_call=given))
+    assert [str(problem) for problem in problems] == [f"row 3, column consent_to_call: {given!r} must be yes or no"]
+
+
+def test_consent_to_call_without_consent_to_follow_up_is_stored_as_no() -> None:
+    assert read_one(consent_to_follow_up="no", consent_to_call="yes").consent_to_call is False
+
+
+def test_canonical_without_consent_to_call_is_the_string_it_was_before_it_existed() -> None:
+    assert read_one(consent_to_call="no").canonical() == read_one(consent_to_call="").canonical()
+    assert read_one(consent_to_call="yes").canonical() != read_one(consent_to_call="no").canonical()

@@ -220,8 +220,16 @@ def test_bad_parameters_are_400_naming_the_parameter(client, seeded, query, para
 # --- releases ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", list(Role))
-def test_every_role_reads_releases(client, seeded, role):
+def test_an_assessor_s_token_reads_no_release(client, seeded):
+    """Blinding (SPEC 8.4): no figures before the interviews."""
+    release = releases.create_release(AS_OF, "all", None, "test", NOW)
+    token = token_for(make_user(Role.ASSESSOR))
+    assert client.get("/api/v1/releases", headers=bearer(token)).status_code == 403
+    assert client.get(f"/api/v1/releases/{release.id}", headers=bearer(token)).status_code == 403
+
+
+@pytest.mark.parametrize("role", [role for role in Role if role is not Role.ASSESSOR])
+def test_every_role_but_the_assessor_reads_releases(client, seeded, role):
     release = releases.create_release(AS_OF, "all", None, "test", NOW)
     token = token_for(make_user(role))
     listing = client.get("/api/v1/releases", headers=bearer(token)).get_json()

@@ -30,7 +30,7 @@ from werkzeug.test import TestResponse
 
 from app.extensions import db
 from app.models import Role
-from app.security.access import PUBLIC, audience
+from app.security.access import PUBLIC, audience, blinded_out
 from tests.conftest import make_app, reset_schema
 from tests.factories import make_service
 from tests.web.sign_in import csrf_token, light_password_hashing, make_user, sign_in
@@ -51,6 +51,13 @@ MUST_NEVER = [
     (Role.ADMIN.value, "/evaluate"),
     (Role.SERVICE_SUBMITTER.value, "/reports"),
     (Role.SERVICE_SUBMITTER.value, "/api/v1/stats"),
+    # Blinding (SPEC 8.4): an assessor sees no answers, outcomes, figures, conversations or releases.
+    *(
+        (Role.ASSESSOR.value, prefix)
+        for prefix in ("/evaluate", "/reports", "/submit", "/admin", "/api/v1/stats", "/api/v1/releases", "/published")
+    ),
+    # ... and the assessor's pages are the assessors' alone.
+    *((role.value, "/assess") for role in Role if role is not Role.ASSESSOR),
 ]
 
 
@@ -159,11 +166,15 @@ def login_redirect(response: TestResponse) -> bool:
     return location.path == "/login" and "next=" in location.query
 
 
-def verdict(declared: frozenset[str] | str, role: str, path: str, response: TestResponse) -> str | None:
-    """What is wrong with the response, or None when it matches the declaration."""
+def verdict(
+    declared: frozenset[str] | str, role: str, path: str, response: TestResponse, endpoint: str | None = None
+) -> str | None:
+    """What is wrong with the response, or None when it matches the declaration (and blinding)."""
     status = response.status_code
     if status >= 500:
         return f"server error {status}"
+    if role != ANONYMOUS and blinded_out(endpoint, role):
+        return None if status == 403 else f"blinding: expected 403 for an assessor, got {status}"
     if declared == PUBLIC:
         if status in (401, 403) or login_redirect(response):
             return f"public route refused ({status})"
@@ -207,7 +218,7 @@ def test_every_route_against_every_role(matrix_app: Flask, visitors: dict[str, V
                 response = request(matrix_app, visitor, rule, path, with_token=with_token)
                 checked += 1
                 expected_role = role if with_token or not is_api(path) else ANONYMOUS
-                problem = verdict(declared, expected_role, path, response)
+                problem = verdict(declared, expected_role, path, response, rule.endpoint)
                 how = " with its API token" if with_token else ""
                 if problem:
                     problems.append(f"{method_of(rule)} {path} as {role}{how}: {problem}")
@@ -235,3 +246,20 @@ def test_the_matrix_would_notice_a_route_that_forgot_its_check(matrix_app: Flask
     assert verdict(evaluators, ANONYMOUS, "/api/v1/stats/summary", Fake(200)) is not None  # type: ignore[arg-type]
     assert verdict(evaluators, ANONYMOUS, "/evaluate", Fake(302, "/login?next=/evaluate")) is None  # type: ignore[arg-type]
     assert verdict(evaluators, "evaluator", "/evaluate/alerts/1", Fake(404)) is None  # type: ignore[arg-type]
+
+
+def test_blinding_leaves_an_assessor_only_their_pages_sign_in_and_their_account(matrix_app: Flask) -> None:
+    """The matrix expects 403 wherever blinding applies: here, which endpoints those are."""
+    reachable = sorted(
+        rule.endpoint for rule in checked_rules(matrix_app) if not blinded_out(rule.endpoint, Role.ASSESSOR.value)
+    )
+    assert {endpoint.partition(".")[0] for endpoint in reachable} == {"assess", "auth", "account", "public", "api"}
+    api = [rule for rule in checked_rules(matrix_app) if rule.endpoint.startswith("api.")]
+    guarded = [rule for rule in api if audience(matrix_app.view_functions[rule.endpoint]) != PUBLIC]
+    assert guarded and all(
+        Role.ASSESSOR.value not in audience(matrix_app.view_functions[rule.endpoint]) for rule in guarded
+    )
+    assert [endpoint for endpoint in reachable if endpoint.startswith("public.")] == ["public.favicon"]
+    assert not any(
+        blinded_out(rule.endpoint, role) for rule in checked_rules(matrix_app) for role in ROLES if role != "assessor"
+    )

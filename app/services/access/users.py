@@ -17,6 +17,7 @@ from app.domain.discharge_list import normalise_email
 from app.extensions import db
 from app.models import Area, Role, Service, User
 from app.security import totp
+from app.security.access import SECOND_FACTOR_ROLES
 from app.security.passwords import WeakPassword, check_strength, hash_password, needs_rehash, verify_password
 from app.services import audit
 from app.services.access import api_tokens
@@ -90,8 +91,9 @@ def actor_of(user: User) -> str:
 
 
 def needs_second_factor(user: User) -> bool:
-    """Admins and evaluators must pass a TOTP second factor (SPEC section 1)."""
-    return user.role in (Role.ADMIN.value, Role.EVALUATOR.value)
+    """Admins, evaluators and assessors must pass a TOTP second factor (SPEC section 1; the assessor reveals
+    phone numbers)."""
+    return user.role in SECOND_FACTOR_ROLES
 
 
 def is_locked(user: User, now: datetime) -> bool:

@@ -176,6 +176,11 @@ def synthetic_discharge_csv(
             "language": "en",
         }
         values.update(_intake_extras(rng))
+        # About a third of consenting clients agree to the assessor's call, drawn apart from `rng` so the rest of
+        # the cohort is the same as before the column existed.
+        values["consent_to_call"] = (
+            "yes" if consent and random.Random(f"call:{prefix}:{number}").random() < 1 / 3 else "no"
+        )
         rows.append([values.get(name, "") for name in COLUMNS])
     return write_csv(rows, lineterminator="\r\n").encode()
 
@@ -237,6 +242,7 @@ def seed(
         DemoAccount("evaluator", "evaluator@example.org", secrets.token_urlsafe(12)),
         DemoAccount("commissioner", "commissioner@example.org", secrets.token_urlsafe(12)),
         DemoAccount("service_submitter", "submitter@example.org", secrets.token_urlsafe(12)),
+        DemoAccount("assessor", "assessor@example.org", secrets.token_urlsafe(12)),
     ]
     for account in accounts:
         users.create_user(

@@ -35,7 +35,7 @@ from sqlalchemy import and_, event, func, or_, select
 
 from app.domain import schedule
 from app.domain.conversation import QUESTIONS, ConversationState
-from app.domain.protocol import REMINDER_AFTER, RESPONSE_WINDOW
+from app.domain.protocol import LONDON, REMINDER_AFTER, RESPONSE_WINDOW
 from app.domain.replies import mentions_risk
 from app.domain.schedule import SendWindow
 from app.extensions import db
@@ -78,6 +78,7 @@ class SimulationReport:
     wrong_numbers: int = 0
     skipped: int = 0
     withdrawn: int = 0
+    assessment_interviews: int = 0  # the demo's telephone assessment, once the simulation reaches today
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -210,6 +211,12 @@ def simulate(
         raise
     report = player.report
     _count_outcomes(report, begin, until, first_run=previous is None)
+    db.session.commit()
+    if until.astimezone(LONDON).date() >= now.astimezone(LONDON).date():
+        from app.services.demo.assessing import complete_demo_assessment
+
+        done = complete_demo_assessment(now=min(until, now), simulation_seed=seed, actor=actor)
+        report.assessment_interviews = done.interviews
     report.seconds = wallclock.monotonic() - began
     audit.record(
         actor,

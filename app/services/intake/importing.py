@@ -208,6 +208,7 @@ def episode_fields(row: DischargeRow) -> dict[str, object]:
         "age_band": row.age_band,
         "sex": row.sex,
         "imd_decile": row.imd_decile,
+        "consent_to_call": row.consent_to_call,
     }
 
 

@@ -8,7 +8,7 @@ from app.services.statistics import dashboard, facts
 from app.services.statistics.agreement import agreement
 from app.services.statistics.as_of import AsOfAfterToday, refuse_future_as_of, today_in_service_zone
 from app.services.statistics.comparison import compare
-from app.services.statistics.summaries import case_mix_tally, summary, summary_and_curve
+from app.services.statistics.summaries import case_mix_tally, episode_categories, summary, summary_and_curve
 from app.services.statistics.texts_sent import TextsSent, texts_sent, texts_sent_in_month
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "compare",
     "comparisons",
     "dashboard",
+    "episode_categories",
     "facts",
     "refuse_future_as_of",
     "summary",

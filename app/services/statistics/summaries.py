@@ -36,7 +36,7 @@ from sqlalchemy import func, or_, select
 
 from app.domain.comparison.cells import CaseMixTally
 from app.domain.disclosure import publish
-from app.domain.outcomes import Answer, CheckInFacts, EpisodeFacts
+from app.domain.outcomes import Answer, Category, CheckInFacts, EpisodeFacts, classify_episode
 from app.domain.statistics import SummaryBuilder
 from app.domain.survival import Curve
 from app.extensions import db
@@ -65,6 +65,7 @@ __all__ = [
     "case_mix_tally",
     "day_start_utc",
     "descriptors_in_group",
+    "episode_categories",
     "episode_facts",
     "finish_summary",
     "identified_episode_facts",
@@ -167,6 +168,15 @@ def episode_facts(as_of: date, scope: list[Any]) -> Iterator[EpisodeFacts]:
     """Every episode in scope discharged on or before `as_of`, with its check-ins, in id order."""
     for _, _, facts in identified_episode_facts([Episode.discharge_date <= as_of, *scope]):
         yield facts
+
+
+def episode_categories(as_of: date, conditions: list[Any]) -> Iterator[tuple[int, int, Category]]:
+    """(episode id, service id, SPEC 4 category as of A) of every consented episode discharged on or before A
+    that meets `conditions` (on Episode, Service, Area), in id order: the per-episode reading of the figures."""
+    for episode_id, service_id, facts in identified_episode_facts([Episode.discharge_date <= as_of, *conditions]):
+        category = classify_episode(facts, as_of)
+        if category is not None:
+            yield episode_id, service_id, category
 
 
 def identified_episode_facts(conditions: list[Any]) -> Iterator[tuple[int, int, EpisodeFacts]]:
