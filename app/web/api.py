@@ -218,14 +218,7 @@ def stats_summary() -> ResponseReturnValue:
     now: datetime = g.api_now
     as_of = _as_of_param(now)
     service_code, area_code = _code_param("service"), _code_param("area")
-    published = user.role == Role.COMMISSIONER
-    if published:
-        area_code = _commissioner_area(user, area_code, service_code)
-    else:
-        if area_code:
-            _found(get_area, area_code)
-        if service_code:
-            _found(get_service, service_code)
+    published, area_code = _figures_scope(user, service_code, area_code)
     result = statistics.facts.summary(  # from the outcome facts when they can serve it
         as_of, service_code=service_code, area_code=area_code, published=published, actor=_actor(user), now=now
     )
@@ -264,14 +257,7 @@ def stats_agreement() -> ResponseReturnValue:
     service_code, area_code = _code_param("service"), _code_param("area")
     seed = _int_param("seed", 1, 0, 2**31 - 1)
     resamples = _int_param("resamples", 2000, 1, 10_000)
-    published = user.role == Role.COMMISSIONER
-    if published:
-        area_code = _commissioner_area(user, area_code, service_code)
-    else:
-        if area_code:
-            _found(get_area, area_code)
-        if service_code:
-            _found(get_service, service_code)
+    published, area_code = _figures_scope(user, service_code, area_code)
     result = statistics.agreement(
         as_of,
         service_code=service_code,
@@ -283,6 +269,18 @@ def stats_agreement() -> ResponseReturnValue:
         now=now,
     )
     return jsonify(result)
+
+
+def _figures_scope(user: User, service_code: str | None, area_code: str | None) -> tuple[bool, str | None]:
+    """Whether the figures are published (a commissioner's, limited to their area) and the area to count;
+    an evaluator's unknown area or service is a 404."""
+    if user.role == Role.COMMISSIONER:
+        return True, _commissioner_area(user, area_code, service_code)
+    if area_code:
+        _found(get_area, area_code)
+    if service_code:
+        _found(get_service, service_code)
+    return False, area_code
 
 
 def _commissioner_area(user: User, area_code: str | None, service_code: str | None) -> str:
