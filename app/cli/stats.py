@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -10,6 +12,17 @@ from flask.cli import with_appcontext
 
 from app.cli.common import cli_actor, command_with_clear_errors, parse_day, parse_instant, today_in_london
 from app.domain.labels import DISORDER_LABELS
+
+
+def _day_and_now(as_of: str | None) -> tuple[date, datetime]:
+    """The as-of date given (YYYY-MM-DD), else today in London; and now."""
+    now = parse_instant(None, "now")
+    return (parse_day(as_of, "--as-of") if as_of else today_in_london(now)), now
+
+
+def _echo(result: dict[str, Any], output_format: str, table: Callable[[], str]) -> None:
+    """The result as indented JSON, or as the table `table` renders."""
+    click.echo(json.dumps(result, indent=2) if output_format == "json" else table())
 
 
 @click.group(help="Durable-recovery statistics.")
@@ -49,8 +62,7 @@ def summary(
 ) -> None:
     from app.services import statistics  # numpy/scipy load only for the commands that need them
 
-    now = parse_instant(None, "now")
-    day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
+    day, now = _day_and_now(as_of)
     result = statistics.facts.summary(  # from the outcome facts when they are current enough
         day,
         service_code=service_code,
@@ -62,10 +74,7 @@ def summary(
         actor=cli_actor(),
         now=now,
     )
-    if output_format == "json":
-        click.echo(json.dumps(result, indent=2))
-    else:
-        click.echo(render_table(result, service_code or area_code or "all services", published))
+    _echo(result, output_format, lambda: render_table(result, service_code or area_code or "all services", published))
 
 
 def _rate(rate: dict[str, Any], published: bool) -> str:
@@ -139,13 +148,9 @@ def render_table(result: dict[str, Any], scope: str, published: bool) -> str:
 def compare(as_of: str | None, area_code: str | None, published: bool, output_format: str) -> None:
     from app.services import statistics
 
-    now = parse_instant(None, "now")
-    day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
+    day, now = _day_and_now(as_of)
     result = statistics.compare(day, area_code=area_code, published=published, actor=cli_actor(), now=now)
-    if output_format == "json":
-        click.echo(json.dumps(result, indent=2))
-    else:
-        click.echo(render_comparison(result, area_code or "all services", published))
+    _echo(result, output_format, lambda: render_comparison(result, area_code or "all services", published))
 
 
 def _share(value: Any, published: bool) -> str:
@@ -266,8 +271,7 @@ def agreement(
 
     if service_code and area_code:
         raise click.UsageError("give --service or --area, not both")
-    now = parse_instant(None, "now")
-    day = parse_day(as_of, "--as-of") if as_of else today_in_london(now)
+    day, now = _day_and_now(as_of)
     result = statistics.agreement(
         day,
         service_code=service_code,
@@ -278,10 +282,9 @@ def agreement(
         actor=cli_actor(),
         now=now,
     )
-    if output_format == "json":
-        click.echo(json.dumps(result, indent=2))
-    else:
-        click.echo(render_agreement(result, service_code or area_code or "all services", published))
+    _echo(
+        result, output_format, lambda: render_agreement(result, service_code or area_code or "all services", published)
+    )
 
 
 def _estimate(figure: dict[str, Any], published: bool, *, percent: bool) -> str:
