@@ -7,6 +7,7 @@ intervals on the log(-log S) scale from Greenwood's (1926) variance.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ Z95: Final = 1.959964
 STILL_WELL_DAYS: Final = {"26": 182, "52": 364}
 # S is a product of floats: treat S within this of 0.5 as 0.5 when finding the median.
 _MEDIAN_TOLERANCE: Final = 1e-12
+#: `risk_table` counts on every day between the first and the last time when they are at most this far
+#: apart (a few hundred thousand days at most in practice), else on the distinct times only.
+_DENSE_SPAN_LIMIT: Final = 4_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,7 @@ class KaplanMeier:
 
 def _last_at_or_before(times: Sequence[int], time: float) -> int:
     """Index of the last event time <= time, or -1."""
-    return int(np.searchsorted(np.asarray(times), time, side="right")) - 1
+    return bisect.bisect_right(times, time) - 1
 
 
 def kaplan_meier(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> KaplanMeier:
@@ -103,15 +107,25 @@ def risk_table(
     n_events (its `_calc_survfunc_right`, without the standard errors it also computes): both events
     and censorings at u are in the risk set at u, so events come before censorings.
     """
-    unique, ranks = np.unique(np.concatenate((time, entry)), return_inverse=True)
-    ranks = ranks[: len(time)]
-    size = len(unique)
-    deaths = np.bincount(ranks, weights=event, minlength=size)
-    leaving = np.bincount(ranks, minlength=size)
-    entered = np.bincount(np.searchsorted(unique, entry, side="left"), minlength=size)
+    if not time.size:
+        empty = np.zeros(0, dtype=np.float64)
+        return np.zeros(0, dtype=np.int64), empty, empty
+    low = int(min(time.min(), entry.min()))
+    span = int(max(time.max(), entry.max())) - low + 1
+    if span <= _DENSE_SPAN_LIMIT:
+        # Times are days: count on every day of the span (no sort of a national view's million spells).
+        grid = np.arange(low, low + span, dtype=np.int64)
+        time_at, entry_at = time - low, entry - low
+    else:
+        grid, ranks = np.unique(np.concatenate((time, entry)), return_inverse=True)
+        time_at, entry_at = ranks[: len(time)], ranks[len(time) :]
+    size = len(grid)
+    deaths = np.bincount(time_at, weights=event, minlength=size)
+    leaving = np.bincount(time_at, minlength=size)
+    entered = np.bincount(entry_at, minlength=size)
     at_risk = (np.cumsum(entered) - entered) - (np.cumsum(leaving) - leaving)
     kept = np.flatnonzero(deaths > 0)
-    return unique[kept], at_risk[kept].astype(np.float64), np.asarray(deaths[kept], dtype=np.float64)
+    return grid[kept], at_risk[kept].astype(np.float64), np.asarray(deaths[kept], dtype=np.float64)
 
 
 def wellness_summary(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> dict[str, Any]:

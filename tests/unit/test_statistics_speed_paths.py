@@ -198,3 +198,38 @@ def test_risk_table_is_statsmodels_survfunc(seed: int, size: int, spread: int) -
     assert times.tolist() == [int(t) for t in fit.surv_times]
     assert at_risk.tolist() == np.asarray(fit.n_risk, dtype=np.float64).tolist()
     assert deaths.tolist() == np.asarray(fit.n_events, dtype=np.float64).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 300), st.integers(1, 60))
+def test_risk_table_counts_the_same_on_every_day_or_on_the_distinct_times(seed: int, size: int, spread: int) -> None:
+    """Counting on every day of the span (fast) and on the distinct times only (for a span too wide to
+    count day by day) give the same table."""
+    from app.domain import survival
+
+    rng = np.random.default_rng(seed)
+    entry = rng.integers(-5, spread, size)
+    time = entry + rng.integers(1, spread + 1, size)
+    event = rng.integers(0, 2, size)
+    dense = survival.risk_table(entry, time, event)
+    limit = survival._DENSE_SPAN_LIMIT
+    try:
+        survival._DENSE_SPAN_LIMIT = 0  # every span is too wide
+        sparse = survival.risk_table(entry, time, event)
+    finally:
+        survival._DENSE_SPAN_LIMIT = limit
+    for a, b in zip(dense, sparse, strict=True):
+        assert a.tolist() == b.tolist()
+
+
+def test_risk_table_with_times_too_far_apart_to_count_day_by_day() -> None:
+    from app.domain.survival import _DENSE_SPAN_LIMIT, risk_table
+
+    far = _DENSE_SPAN_LIMIT * 3
+    entry = np.array([0, 0, far - 10])
+    time = np.array([5, 7, far])
+    event = np.array([1, 0, 1])
+    times, at_risk, deaths = risk_table(entry, time, event)
+    assert times.tolist() == [5, far] and at_risk.tolist() == [2.0, 1.0] and deaths.tolist() == [1.0, 1.0]
+    empty = risk_table(np.array([], dtype=np.int64), np.array([], dtype=np.int64), np.array([], dtype=np.int64))
+    assert [part.tolist() for part in empty] == [[], [], []]
