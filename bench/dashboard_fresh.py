@@ -326,6 +326,10 @@ class Poll:
     answers: int  # sum of change_distribution
 
 
+#: At least this long between two polls of the API summary: 240 a minute, under the API's limit of 300.
+POLL_INTERVAL = 0.25
+
+
 def poller(
     base_url: str, token: str, timings: Timings, polls: list[Poll], stop: threading.Event, once: bool = False
 ) -> None:
@@ -349,7 +353,9 @@ def poller(
             stop.wait(0.5)
             continue
         polls.append(Poll(time.monotonic(), answers))
-        timings.add("API summary", time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        timings.add("API summary", elapsed)
+        stop.wait(max(0.0, POLL_INTERVAL - elapsed))  # under the API's 300 requests a minute
 
 
 @dataclass
