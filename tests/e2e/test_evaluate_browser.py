@@ -20,7 +20,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.models import CheckIn, Client, Episode, Role
 from app.models.message import SafeguardingAlert
@@ -28,9 +27,8 @@ from app.security.fields import field_security
 from app.services.conversation.inbound import handle_inbound_sms
 from app.services.demo import seeding as demo_service
 from app.services.statistics import dashboard
-from config import TestingConfig
-from tests.e2e.conftest import served
-from tests.web.sign_in import make_user, sign_in
+from tests.e2e.conftest import serious_violations, session_cookie, sqlite_app, watch_policy
+from tests.web.sign_in import make_user
 
 VIEWPORT = {"width": 1280, "height": 900}
 CHANGES = ("much_better", "a_little_better", "same", "a_little_worse", "much_worse")
@@ -59,11 +57,9 @@ def answer_demo_check_ins(now: datetime, rng: random.Random) -> None:
 
 
 @pytest.fixture
-def evaluate_app(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}"})
+def e2e_app(tmp_path: Path) -> Iterator[Flask]:
     now = datetime.now(UTC)
-    with app.app_context():
-        db.create_all()
+    with sqlite_app(tmp_path / "e2e.db") as app:
         demo_service.seed(actor="test", now=now, today=now.date(), clients_per_service=36)  # 720 clients
         answer_demo_check_ins(now, random.Random(2026))
         client = db.session.scalars(select(Client).where(Client.phone_enc.is_not(None)).order_by(Client.id)).first()
@@ -75,70 +71,56 @@ def evaluate_app(tmp_path: Path) -> Iterator[Flask]:
         dashboard.clear_cache()
         db.session.remove()
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
-def base_url(evaluate_app: Flask) -> Iterator[str]:
-    with served(evaluate_app, "evaluate-e2e") as url:
-        yield url
+def evaluator_cookie(e2e_app: Flask, base_url: str) -> dict[str, str]:
+    return session_cookie(e2e_app, base_url, lambda: make_user(Role.EVALUATOR, "e2e-evaluator@example.org"))
 
 
-@pytest.fixture
-def session_cookie(evaluate_app: Flask, base_url: str) -> dict[str, str]:
-    with evaluate_app.app_context():
-        client = evaluate_app.test_client()
-        sign_in(client, make_user(Role.EVALUATOR, "e2e-evaluator@example.org"))
-        cookie = client.get_cookie(evaluate_app.config.get("SESSION_COOKIE_NAME", "session"))
-        assert cookie is not None
-        db.session.remove()
-        return {"name": cookie.key, "value": cookie.value, "url": base_url}
-
-
-def serious(results: Any) -> list[dict[str, Any]]:
-    return [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-
-
-def test_dashboard_charts_load_under_the_csp_and_a_screenshot_is_saved(
-    base_url: str, session_cookie: dict[str, str], browser: Any, tmp_path: Path
-) -> None:
+def open_with_charts(browser: Any, url: str, cookie: dict[str, str], heading: str) -> tuple[Any, list[str]]:
+    """The page under the real policy without JavaScript, with every chart image loaded: (page, CSP messages)."""
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
-    context.add_cookies([session_cookie])
+    context.add_cookies([cookie])
     page = context.new_page()
-    violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
-    response = page.goto(f"{base_url}/evaluate")
+    violations = watch_policy(page)
+    response = page.goto(url)
     assert response is not None and response.status == 200
-    assert page.get_by_role("heading", level=1).inner_text() == "Evaluation dashboard"
+    assert page.get_by_role("heading", level=1).inner_text() == heading
     images = page.locator("img")
-    assert images.count() == len(dashboard.CHARTS)
     for index in range(images.count()):
         image = images.nth(index)
         image.scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-        assert image.get_attribute("alt")
+    return page, violations
+
+
+def test_dashboard_charts_load_under_the_csp_and_a_screenshot_is_saved(
+    base_url: str, evaluator_cookie: dict[str, str], browser: Any, tmp_path: Path
+) -> None:
+    page, violations = open_with_charts(browser, f"{base_url}/evaluate", evaluator_cookie, "Evaluation dashboard")
+    images = page.locator("img")
+    assert images.count() == len(dashboard.CHARTS)
+    for index in range(images.count()):
+        assert images.nth(index).get_attribute("alt")
     assert violations == []
     assert page.locator("script").count() == 0
     screenshot = Path(os.environ.get("STILLWELL_SCREENSHOTS") or tmp_path) / "dashboard.png"
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 50_000
-    context.close()
+    page.context.close()
 
 
 def test_evaluator_pages_have_no_serious_axe_violations(
-    evaluate_app: Flask, base_url: str, session_cookie: dict[str, str], browser: Any
+    e2e_app: Flask, base_url: str, evaluator_cookie: dict[str, str], browser: Any
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    with evaluate_app.app_context():
+    with e2e_app.app_context():
         alert_id = db.session.scalars(select(SafeguardingAlert.id)).first()
         db.session.remove()
-    axe = Axe()
     # axe-core runs as script: this context allows it (the pages themselves have none).
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
-    context.add_cookies([session_cookie])
+    context.add_cookies([evaluator_cookie])
     page = context.new_page()
     for path in (
         "/evaluate",
@@ -155,35 +137,23 @@ def test_evaluator_pages_have_no_serious_axe_violations(
     ):
         response = page.goto(f"{base_url}{path}")
         assert response is not None and response.status == 200, path
-        results = axe.run(page)
-        assert serious(results) == [], f"{path}: {results.generate_report()}"
+        serious, report = serious_violations(page)
+        assert serious == [], f"{path}: {report}"
     page.goto(f"{base_url}/evaluate/alerts/{alert_id}")
     page.get_by_role("button", name="Show contact details").click()
     assert "recorded in the audit log" in page.inner_text("main")
-    assert serious(axe.run(page)) == []
+    assert serious_violations(page)[0] == []
     context.close()
 
 
 def test_the_compare_page_draws_both_funnel_plots_under_the_csp(
-    base_url: str, session_cookie: dict[str, str], browser: Any, tmp_path: Path
+    base_url: str, evaluator_cookie: dict[str, str], browser: Any, tmp_path: Path
 ) -> None:
-    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
-    context.add_cookies([session_cookie])
-    page = context.new_page()
-    violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
-    response = page.goto(f"{base_url}/evaluate/compare")
-    assert response is not None and response.status == 200
-    assert page.get_by_role("heading", level=1).inner_text() == "Comparing services"
-    images = page.locator("img")
-    assert images.count() == 2
-    for index in range(images.count()):
-        image = images.nth(index)
-        image.scroll_into_view_if_needed()
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page, violations = open_with_charts(browser, f"{base_url}/evaluate/compare", evaluator_cookie, "Comparing services")
+    assert page.locator("img").count() == 2
     assert violations == []
     assert page.locator("table tbody tr").count() >= len(demo_service.SERVICES)  # every demo service has its row
     screenshot = Path(os.environ.get("STILLWELL_SCREENSHOTS") or tmp_path) / "compare.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 50_000
-    context.close()
+    page.context.close()

@@ -11,50 +11,35 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app import create_app
 from app.domain.discharge_columns import COLUMN_TABLE, template_csv
 from app.extensions import db
 from app.models import Role
-from config import TestingConfig
-from tests.e2e.conftest import served
+from tests.e2e.conftest import password_step, serious_violations, sqlite_app, watch_policy
 from tests.factories import make_service
-from tests.web.sign_in import LIGHT_HASHER, PASSWORD, make_user
+from tests.web.sign_in import make_user
 
 VIEWPORT = {"width": 320, "height": 640}
 
 
 @pytest.fixture
-def base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def e2e_app(tmp_path: Path) -> Iterator[Flask]:
     """The app on a SQLite file with CSRF protection on, one service and one member of its staff."""
-    monkeypatch.setattr("app.security.passwords._hasher", LIGHT_HASHER)
-    app: Flask = create_app(
-        TestingConfig,
-        overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}", "WTF_CSRF_ENABLED": True},
-    )
-    with app.app_context():
-        db.create_all()
+    with sqlite_app(tmp_path / "e2e.db", WTF_CSRF_ENABLED=True) as app:
         make_service()
         make_user(Role.SERVICE_SUBMITTER)
         db.session.remove()
-        with served(app, "intake-guide-e2e") as url:
-            yield url
-        db.session.remove()
-        db.engine.dispose()
+        yield app
 
 
 def sign_in(page: Any, base_url: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email address").fill("service_submitter@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    password_step(page, base_url, "service_submitter@example.org")
     assert page.url == f"{base_url}/submit"
 
 
 def test_staff_follow_the_link_to_the_guide_and_check_the_template(base_url: str, browser: Any, tmp_path: Path) -> None:
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False, accept_downloads=True)
     page = context.new_page()
-    violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
+    violations = watch_policy(page)
     sign_in(page, base_url)
     page.get_by_role("link", name="the intake guide").click()
     assert page.url == f"{base_url}/submit/guide"
@@ -83,13 +68,10 @@ def test_staff_follow_the_link_to_the_guide_and_check_the_template(base_url: str
 
 
 def test_the_guide_has_no_serious_axe_violations(base_url: str, browser: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # axe-core runs as script
     page = context.new_page()
     sign_in(page, base_url)
     page.goto(f"{base_url}/submit/guide")
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not serious, results.generate_report()
+    serious, report = serious_violations(page)
+    assert not serious, report
     context.close()

@@ -16,15 +16,13 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app import create_app
 from app.extensions import db
-from app.models import Area, Release, Role
+from app.models import Area, Release, Role, User
 from app.services.publication import releases
-from config import TestingConfig
-from tests.e2e.conftest import served
+from tests.e2e.conftest import session_cookie, sqlite_app
 from tests.factories import NOW
 from tests.factories.cohorts import AS_OF, seed_releasable
-from tests.web.sign_in import LIGHT_HASHER, make_user, sign_in
+from tests.web.sign_in import make_user
 
 VIEWPORT = {"width": 1280, "height": 900}
 INTERVAL = re.compile(r"^\d+% to \d+%$")
@@ -44,36 +42,23 @@ LINES = """elements => elements.map(element => {
 
 
 @pytest.fixture
-def layout_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    monkeypatch.setattr("app.security.passwords._hasher", LIGHT_HASHER)
-    app = create_app(TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}"})
-    with app.app_context():
-        db.create_all()
+def e2e_app(tmp_path: Path) -> Iterator[Flask]:
+    with sqlite_app(tmp_path / "e2e.db") as app:
         seed_releasable()
         releases.create_release(AS_OF, "all", None, "test", NOW, title="Figures for autumn 2026")
         releases.create_release(AS_OF, "area", "NE", "test", NOW)
         db.session.remove()
         yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def base_url(layout_app: Flask) -> Iterator[str]:
-    with served(layout_app, "layout-e2e") as url:
-        yield url
 
 
 def cookie_of(app: Flask, base_url: str, role: Role) -> dict[str, str]:
     """The session cookie of a user of the role, signed in through the real pages."""
-    with app.app_context():
-        client = app.test_client()
+
+    def user() -> User:
         area = db.session.query(Area).filter_by(code="NE").one() if role is Role.COMMISSIONER else None
-        sign_in(client, make_user(role, f"layout-{role.value}@example.org", area=area))
-        cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
-        assert cookie is not None
-        db.session.remove()
-        return {"name": cookie.key, "value": cookie.value, "url": base_url}
+        return make_user(role, f"layout-{role.value}@example.org", area=area)
+
+    return session_cookie(app, base_url, user)
 
 
 def release_id(app: Flask) -> int:
@@ -93,13 +78,13 @@ def open_page(browser: Any, url: str, cookie: dict[str, str] | None = None) -> A
     return page
 
 
-def test_header_main_and_footer_share_one_width(layout_app: Flask, base_url: str, browser: Any) -> None:
+def test_header_main_and_footer_share_one_width(e2e_app: Flask, base_url: str, browser: Any) -> None:
     pages = [
         (f"{base_url}/", None),
         (f"{base_url}/published", None),
-        (f"{base_url}/published/{release_id(layout_app)}", None),
-        (f"{base_url}/evaluate", cookie_of(layout_app, base_url, Role.EVALUATOR)),
-        (f"{base_url}/reports/", cookie_of(layout_app, base_url, Role.COMMISSIONER)),
+        (f"{base_url}/published/{release_id(e2e_app)}", None),
+        (f"{base_url}/evaluate", cookie_of(e2e_app, base_url, Role.EVALUATOR)),
+        (f"{base_url}/reports/", cookie_of(e2e_app, base_url, Role.COMMISSIONER)),
     ]
     for url, cookie in pages:
         page = open_page(browser, url, cookie)
@@ -109,10 +94,8 @@ def test_header_main_and_footer_share_one_width(layout_app: Flask, base_url: str
         page.context.close()
 
 
-def test_intervals_and_dates_on_published_pages_stay_on_one_line(
-    layout_app: Flask, base_url: str, browser: Any
-) -> None:
-    page = open_page(browser, f"{base_url}/published/{release_id(layout_app)}")
+def test_intervals_and_dates_on_published_pages_stay_on_one_line(e2e_app: Flask, base_url: str, browser: Any) -> None:
+    page = open_page(browser, f"{base_url}/published/{release_id(e2e_app)}")
     cells = page.locator("td").element_handles()
     intervals = [cell for cell in cells if INTERVAL.match(cell.text_content().strip())]
     assert len(intervals) >= 3  # the durable-recovery table has three
@@ -131,8 +114,8 @@ def test_intervals_and_dates_on_published_pages_stay_on_one_line(
     index.context.close()
 
 
-def test_dates_on_the_reports_page_stay_on_one_line(layout_app: Flask, base_url: str, browser: Any) -> None:
-    page = open_page(browser, f"{base_url}/reports/", cookie_of(layout_app, base_url, Role.COMMISSIONER))
+def test_dates_on_the_reports_page_stay_on_one_line(e2e_app: Flask, base_url: str, browser: Any) -> None:
+    page = open_page(browser, f"{base_url}/reports/", cookie_of(e2e_app, base_url, Role.COMMISSIONER))
     dates = page.locator("td time").element_handles()
     assert len(dates) == 2  # the area's release: its as-of and published dates
     assert all(count == 1 for _, count in page.evaluate(LINES, dates))

@@ -8,37 +8,34 @@ on its console), and axe-core finds no serious or critical problem on the sign-i
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from app import create_app
 from app.extensions import db
 from app.models import Role
-from config import TestingConfig
-from tests.e2e.conftest import served
+from tests.e2e.conftest import (
+    enrol_authenticator,
+    fresh_code,
+    password_step,
+    serious_violations,
+    sqlite_app,
+    watch_policy,
+)
 from tests.factories import make_service
-from tests.web.sign_in import LIGHT_HASHER, PASSWORD, make_user
+from tests.web.sign_in import PASSWORD, make_user
 
 VIEWPORT = {"width": 320, "height": 640}
 
 
 @pytest.fixture
-def sign_in_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def e2e_app(tmp_path: Path) -> Iterator[Flask]:
     """The app on a SQLite file, CSRF protection on, and one user of each role."""
-    monkeypatch.setattr("app.security.passwords._hasher", LIGHT_HASHER)
-    app = create_app(
-        TestingConfig,
-        overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}", "WTF_CSRF_ENABLED": True},
-    )
-    with app.app_context():
-        db.create_all()
+    with sqlite_app(tmp_path / "e2e.db", WTF_CSRF_ENABLED=True) as app:
         make_service()
         make_user(Role.EVALUATOR)
         make_user(Role.SERVICE_SUBMITTER)
@@ -46,40 +43,6 @@ def sign_in_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fla
         make_user(Role.ADMIN)
         db.session.remove()
         yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def base_url(sign_in_app: Flask) -> Iterator[str]:
-    with served(sign_in_app, "sign-in-e2e") as url:
-        yield url
-
-
-def watch_policy(page: Any) -> list[str]:
-    """Console messages about the content security policy (a blocked style or script) collect here."""
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    return violations
-
-
-def password_step(page: Any, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def fresh_code(secret: str, used: set[str]) -> str:
-    """The phone's current code, waiting for the next one if it was used already (codes work once)."""
-    otp = pyotp.TOTP(secret)
-    while (code := otp.now()) in used:
-        time.sleep(1)
-    used.add(code)
-    return code
 
 
 def test_an_evaluator_enrols_and_signs_in_with_a_code(base_url: str, browser: Any) -> None:
@@ -90,10 +53,8 @@ def test_an_evaluator_enrols_and_signs_in_with_a_code(base_url: str, browser: An
     assert page.url == f"{base_url}/account/totp/enrol"
     # to_be_visible waits (is_visible would not): on a busy machine the image may not be laid out yet
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
-    secret = page.locator("#secret").inner_text().replace(" ", "")
     used: set[str] = set()
-    page.get_by_label("Code").fill(fresh_code(secret, used))
-    page.get_by_role("button", name="Confirm and sign in").click()
+    secret = enrol_authenticator(page, used)
     assert page.url.startswith(f"{base_url}/evaluate")
     assert "authenticator app is set up" in page.inner_text("main")
 
@@ -143,9 +104,7 @@ def test_an_admin_enrols_a_second_factor_and_manages_users_but_sees_no_answers(b
     violations = watch_policy(page)
     password_step(page, base_url, "admin@example.org")
     assert page.url == f"{base_url}/account/totp/enrol"
-    secret = page.locator("#secret").inner_text().replace(" ", "")
-    page.get_by_label("Code").fill(fresh_code(secret, set()))
-    page.get_by_role("button", name="Confirm and sign in").click()
+    enrol_authenticator(page)
     assert page.url.startswith(f"{base_url}/admin")
     assert page.get_by_role("heading", level=1).inner_text() == "Areas and services"
     page.goto(f"{base_url}/admin/users")
@@ -168,21 +127,13 @@ def test_a_wrong_password_is_explained_without_saying_if_the_account_exists(base
 
 
 def test_sign_in_pages_have_no_serious_axe_violations(base_url: str, browser: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
     # axe-core runs as script: this context allows it (the pages themselves have none).
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     page = context.new_page()
 
     def check(name: str) -> None:
-        results = axe.run(page)
-        serious = [
-            violation
-            for violation in results.response["violations"]
-            if violation.get("impact") in ("serious", "critical")
-        ]
-        assert not serious, f"{name}: {results.generate_report()}"
+        serious, report = serious_violations(page)
+        assert not serious, f"{name}: {report}"
 
     page.goto(f"{base_url}/help")
     check("about our messages")
@@ -203,8 +154,6 @@ def test_sign_in_pages_have_no_serious_axe_violations(base_url: str, browser: An
 
 
 def test_a_user_changes_their_password_and_the_account_pages_pass_axe(base_url: str, browser: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     new_password = "a brand new passphrase for stillwell"
     # Without JavaScript, under the real policy: the whole change works by forms alone.
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
@@ -225,19 +174,14 @@ def test_a_user_changes_their_password_and_the_account_pages_pass_axe(base_url: 
     assert not violations, violations
     context.close()
 
-    axe = Axe()
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # axe-core itself is a script
     page = context.new_page()
 
     def check(name: str) -> None:
-        results = axe.run(page)
-        serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-        assert not serious, f"{name}: {results.generate_report()}"
+        serious, report = serious_violations(page)
+        assert not serious, f"{name}: {report}"
 
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email address").fill("service_submitter@example.org")
-    page.get_by_label("Password").fill(new_password)
-    page.get_by_role("button", name="Sign in").click()
+    password_step(page, base_url, "service_submitter@example.org", new_password)
     assert page.url == f"{base_url}/submit"
     page.goto(f"{base_url}/account")
     check("account")

@@ -7,7 +7,7 @@ Chromium must be installed (`apt-get install chromium`; CI does): without it the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,57 +15,24 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.models import CheckIn, Client
-from app.services import dispatch
 from app.services.dispatch.sending import new_survey_token
-from config import TestingConfig
-from tests.e2e.conftest import served
-from tests.factories import csv_bytes, make_service, row, run_import
-from tests.fakes import fixtures
+from tests.e2e.conftest import survey_app
+from tests.factories import row
 
-fake_twilio = fixtures.fake_twilio
-smtp_sink = fixtures.smtp_sink
-
-FIRST_SENT = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)  # Monday 10:00 in London
-LATER = FIRST_SENT + timedelta(days=1)
 VIEWPORT = {"width": 320, "height": 640}
 
 
 @pytest.fixture
-def survey_app(tmp_path: Path, fake_twilio: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def e2e_app(tmp_path: Path, fake_twilio: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app on a SQLite file with two open check-ins (two clients), CSRF on, its clock one day after sending."""
-    app = create_app(
-        TestingConfig,
-        overrides={
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
-            "WTF_CSRF_ENABLED": True,
-            "SEND_RATE_PER_SECOND": 500,
-            **fake_twilio.config(),
-            **smtp_sink.config(),
-        },
-    )
-    monkeypatch.setattr("app.web.survey.utcnow", lambda: LATER)
-    with app.app_context():
-        db.create_all()
-        make_service(plan="4")
-        rows = [
-            row(discharge_date="2026-09-07"),
-            row(client_ref="C0002", phone="07400 654321", email="person2@example.org", discharge_date="2026-09-07"),
-        ]
-        run_import(csv_bytes(rows), now=datetime(2026, 9, 30, 12, tzinfo=UTC))
-        assert dispatch.tick(FIRST_SENT)["sent"] == 2
-        db.session.remove()
+    rows = [
+        row(discharge_date="2026-09-07"),
+        row(client_ref="C0002", phone="07400 654321", email="person2@example.org", discharge_date="2026-09-07"),
+    ]
+    with survey_app(tmp_path / "e2e.db", rows, fake_twilio, smtp_sink, monkeypatch) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def base_url(survey_app: Flask) -> Iterator[str]:
-    with served(survey_app, "survey-e2e") as url:
-        yield url
 
 
 def survey_token(client_ref: str) -> str:
@@ -92,7 +59,7 @@ def fill_in(page: Any) -> None:
     page.get_by_label("Anything else you would like to tell us? (optional)").fill("Thanks for asking.")
 
 
-def test_survey_without_javascript_on_a_narrow_screen(survey_app: Flask, base_url: str, browser: Any) -> None:
+def test_survey_without_javascript_on_a_narrow_screen(e2e_app: Flask, base_url: str, browser: Any) -> None:
     token = survey_token("C0001")
     context = browser.new_context(java_script_enabled=False, viewport=VIEWPORT)
     page = context.new_page()
@@ -126,7 +93,7 @@ def test_survey_without_javascript_on_a_narrow_screen(survey_app: Flask, base_ur
     context.close()
 
 
-def test_survey_pages_have_no_axe_violations(survey_app: Flask, base_url: str, browser: Any) -> None:
+def test_survey_pages_have_no_axe_violations(e2e_app: Flask, base_url: str, browser: Any) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()

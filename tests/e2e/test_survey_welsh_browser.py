@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,55 +15,22 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.models import CheckIn, ContactPoint
-from app.services import dispatch
 from app.services.dispatch.sending import new_survey_token
-from config import TestingConfig
-from tests.e2e.conftest import served
-from tests.factories import csv_bytes, make_service, row, run_import
+from tests.e2e.conftest import survey_app
+from tests.factories import row
 from tests.factories.languages import english_left_in
-from tests.fakes import fixtures
 
-fake_twilio = fixtures.fake_twilio
-smtp_sink = fixtures.smtp_sink
-
-FIRST_SENT = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)  # Monday 10:00 in London
-LATER = FIRST_SENT + timedelta(days=1)
 VIEWPORT = {"width": 320, "height": 640}
 
 
 @pytest.fixture
-def welsh_app(tmp_path: Path, fake_twilio: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def e2e_app(tmp_path: Path, fake_twilio: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app on a SQLite file with one Welsh (cy) client emailed a check-in, CSRF on, its clock a day later."""
-    app = create_app(
-        TestingConfig,
-        overrides={
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e-cy.db'}",
-            "WTF_CSRF_ENABLED": True,
-            "SEND_RATE_PER_SECOND": 500,
-            **fake_twilio.config(),
-            **smtp_sink.config(),
-        },
-    )
-    monkeypatch.setattr("app.web.survey.utcnow", lambda: LATER)
-    with app.app_context():
-        db.create_all()
-        make_service(plan="4")
-        client = row(discharge_date="2026-09-07", phone="", preferred_channel="email", language="cy")
-        run_import(csv_bytes([client]), now=datetime(2026, 9, 30, 12, tzinfo=UTC))
-        assert dispatch.tick(FIRST_SENT)["sent"] == 1
-        db.session.remove()
+    client = row(discharge_date="2026-09-07", phone="", preferred_channel="email", language="cy")
+    with survey_app(tmp_path / "e2e-cy.db", [client], fake_twilio, smtp_sink, monkeypatch) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def base_url(welsh_app: Flask) -> Iterator[str]:
-    with served(welsh_app, "survey-cy-e2e") as url:
-        yield url
 
 
 def survey_token() -> str:
@@ -85,7 +52,7 @@ def no_horizontal_scroll(page: Any) -> bool:
 
 
 def test_the_welsh_survey_and_unsubscribe_pages_pass_axe_and_store_the_answers(
-    welsh_app: Flask, base_url: str, browser: Any, smtp_sink: Any
+    e2e_app: Flask, base_url: str, browser: Any, smtp_sink: Any
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 

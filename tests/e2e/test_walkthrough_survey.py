@@ -15,13 +15,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.models import CheckIn, CheckInStatus, Client
 from app.services import dispatch
 from app.services.demo import seeding as demo
-from config import TestingConfig
-from tests.e2e.conftest import served
+from tests.e2e.conftest import served, sqlite_app
 
 SEEDED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 NARROW = {"width": 320, "height": 640}
@@ -31,12 +29,7 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def demo_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Flask, datetime]]:
     """The demo, seeded small on a SQLite file with CSRF on; the first check-ins sent; the clock an hour later."""
-    app = create_app(
-        TestingConfig,
-        overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.db'}", "WTF_CSRF_ENABLED": True},
-    )
-    with app.app_context():
-        db.create_all()
+    with sqlite_app(tmp_path / "demo.db", WTF_CSRF_ENABLED=True) as app:
         demo.seed(actor="test", now=SEEDED, today=SEEDED.date(), clients_per_service=8)
         first_due = db.session.scalars(select(CheckIn.due_at).order_by(CheckIn.due_at)).first()
         sent_at = first_due
@@ -45,12 +38,9 @@ def demo_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
             if dispatch.tick(sent_at)["sent"]:
                 break
         db.session.remove()
-    later = sent_at + timedelta(hours=1)
-    monkeypatch.setattr("app.web.survey.utcnow", lambda: later)
-    yield app, later
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+        later = sent_at + timedelta(hours=1)
+        monkeypatch.setattr("app.web.survey.utcnow", lambda: later)
+        yield app, later
 
 
 def link_for_an_open_check_in(app: Flask, at: datetime) -> tuple[str, str]:

@@ -11,7 +11,6 @@ texts, the texted dates, a check-in status or a reply's words.
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -23,7 +22,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.domain.labels import OUTCOME_LABELS, USUAL_SELF_LABELS
 from app.extensions import db
 from app.models import AssessmentCall, Client, Role
 from app.security.access import blinded_out
@@ -31,6 +29,7 @@ from app.services.assessment import draw_sample
 from app.services.conversation.inbound import handle_inbound_sms
 from app.services.statistics import facts
 from tests.factories.assessment import AS_OF, assessment_cohort
+from tests.factories.blinding import MARKERS, example_value, leaks
 from tests.fakes import fixtures
 from tests.web.sign_in import light_password_hashing, make_user, sign_in
 
@@ -39,38 +38,6 @@ smtp_sink = fixtures.smtp_sink
 providers = fixtures.providers
 pytestmark = pytest.mark.usefixtures("light_password_hashing", "providers")
 __all__ = ["fake_twilio", "light_password_hashing", "providers", "smtp_sink"]
-
-MARKERS = ("Periwinkle-7731", "Marmalade-4410", "Tangerine-2290", "Juniper-5512")
-#: Words of the texts' side: categories (keys and labels), the texts' own answer labels, check-ins, dates.
-FORBIDDEN_WORDS = (
-    "durably_recovered",
-    "no_response",
-    "opted_out",
-    "text_category",
-    "recovered",
-    "relapsed",
-    "improved",
-    "unchanged",
-    "unreachable",
-    "check-in",
-    "checkin",
-    "answered",
-    "2026-07-01",
-    "1 Jul 2026",
-    "1 July 2026",
-    *(label for key, label in OUTCOME_LABELS.items() if key != "worse"),
-    *(label for key, label in USUAL_SELF_LABELS.items() if key != "no"),
-)
-#: "Worse" as a category label (the five-point change of the interview says "a little worse", "much worse").
-CATEGORY_WORSE = re.compile(r"\bWorse\b")
-
-
-def leaks(body: str) -> list[str]:
-    lowered = body.lower()
-    found = [word for word in (*MARKERS, *FORBIDDEN_WORDS) if re.search(rf"\b{re.escape(word.lower())}\b", lowered)]
-    if CATEGORY_WORSE.search(body):
-        found.append("Worse")
-    return found
 
 
 class Forms(HTMLParser):
@@ -114,13 +81,6 @@ def sampled(app: Flask) -> list[str]:
     facts.rebuild(AS_OF, datetime(2026, 11, 20, 12, 0, tzinfo=UTC))  # the dashboard's facts exist too
     draw_sample(AS_OF, 4, seed=11, service_code=None, actor="test", now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
     return ["A-0001", "A-0002", "A-0003", "A-0004"]
-
-
-def example_value(rule: Any, name: str) -> Any:
-    converter = rule._converters[name]
-    if getattr(converter, "items", None):
-        return sorted(converter.items)[0]
-    return 1 if type(converter).__name__ in {"IntegerConverter", "NumberConverter"} else "x"
 
 
 def crawl(client: FlaskClient, start: str) -> tuple[dict[str, list[str]], set[str], int]:
