@@ -3,7 +3,8 @@ attempts, and the presenting problem in words an assessor can say on the phone.
 
 The sample is stratified by service and by the texted outcome category, with proportional allocation
 by largest remainder (so it is close to self-weighting: each stratum's share of the sample is its share
-of the eligible episodes) and at least one episode from every stratum present whenever the size allows.
+of the eligible episodes), at least one episode from every stratum present whenever the size allows, and
+else at least one from every texted category present whenever the size allows that.
 Within a stratum, episodes are drawn by `random.Random(seed)` from their ids in ascending order: the same
 seed and the same eligible episodes give the same sample.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -30,11 +31,19 @@ class SampleError(ValueError):
     """A sample that cannot be drawn as asked (the message says why)."""
 
 
-def allocate(strata: Mapping[K, int], size: int, order: Sequence[K] | None = None) -> dict[K, int]:
+def allocate(
+    strata: Mapping[K, int],
+    size: int,
+    order: Sequence[K] | None = None,
+    group: Callable[[K], Hashable] | None = None,
+) -> dict[K, int]:
     """How many to draw from each stratum, given how many each holds: proportional, by largest remainder.
 
     Every stratum gets at least one when `size` is at least the number of (non-empty) strata; none gets
-    more than it holds. Ties go to the stratum earlier in `order` (default: the mapping's order).
+    more than it holds. With `group` (a stratum's key -> its group, the texted category), every group gets
+    at least one when `size` is at least the number of groups, even when there are too many strata for one
+    each (SPEC 8.4: every category represented). Ties go to the stratum earlier in `order` (default: the
+    mapping's order).
     """
     if size < 1:
         raise SampleError(f"the sample size must be at least 1, not {size}")
@@ -46,8 +55,22 @@ def allocate(strata: Mapping[K, int], size: int, order: Sequence[K] | None = Non
     quota = {key: Fraction(size * strata[key], total) for key in keys}
     floor = 1 if size >= len(keys) else 0
     counts = {key: min(strata[key], max(floor, int(quota[key]))) for key in keys}
-    while sum(counts.values()) > size:  # the minimum of one pushed the total over: take from the most over quota
-        over = [key for key in keys if counts[key] > floor]
+    groups: dict[Hashable, list[K]] = {}
+    for key in keys:
+        groups.setdefault(group(key) if group is not None else key, []).append(key)
+    by_group = group is not None and size >= len(groups)
+    if by_group:
+        for members in groups.values():  # a group left out: one from its stratum with the largest quota
+            if not any(counts[key] for key in members):
+                counts[max(members, key=lambda k: (quota[k], -rank[k]))] = 1
+
+    def may_give_one(key: K) -> bool:
+        if counts[key] <= floor:
+            return False
+        return not by_group or sum(counts[k] for k in groups[group(key)]) > 1  # type: ignore[misc]
+
+    while sum(counts.values()) > size:  # a minimum pushed the total over: take from the most over quota
+        over = [key for key in keys if may_give_one(key)]
         key = max(over, key=lambda k: (counts[k] - quota[k], -rank[k]))
         counts[key] -= 1
     while sum(counts.values()) < size:  # the largest remainders first
@@ -58,14 +81,19 @@ def allocate(strata: Mapping[K, int], size: int, order: Sequence[K] | None = Non
 
 
 def draw(
-    strata: Mapping[K, Sequence[int]], size: int, seed: int, order: Sequence[K] | None = None
+    strata: Mapping[K, Sequence[int]],
+    size: int,
+    seed: int,
+    order: Sequence[K] | None = None,
+    group: Callable[[K], Hashable] | None = None,
 ) -> dict[K, list[int]]:
     """The ids drawn from each stratum (ids in ascending order), reproducible from `seed`.
 
-    One `random.Random(seed)` draws the strata one after another in `order`, each from its ids sorted.
+    One `random.Random(seed)` draws the strata one after another in `order`, each from its ids sorted;
+    `group` as for `allocate`.
     """
     keys = list(order if order is not None else strata)
-    counts = allocate({key: len(strata.get(key, ())) for key in keys}, size, keys)
+    counts = allocate({key: len(strata.get(key, ())) for key in keys}, size, keys, group)
     rng = random.Random(seed)
     drawn: dict[K, list[int]] = {}
     for key in keys:

@@ -47,6 +47,40 @@ def test_a_size_of_at_least_everything_takes_everything_and_empty_strata_are_lef
     assert allocate({"a": 3, "b": 0, "c": 2}, 10) == {"a": 3, "c": 2}
 
 
+def test_every_category_gets_one_when_there_are_too_many_strata_for_one_each() -> None:
+    # 6 services x 3 categories = 18 strata for 5 places; "relapsed" is rare in every service
+    strata = {
+        (service, category): 1 if category == "relapsed" else 40
+        for service in range(6)
+        for category in ("recovered", "not_recovered", "relapsed")
+    }
+    plain = allocate(strata, 5)
+    assert sum(n for (_, category), n in plain.items() if category == "relapsed") == 0  # what went wrong before
+    counts = allocate(strata, 5, group=lambda key: key[1])
+    assert sum(counts.values()) == 5
+    for category in ("recovered", "not_recovered", "relapsed"):
+        assert sum(n for (_, c), n in counts.items() if c == category) >= 1
+    # fewer places than categories: no minimum, the largest quotas
+    assert sum(allocate(strata, 2, group=lambda key: key[1]).values()) == 2
+
+
+@given(
+    st.dictionaries(st.tuples(st.integers(0, 9), st.integers(0, 5)), st.integers(0, 60), min_size=1, max_size=30),
+    st.integers(1, 120),
+)
+def test_every_category_present_is_covered_when_the_size_allows(strata: dict[tuple[int, int], int], size: int) -> None:
+    counts = allocate(strata, size, group=lambda key: key[1])
+    present = [key for key, n in strata.items() if n > 0]
+    categories = {key[1] for key in present}
+    assert sum(counts.values()) == min(size, sum(strata.values()))
+    assert all(0 <= counts[key] <= strata[key] for key in present)
+    if size >= len(present):
+        assert all(counts[key] >= 1 for key in present)
+    if size >= len(categories):
+        for category in categories:
+            assert sum(n for key, n in counts.items() if key[1] == category) >= 1
+
+
 def test_a_size_below_one_is_refused() -> None:
     with pytest.raises(SampleError, match="at least 1"):
         allocate({"a": 3}, 0)

@@ -103,7 +103,7 @@ def draw_sample(
             + (f" in service {service_code}" if service_code else "")
             + ": none has consent to a call, an answered check-in and a phone number held, outside earlier samples"
         )
-    drawn = rules.draw(strata, size, chosen_seed, order)
+    drawn = rules.draw(strata, size, chosen_seed, order, group=lambda key: key[1])  # every category
     sample = AssessmentSample(
         created_at=now,
         created_by=actor,
