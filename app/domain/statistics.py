@@ -30,7 +30,7 @@ from app.domain.outcomes import (
     problem_group,
     sessions_band,
 )
-from app.domain.survival import Curve, wellness_curve, wellness_summary
+from app.domain.survival import Curve, KaplanMeier, kaplan_meier, wellness_curve, wellness_of
 
 METHODOLOGY_VERSION: Final = 1
 K = TypeVar("K")
@@ -199,6 +199,7 @@ class SummaryBuilder:
         # finished, missing_scores, at_caseness, recovered, improved, deteriorated, reliable rec.
         self._reported = [0] * 7
         self._effects: dict[str, list[int]] = {}  # descriptor -> n, PHQ-9 sums, GAD-7 sums
+        self._fitted: tuple[int, KaplanMeier] | None = None  # (subjects when fitted, the fit)
 
     def add(self, ep: EpisodeFacts) -> None:
         """Count one episode; episodes discharged after A are out of scope and ignored."""
@@ -395,9 +396,18 @@ class SummaryBuilder:
         if self._case_mix is not None and other._case_mix is not None:
             _add_cells(self._case_mix, other._case_mix)
 
+    def _kaplan_meier(self) -> KaplanMeier:
+        """The wellness curve fitted to the subjects so far: fitted once for `result` and `wellness_curve`.
+
+        Subjects are only ever appended, so their number says whether the fit is still the right one."""
+        subjects = len(self._entry)
+        if self._fitted is None or self._fitted[0] != subjects:
+            self._fitted = (subjects, kaplan_meier(self._entry, self._time, self._event))
+        return self._fitted[1]
+
     def wellness_curve(self) -> Curve:
         """The steps of the wellness Kaplan-Meier curve behind `result()["wellness"]`."""
-        return wellness_curve(self._entry, self._time, self._event)
+        return wellness_curve(self._entry, self._time, self._event, fitted=self._kaplan_meier())
 
     def result(self) -> dict[str, Any]:
         """The summary object, exactly the shape of SPEC section 5 (json.dumps-able)."""
@@ -459,7 +469,7 @@ class SummaryBuilder:
             "by_service": {k: _block(v) for k, v in sorted(services.items())},
             "by_area": {k: _block(v) for k, v in sorted(areas.items())},
             "by_discharge_month": {f"{k // 100:04d}-{k % 100:02d}": _block(v) for k, v in sorted(months.items())},
-            "wellness": wellness_summary(self._entry, self._time, self._event),
+            "wellness": wellness_of(self._kaplan_meier()),
             "service_reported": {
                 "finished": finished,
                 "missing_scores": missing,

@@ -130,7 +130,11 @@ def risk_table(
 
 def wellness_summary(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> dict[str, Any]:
     """The `wellness` object of `stats summary`: n, events, median_weeks and still_well."""
-    km = kaplan_meier(entry, time, event)
+    return wellness_of(kaplan_meier(entry, time, event))
+
+
+def wellness_of(km: KaplanMeier) -> dict[str, Any]:
+    """The `wellness` object of `stats summary` from a fitted curve."""
     median = km.median()
     still_well: dict[str, dict[str, Any]] = {}
     for key, days in STILL_WELL_DAYS.items():
@@ -233,6 +237,11 @@ def at_risk_by_day(entry: Sequence[int], time: Sequence[int]) -> tuple[int, ...]
     return tuple(int(n) for n in np.cumsum(change)[:last])
 
 
-def wellness_curve(entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int]) -> Curve:
-    """The steps of the wellness Kaplan-Meier curve (the same fit as `wellness_summary`), with the numbers at risk."""
-    return Curve(curve_points(kaplan_meier(entry, time, event)), at_risk_by_day(entry, time))
+def wellness_curve(
+    entry: Sequence[int], time: Sequence[int], event: Sequence[bool | int], *, fitted: KaplanMeier | None = None
+) -> Curve:
+    """The steps of the wellness Kaplan-Meier curve (the same fit as `wellness_summary`), with the numbers at risk.
+
+    `fitted`: the curve already fitted to these subjects (`kaplan_meier(entry, time, event)`), not fitted again."""
+    km = fitted if fitted is not None else kaplan_meier(entry, time, event)
+    return Curve(curve_points(km), at_risk_by_day(entry, time))

@@ -105,3 +105,36 @@ def test_the_next_change_is_the_first_date_that_moves_the_figures() -> None:
 def test_a_malformed_tally_is_refused(tally: dict[str, int], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         SummaryBuilder(A).add_tally(tally)
+
+
+def test_the_wellness_curve_is_fitted_once_until_more_episodes_come(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dashboard view asks for the summary and the curve: one Kaplan-Meier fit serves both, and a fit
+    made before more episodes came is not reused for them."""
+    import app.domain.statistics as statistics
+
+    fits: list[int] = []
+    real = statistics.kaplan_meier
+
+    def counting(entry, time, event):  # type: ignore[no-untyped-def]
+        fits.append(len(entry))
+        return real(entry, time, event)
+
+    monkeypatch.setattr(statistics, "kaplan_meier", counting)
+    episodes = random_cohort(11, 400)
+    as_of = date(2027, 6, 30)
+    builder = SummaryBuilder(as_of)
+    for ep in episodes[:300]:
+        builder.add(ep)
+    builder.result()
+    builder.wellness_curve()
+    builder.result()
+    assert len(fits) == 1 and fits[0] > 0
+    for ep in episodes[300:]:
+        builder.add(ep)
+    result, curve = builder.result(), builder.wellness_curve()
+    assert len(fits) == 2 and fits[1] > fits[0]
+    reference = SummaryBuilder(as_of)
+    for ep in episodes:
+        reference.add(ep)
+    assert result == reference.result() == summarise(episodes, as_of)
+    assert curve == reference.wellness_curve()
