@@ -103,10 +103,20 @@ class MaskingLogger(Logger):  # type: ignore[misc]  (gunicorn ships no type hint
 logger_class = MaskingLogger
 
 
+#: How long (seconds) a thread holding the interpreter lock keeps it while another thread waits. A webhook
+#: thread gives the lock up at every database call and waits up to this long to get it back while a
+#: dashboard view computes in another thread of the same worker; Python's 5 ms made a reply's dozen
+#: round trips wait for the views (bench/dashboard_fresh.py). 1 ms costs the views little.
+switch_interval = float(os.environ.get("GUNICORN_SWITCH_INTERVAL") or 0.001)
+
+
 def post_worker_init(worker: Any) -> None:
-    """Load the statistics and chart libraries in the background, so no evaluator waits seconds for
-    the first dashboard of a new worker (the CLI and scheduler never load them unless they need them)."""
+    """Give waiting request threads the interpreter lock sooner (`switch_interval`), and load the statistics
+    and chart libraries in the background, so no evaluator waits seconds for the first dashboard of a new
+    worker (the CLI and scheduler never load them unless they need them)."""
     import threading
+
+    sys.setswitchinterval(switch_interval)
 
     def warm_up() -> None:
         from app.domain.statistics import load_libraries

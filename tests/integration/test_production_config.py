@@ -161,6 +161,21 @@ def test_gunicorn_access_log_never_holds_a_token_or_query(raw_uri, logged):
     assert all("TOKEN" not in str(value) for value in atoms.values())
 
 
+def test_gunicorn_workers_hand_the_interpreter_lock_over_every_millisecond(monkeypatch):
+    """A webhook thread waits for the lock at each database round trip while a view computes beside it in
+    the same worker: 1 ms, not Python's 5 ms (bench/switch_interval.py); GUNICORN_SWITCH_INTERVAL changes it."""
+    before = sys.getswitchinterval()
+    try:
+        monkeypatch.delenv("GUNICORN_SWITCH_INTERVAL", raising=False)
+        load_gunicorn_conf().post_worker_init(SimpleNamespace())
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+        monkeypatch.setenv("GUNICORN_SWITCH_INTERVAL", "0.002")
+        load_gunicorn_conf().post_worker_init(SimpleNamespace())
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+    finally:
+        sys.setswitchinterval(before)
+
+
 def test_production_refuses_a_release_signing_key_that_is_not_32_bytes(tmp_path):
     refused = run_production({**production_settings(tmp_path), "RELEASE_SIGNING_KEY": "too-short"}, STARTS)
     assert refused.returncode != 0 and "RELEASE_SIGNING_KEY must be 32 random bytes" in refused.stderr
