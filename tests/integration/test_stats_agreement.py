@@ -46,6 +46,28 @@ def test_the_pairs_of_every_service_as_of_a_date(app):
     }
 
 
+def test_the_episodes_read_a_few_ids_at_a_time_give_the_same_figures(app, monkeypatch):
+    """Sampled and interviewed episodes are read by id in chunks (no `IN (...)` outgrows the database's
+    bound parameters): chunks of 2 give exactly the figures of one chunk."""
+    import importlib
+
+    agreement_module = importlib.import_module("app.services.statistics.agreement")
+    seed_agreement()
+    whole = statistics.agreement(AS_OF)
+    chunks: list[int] = []
+    real = agreement_module._in_chunks
+
+    def counted(ids):
+        for chunk in real(ids):
+            chunks.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(agreement_module, "EPISODE_CHUNK", 2)
+    monkeypatch.setattr(agreement_module, "_in_chunks", counted)
+    assert statistics.agreement(AS_OF) == whole
+    assert whole["pairs"] == 11 and max(chunks) == 2 and len(chunks) >= 6 + 7  # 13 sampled, 11 interviewed
+
+
 def test_a_later_interview_counts_once_its_day_has_come(app):
     seed_agreement()
     later = statistics.agreement(date(2026, 11, 10))

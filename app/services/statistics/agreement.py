@@ -9,7 +9,9 @@ same summary `stats summary` prints. The pure arithmetic is `app.domain.agreemen
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Final, TypedDict, Unpack
 
@@ -61,8 +63,14 @@ class AgreementOptions(TypedDict, total=False):
     now: datetime | None
 
 
-#: Episode ids per `IN (...)` when the sampled episodes are matched to the scope.
+#: Episode ids per `IN (...)` when the sampled episodes are read by id.
 EPISODE_CHUNK: Final = 500
+
+
+def _in_chunks(ids: list[int]) -> Iterator[list[int]]:
+    """`ids` a chunk at a time (`EPISODE_CHUNK`), so no `IN (...)` outgrows a database's bound parameters."""
+    for start in range(0, len(ids), EPISODE_CHUNK):
+        yield ids[start : start + EPISODE_CHUNK]
 
 
 def _calls_in_scope(as_of: date, scope: list[Any], group: str | None) -> list[AssessmentCall]:
@@ -83,11 +91,11 @@ def _calls_in_scope(as_of: date, scope: list[Any], group: str | None) -> list[As
     )
     ids = sorted({call.episode_id for call in calls})
     in_scope: set[int] = set()
-    for start in range(0, len(ids), EPISODE_CHUNK):
+    for chunk in _in_chunks(ids):
         query = (
             select(Episode.id, Episode.problem_descriptor)
             .join(Service, Service.id == Episode.service_id)
-            .where(Episode.id.in_(ids[start : start + EPISODE_CHUNK]), Episode.discharge_date <= as_of, *scope)
+            .where(Episode.id.in_(chunk), Episode.discharge_date <= as_of, *scope)
         )
         in_scope.update(
             episode_id
@@ -126,7 +134,8 @@ def _pairs(calls: list[AssessmentCall], as_of: date) -> tuple[list[tuple[bool, b
         return [], 0
     pairs: list[tuple[bool, bool]] = []
     withdrawn = 0
-    for episode_id, _, episode in identified_episode_facts([Episode.id.in_(sorted(interviews))]):
+    read = (identified_episode_facts([Episode.id.in_(chunk)]) for chunk in _in_chunks(sorted(interviews)))
+    for episode_id, _, episode in itertools.chain.from_iterable(read):
         category = classify_episode(episode, as_of)
         if category is None:
             withdrawn += 1
