@@ -236,8 +236,8 @@ def simulate(
     )
     if report.assessment_interviews:
         click.echo(
-            f"  telephone assessment: one sample drawn and {report.assessment_interviews} interviews recorded by "
-            "the demo assessor (docs/assessment.md)"
+            f"  telephone assessment: one sample drawn, {report.assessment_interviews} interviews recorded by "
+            f"the demo assessor and {report.assessment_to_call} calls left to make (docs/assessment.md)"
         )
 
 

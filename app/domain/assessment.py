@@ -157,21 +157,51 @@ _PLAIN_WORDS: Final[tuple[tuple[str, str], ...]] = (
     ("F43", "a reaction to severe stress"),
     ("F50", "an eating disorder"),
 )
-NOT_LISTED: Final = "a problem not listed"
+#: What the call shows when the discharge list gave no problem (`none`, empty, or not a chapter F code).
+NOT_RECORDED: Final = "no presenting problem recorded"
+#: A well-formed chapter F code Stillwell has no plain words for: the code itself, said to be unlisted.
+NOT_LISTED: Final = "{code} (not in Stillwell's list of plain words)"
 _CODE: Final = re.compile(r"^(F\d\d)\.?(\d*)$")
 
 
-def presenting_problem(descriptor: str | None) -> str:
-    """The presenting problem in plain words from its ICD-10 code (any case, the dot optional)."""
+def _code(descriptor: str | None) -> str | None:
+    """The ICD-10 chapter F code in its dotted form ("f411" -> "F41.1"), or None for `none`, empty or other text."""
     match = _CODE.match((descriptor or "").strip().upper())
     if not match:
-        return NOT_LISTED
+        return None
     category, detail = match.groups()
-    code = f"{category}.{detail}" if detail else category
+    return f"{category}.{detail}" if detail else category
+
+
+def _plain_words(code: str) -> str | None:
     for prefix, words in _PLAIN_WORDS:
         if code == prefix or (code.startswith(prefix) and (len(prefix) == 3 or code[len(prefix)] in ".0123456789")):
             return words
-    return NOT_LISTED
+    return None
+
+
+def presenting_problem(descriptor: str | None) -> str:
+    """The presenting problem in plain words from its ICD-10 code (any case, the dot optional): NOT_RECORDED
+    for `none`, empty or anything not a chapter F code, and the code itself (NOT_LISTED) for an F code
+    without plain words."""
+    code = _code(descriptor)
+    if code is None:
+        return NOT_RECORDED
+    return _plain_words(code) or NOT_LISTED.format(code=code)
+
+
+def criteria_hint(descriptor: str | None) -> str:
+    """The hint under "does the presenting problem still meet diagnostic criteria?", right in every case."""
+    code = _code(descriptor)
+    if code is None:
+        return (
+            "No presenting problem was recorded at discharge: ask about the problem the client was treated for, "
+            "by the standardised interview."
+        )
+    words = _plain_words(code)
+    if words is None:
+        return f"For the problem coded {code} at discharge, by the standardised interview."
+    return f"For {words}, by the standardised interview."
 
 
 def interview_date_problem(interview: date, today: date, discharge: date) -> str | None:

@@ -143,6 +143,18 @@ def phone_problem(value: str) -> str:
     return f"is not a valid phone number for country code +{number.country_code} ({PHONE_FORMS})"
 
 
+def dialling_form(e164: str) -> str:
+    """How a person dials a stored number from the UK: a +44 number in national form ("07700 900123"), any
+    other in international form ("+353 86 123 4567"); text that is not a number comes back as it is."""
+    try:
+        number = phonenumbers.parse(e164, "GB")
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 44:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def sender_number(number: str) -> str:
     """What an inbound sender's keyed hash is made from: E.164, or the text as given (stripped) when not a number."""
     if _UK_MOBILE_E164.fullmatch(number):

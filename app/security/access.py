@@ -70,10 +70,12 @@ def refuse(allowed: frozenset[str]) -> Any | None:
 
 
 #: Blinding (SPEC 8.4): the only blueprints a signed-in assessor may reach, whatever a view declares, and
-#: the few endpoints outside them a page needs (its style sheet and icon). Everything else, public pages
-#: included, answers 403: an assessor must not read texted answers, outcomes or figures before an interview.
+#: the few endpoints outside them a page needs (its style sheet and icon) or that show nothing of anyone
+#: (the liveness probe `/healthz`: a status and whether the database answers, no figure). Everything else,
+#: public pages included, answers 403: an assessor must not read texted answers, outcomes or figures before
+#: an interview.
 ASSESSOR_BLUEPRINTS: Final = frozenset({"assess", "auth", "account"})
-ASSESSOR_ENDPOINTS: Final = frozenset({"static", "public.favicon"})
+ASSESSOR_ENDPOINTS: Final = frozenset({"static", "public.favicon", "public.healthz"})
 
 
 def blinded_out(endpoint: str | None, role: str | None) -> bool:

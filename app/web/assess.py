@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.domain.labels import CHANGE_LABELS
+from app.domain.phones import dialling_form
 from app.domain.protocol import LONDON
 from app.models import Role
 from app.models.types import utcnow
@@ -112,6 +113,7 @@ def _render_call(
         not_reached=NotReachedForm(formdata=None),
         confirm=ConfirmForm(formdata=None),
         phone=phone,
+        phone_dialled=dialling_form(phone) if phone else None,
         revealed=revealed,
         statuses=STATUS_LABELS,
         london=LONDON,
@@ -215,7 +217,9 @@ def interview(call_id: int) -> ResponseReturnValue:
                 return redirect(url_for("assess.call", call_id=call_id))
             flash(f"{row.client_ref}: interview saved.")
             return _to_next(row.id)
-    return _render_call(row, form)
+    # The number stays on the page if this assessor showed it already (the audit log says so): no second reveal.
+    revealed, phone = assessment.phone_revealed_before(row.id, _me())
+    return _render_call(row, form, phone=phone, revealed=revealed)
 
 
 def _interview_of(form: InterviewForm) -> assessment.Interview:

@@ -5,6 +5,7 @@ the next client. axe-core finds no serious or critical problem on the call list 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,9 @@ def test_an_assessor_s_day(e2e_app: Flask, base_url: str, browser: Any) -> None:
     assert "07400" not in page.inner_text("main")
 
     page.get_by_role("button", name="Show the phone number").click()
-    assert "Phone number: +447400" in page.inner_text("main")
+    assert "Phone number: 07400 1" in page.inner_text("main")  # as dialled in the UK
+    number = page.get_by_role("link", name=re.compile(r"^07400 1\d{5}$"))
+    assert re.fullmatch(r"tel:\+447400\d{6}", number.get_attribute("href") or "")
     with e2e_app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "assessment.phone_reveal")).all()
         assert len(events) == 1 and "7400" not in (events[0].detail or "")
@@ -66,6 +69,13 @@ def test_an_assessor_s_day(e2e_app: Flask, base_url: str, browser: Any) -> None:
     page.get_by_role("button", name="Save the interview").click()
     assert "There is a problem" in page.inner_text("main") and "is in the future" in page.inner_text("main")
     assert "Say since when: a date, or how long" in page.inner_text("main")
+    # The number shown stays on the page with the problems (no JavaScript here), and no second reveal is written.
+    assert "Phone number: 07400 1" in page.inner_text("main")
+    assert page.get_by_role("button", name="Show the phone number").count() == 0
+    with e2e_app.app_context():
+        reveals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "assessment.phone_reveal")).all()
+        assert len(reveals) == 1
+        db.session.remove()
 
     from datetime import date
 

@@ -35,9 +35,10 @@ from tests.factories.cohorts import AS_OF, seed_releasable
 from tests.web.sign_in import make_user
 
 VIEWPORT = {"width": 1024, "height": 900}
-#: What an assessor may open: their own pages, signing in and out, their account, and what every page loads.
-#: The API is left out: it answers bearer tokens, never the session (`api_allow` refuses an assessor's token).
-THEIRS = ("/assess", "/login", "/logout", "/account", "/static/", "/favicon.ico", "/api/")
+#: What an assessor may open: their own pages, signing in and out, their account, what every page loads, and
+#: the liveness probe (a status, no figure; tests/web/test_blinding.py). The API is left out: it answers
+#: bearer tokens, never the session (`api_allow` refuses an assessor's token).
+THEIRS = ("/assess", "/login", "/logout", "/account", "/static/", "/favicon.ico", "/healthz", "/api/")
 #: A figure as a page would print one: "42%", "12% to 29%", "n = 31".
 FIGURE = re.compile(r"\d+\s?%|\bn\s?=\s?\d")
 

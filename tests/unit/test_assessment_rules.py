@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from app.domain.assessment import (
     MAX_ATTEMPTS,
     NOT_LISTED,
+    NOT_RECORDED,
     SampleError,
     allocate,
     call_order,
+    criteria_hint,
     draw,
     fresh_seed,
     interview_date_problem,
@@ -162,15 +164,28 @@ def test_the_last_attempt_gives_up() -> None:
         ("F42.2", "obsessive-compulsive disorder"),
         ("F43.1", "post-traumatic stress disorder"),
         ("F45.2", "health anxiety"),
-        ("F45.1", NOT_LISTED),
-        ("F99", NOT_LISTED),
-        ("none", NOT_LISTED),
-        ("", NOT_LISTED),
-        (None, NOT_LISTED),
     ],
 )
 def test_the_presenting_problem_in_plain_words(code: str | None, words: str) -> None:
     assert presenting_problem(code) == words
+    assert criteria_hint(code) == f"For {words}, by the standardised interview."
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [("F45.1", "F45.1"), ("f451", "F45.1"), ("F44.1", "F44.1"), ("F99", "F99"), (" F60.31 ", "F60.31")],
+)
+def test_an_f_code_without_plain_words_is_shown_as_its_code_and_said_to_be_unlisted(code: str, shown: str) -> None:
+    assert presenting_problem(code) == f"{shown} (not in Stillwell's list of plain words)"
+    assert presenting_problem(code) == NOT_LISTED.format(code=shown)
+    assert criteria_hint(code) == f"For the problem coded {shown} at discharge, by the standardised interview."
+
+
+@pytest.mark.parametrize("code", ["none", "NONE", " None ", "", "   ", None, "depression", "G47.0", "F", "F4", "F41.x"])
+def test_no_problem_or_an_unreadable_one_is_said_to_be_not_recorded(code: str | None) -> None:
+    assert presenting_problem(code) == NOT_RECORDED == "no presenting problem recorded"
+    hint = criteria_hint(code)
+    assert hint.startswith("No presenting problem was recorded at discharge") and "For " not in hint
 
 
 def test_an_interview_date_is_not_in_the_future_nor_before_discharge() -> None:

@@ -6,6 +6,7 @@ import pytest
 from app.domain.phones import (
     DRAMA_RANGE,
     OFCOM_DRAMA_PREFIXES,
+    dialling_form,
     is_drama_number,
     normalise_phone,
     phone_problem,
@@ -111,3 +112,20 @@ def test_every_drama_range_holds_a_thousand_numbers_and_no_more(prefix: str) -> 
     assert is_drama_number(f"0{prefix}000") and is_drama_number(f"+44{prefix}999")
     assert not is_drama_number(f"0{prefix}99")  # one digit short: another number, not in the range
     assert not is_drama_number(f"+1{prefix}000")  # the same digits in another country
+
+
+@pytest.mark.parametrize(
+    ("e164", "dialled"),
+    [
+        ("+447700900123", "07700 900123"),  # a drama-range mobile: still formatted as the UK dials it
+        ("+447400123456", "07400 123456"),
+        ("+442079460123", "020 7946 0123"),
+        ("+441632960123", "01632 960123"),
+        ("+353861234567", "+353 86 123 4567"),
+        ("+33612345678", "+33 6 12 34 56 78"),
+        ("+12025550123", "+1 202-555-0123"),
+        ("not a number", "not a number"),
+    ],
+)
+def test_a_stored_number_in_the_form_a_person_dials_it_from_the_uk(e164: str, dialled: str) -> None:
+    assert dialling_form(e164) == dialled

@@ -97,6 +97,82 @@ def test_the_reveal_shows_the_number_once_takes_the_call_and_is_audited(
     assert "+447400" not in assessor.get(f"/assess/calls/{first}").get_data(as_text=True)  # once, on that page
 
 
+def test_the_number_is_shown_as_dialled_in_the_uk_with_a_tel_link_of_e164(
+    assessor: FlaskClient, sampled: list[int]
+) -> None:
+    from app.security.fields import field_security
+
+    def client_of(call_id: int) -> Client:
+        return db.session.scalars(
+            select(Client).join(Episode).join(AssessmentCall).where(AssessmentCall.id == call_id)
+        ).one()
+
+    e164 = field_security().decrypt(client_of(sampled[0]).phone_enc)
+    assert e164.startswith("+447400") and len(e164) == 13
+    national = f"0{e164[3:7]} {e164[7:]}"  # +447400100000 -> 07400 100000
+    page = assessor.post(f"/assess/calls/{sampled[0]}/reveal").get_data(as_text=True)
+    assert f'<a href="tel:{e164}">{national}</a>' in page and f">{e164}<" not in page
+    irish = client_of(sampled[1])
+    irish.phone_enc = field_security().encrypt("+353861234567")  # not a UK number: international form
+    db.session.commit()
+    page = assessor.post(f"/assess/calls/{sampled[1]}/reveal").get_data(as_text=True)
+    assert '<a href="tel:+353861234567">+353 86 123 4567</a>' in page
+
+
+def test_after_a_form_error_a_number_shown_already_stays_without_a_second_audit_entry(
+    app: Flask, assessor: FlaskClient, sampled: list[int]
+) -> None:
+    first, second = sampled[0], sampled[1]
+
+    def reveals(call_id: int) -> int:
+        return len(
+            db.session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == "assessment.phone_reveal", AuditEvent.subject == f"assessment_call:{call_id}"
+                )
+            ).all()
+        )
+
+    shown = assessor.post(f"/assess/calls/{first}/reveal").get_data(as_text=True)
+    assert "tel:+447400" in shown and reveals(first) == 1
+    refused = assessor.post(f"/assess/calls/{first}/interview", data=interview(global_change=""))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Choose how the client is now" in page
+    assert "tel:+447400" in page and "Show the phone number" not in page  # still shown, no button to show it again
+    assert reveals(first) == 1 and call_of(first).status == "to_call"
+    # A call whose number was never shown keeps the button after an error (and nothing is written).
+    page = assessor.post(f"/assess/calls/{second}/interview", data=interview(global_change="")).get_data(as_text=True)
+    assert "Show the phone number" in page and "tel:" not in page and reveals(second) == 0
+    # Another assessor's reveal of a call is theirs: it does not show this assessor the number.
+    assessor.post(f"/assess/calls/{second}/take")
+    colleague = make_user(Role.ASSESSOR, "second.assessor@example.org")
+    from app.services import audit
+
+    audit.record(f"user:{colleague.id}", "assessment.phone_reveal", DRAWN, subject=f"assessment_call:{second}")
+    db.session.commit()
+    page = assessor.post(f"/assess/calls/{second}/interview", data=interview(global_change="")).get_data(as_text=True)
+    assert "Show the phone number" in page and "tel:" not in page
+
+
+def test_the_criteria_question_reads_right_for_no_problem_and_an_unlisted_code(
+    assessor: FlaskClient, sampled: list[int]
+) -> None:
+    episodes = db.session.scalars(
+        select(Episode).join(AssessmentCall).where(AssessmentCall.id.in_(sampled[:2])).order_by(AssessmentCall.id)
+    ).all()
+    episodes[0].problem_descriptor, episodes[1].problem_descriptor = "none", "F441"
+    db.session.commit()
+    none = assessor.get(f"/assess/calls/{sampled[0]}").get_data(as_text=True)
+    assert "<dd>no presenting problem recorded</dd>" in none
+    assert "No presenting problem was recorded at discharge: ask about the problem the client was treated for" in none
+    assert "For no presenting problem" not in none and "a problem not listed" not in none
+    unlisted = assessor.get(f"/assess/calls/{sampled[1]}").get_data(as_text=True)
+    assert "F44.1 (not in Stillwell&#39;s list of plain words)" in unlisted
+    assert "For the problem coded F44.1 at discharge, by the standardised interview." in unlisted
+    listing = assessor.get("/assess").get_data(as_text=True)
+    assert "no presenting problem recorded" in listing and "F44.1 (not in Stillwell" in listing
+
+
 def test_after_erasure_the_reveal_says_the_number_is_no_longer_held(assessor: FlaskClient, sampled: list[int]) -> None:
     client = db.session.scalars(
         select(Client).join(Episode).join(AssessmentCall).where(AssessmentCall.id == sampled[0])

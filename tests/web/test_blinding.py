@@ -161,3 +161,17 @@ def test_the_check_would_notice_the_texts_side(app: Flask, sampled: list[str]) -
     page = client.get(f"/evaluate?as_of={AS_OF.isoformat()}").get_data(as_text=True)
     assert leaks(page), "the evaluator's dashboard names no category: are the forbidden words right?"
     assert leaks("Outcome: Worse") == ["Worse"] and not leaks("A little worse, much worse")
+
+
+def test_the_liveness_probe_answers_an_assessor_by_name_and_shows_no_figure(app: Flask) -> None:
+    """/healthz is let through by its endpoint (not a hole in the rule): every other public page stays 403."""
+    from app.security.access import ASSESSOR_ENDPOINTS
+
+    assert "public.healthz" in ASSESSOR_ENDPOINTS
+    assert not blinded_out("public.healthz", Role.ASSESSOR.value) and blinded_out("public.help_page", "assessor")
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200  # anonymous
+    sign_in(client, make_user(Role.ASSESSOR))
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
+    assert client.get("/").status_code == 403 and client.get("/help").status_code == 403

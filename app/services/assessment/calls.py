@@ -19,7 +19,7 @@ from app.domain.discharge_list import parse_date
 from app.domain.outcomes import CHANGES
 from app.domain.replies import read_duration
 from app.extensions import db
-from app.models import AssessmentCall, CallStatus, Client, CriteriaStatus, Episode, Service
+from app.models import AssessmentCall, AuditEvent, CallStatus, Client, CriteriaStatus, Episode, Service
 from app.security.fields import field_security
 from app.services import audit
 from app.services.errors import NotFound, ServiceError
@@ -40,6 +40,7 @@ class CallRow:
     client_ref: str
     service: str
     problem: str
+    criteria_hint: str
     referral_date: date
     discharge_date: date
     status: str
@@ -91,6 +92,7 @@ def _row(values: Sequence[Any], user_id: int) -> CallRow:
         ref,
         short,
         rules.presenting_problem(descriptor),
+        rules.criteria_hint(descriptor),
         referral,
         discharge,
         status,
@@ -159,11 +161,40 @@ def _take(call_id: int, user_id: int, now: datetime) -> AssessmentCall:
 def reveal_phone(call_id: int, user_id: int, now: datetime) -> str | None:
     """The client's phone number, decrypted for this one page, and an audit event; None after erasure."""
     call = _take(call_id, user_id, now)
-    client = call.episode.client
-    held = client.phone_enc is not None and client.contact_erased_at is None
+    phone = _phone_of(call)
+    held = phone is not None
     audit.record(f"user:{user_id}", "assessment.phone_reveal", now, subject=f"assessment_call:{call.id}", held=held)
     db.session.commit()
-    return field_security().decrypt(client.phone_enc) if held and client.phone_enc else None
+    return phone
+
+
+def _phone_of(call: AssessmentCall) -> str | None:
+    """The client's number (E.164), decrypted; None when not held (erased)."""
+    client = call.episode.client
+    if client.phone_enc is None or client.contact_erased_at is not None:
+        return None
+    return str(field_security().decrypt(client.phone_enc))
+
+
+def phone_revealed_before(call_id: int, user_id: int) -> tuple[bool, str | None]:
+    """Whether this assessor revealed the call's number already (the audit log says so), and the number again
+    for the page being shown (None when no longer held). Writes nothing: the reveal was audited once."""
+    call = db.session.get(AssessmentCall, call_id)
+    if call is None or call.assessor_id != user_id:
+        return False, None
+    revealed = db.session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.at >= call.sample.created_at,  # the `at` index: nothing of this call is older than its sample
+            AuditEvent.action == "assessment.phone_reveal",
+            AuditEvent.actor == f"user:{user_id}",
+            AuditEvent.subject == f"assessment_call:{call.id}",
+        )
+        .limit(1)
+    )
+    if revealed is None:
+        return False, None
+    return True, _phone_of(call)
 
 
 def _open_for_recording(call_id: int, user_id: int, now: datetime) -> AssessmentCall:

@@ -1,5 +1,8 @@
 """The demo's telephone assessment (SPEC 8.4): after `demo simulate`, one sample drawn with a fixed seed and
-most of its calls recorded by the demo assessor, so the agreement figures have something to show.
+most of its calls recorded by the demo assessor, so the agreement figures have something to show, and the
+last `OPEN_CALLS` of them left to make, so a new user signing in as the demo assessor can walk a day of
+calls: two of those already tried once without reaching the client (one due again now, one tomorrow), the
+others nobody has taken yet.
 
 The assessor is the gold standard: their answers follow the simulated person's true course (the same
 `people.person_for` the replies came from). The texts are imperfect: a person the assessor finds durably
@@ -34,6 +37,10 @@ SPECIFICITY = 0.90
 INTERVIEW_DAYS = 14  # interviews fall over the fortnight after the sample's as-of date
 DECLINED = 0.05
 NOT_REACHED = 0.10
+#: The calls (the last in call order, itself random) left open for the demo assessor, and how many of them
+#: were tried once already without reaching the client.
+OPEN_CALLS = 8
+TRIED_ONCE = 2
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class DemoAssessment:
     interviews: int
     declined: int
     not_reached: int
+    to_call: int = 0
 
 
 def complete_demo_assessment(*, now: datetime, simulation_seed: int, actor: str) -> DemoAssessment:
@@ -63,6 +71,8 @@ def complete_demo_assessment(*, now: datetime, simulation_seed: int, actor: str)
     ).all()
     texted = sum(call.text_category == "durably_recovered" for call in calls) / max(1, len(calls))
     counts = {"reached": 0, "declined": 0, "not_reached": 0}
+    keep_open = list(calls[-OPEN_CALLS:]) if len(calls) > OPEN_CALLS else []
+    calls = calls[: len(calls) - len(keep_open)]
     for call in calls:
         roll = rng.random()
         day = max(call.episode.discharge_date, as_of + timedelta(days=rng.randint(0, INTERVIEW_DAYS)))
@@ -78,7 +88,21 @@ def complete_demo_assessment(*, now: datetime, simulation_seed: int, actor: str)
             answers = _interview(rng, call, min(day, today), texted, simulation_seed)
             assessment.record_interview(call.id, assessor.id, at, today, answers)
             counts["reached"] += 1
-    return DemoAssessment(drawn.sample_id, counts["reached"], counts["declined"], counts["not_reached"])
+    _leave_open(keep_open, assessor.id, now)
+    return DemoAssessment(drawn.sample_id, counts["reached"], counts["declined"], counts["not_reached"], len(keep_open))
+
+
+def _leave_open(calls: list[AssessmentCall], assessor_id: int, now: datetime) -> None:
+    """The calls left to make: the first `TRIED_ONCE` tried once without reaching the client (the first due
+    again now, the next tomorrow morning), the rest untouched (nobody has taken them)."""
+    today = now.astimezone(LONDON).date()
+    for index, call in enumerate(calls[:TRIED_ONCE]):
+        if index == 0:  # tried yesterday: the default next try (a day later) came two hours ago
+            assessment.record_not_reached(call.id, assessor_id, now - timedelta(days=1, hours=2))
+        else:  # tried this morning: to try again tomorrow at ten
+            tried = min(now - timedelta(minutes=30), datetime.combine(today, time(9, 40), LONDON))
+            tomorrow = datetime.combine(today + timedelta(days=1), time(10, 0), LONDON)
+            assessment.record_not_reached(call.id, assessor_id, tried, tomorrow)
 
 
 def _truly_recovered(rng: random.Random, texted_recovered: bool, prevalence: float) -> bool:

@@ -79,6 +79,7 @@ class SimulationReport:
     skipped: int = 0
     withdrawn: int = 0
     assessment_interviews: int = 0  # the demo's telephone assessment, once the simulation reaches today
+    assessment_to_call: int = 0  # its calls left open for the demo assessor
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -217,6 +218,7 @@ def simulate(
 
         done = complete_demo_assessment(now=min(until, now), simulation_seed=seed, actor=actor)
         report.assessment_interviews = done.interviews
+        report.assessment_to_call = done.to_call
     report.seconds = wallclock.monotonic() - began
     audit.record(
         actor,
