@@ -55,9 +55,12 @@ def allocate(
     quota = {key: Fraction(size * strata[key], total) for key in keys}
     floor = 1 if size >= len(keys) else 0
     counts = {key: min(strata[key], max(floor, int(quota[key]))) for key in keys}
+    group_of: dict[K, Hashable] = {}
     groups: dict[Hashable, list[K]] = {}
-    for key in keys:
-        groups.setdefault(group(key) if group is not None else key, []).append(key)
+    if group is not None:
+        for key in keys:
+            group_of[key] = group(key)
+            groups.setdefault(group_of[key], []).append(key)
     by_group = group is not None and size >= len(groups)
     if by_group:
         for members in groups.values():  # a group left out: one from its stratum with the largest quota
@@ -67,7 +70,7 @@ def allocate(
     def may_give_one(key: K) -> bool:
         if counts[key] <= floor:
             return False
-        return not by_group or sum(counts[k] for k in groups[group(key)]) > 1  # type: ignore[misc]
+        return not by_group or sum(counts[k] for k in groups[group_of[key]]) > 1
 
     while sum(counts.values()) > size:  # a minimum pushed the total over: take from the most over quota
         over = [key for key in keys if may_give_one(key)]
