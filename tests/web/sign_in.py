@@ -96,12 +96,14 @@ def current_code(user_id: int, *, wait: bool = True) -> str:
         otp = pyotp.TOTP(secret)
         now = datetime.now(UTC)
         current = otp.timecode(now)
-        for step in (current - 1, current, current + 1):
+        # The current step first, then the next: the app accepts a step either side of its own, so a code
+        # of the previous step is refused when a 30-second boundary passes before the form is posted.
+        for step in (current, current + 1):
             if user.totp_last_step is None or step > user.totp_last_step:
                 return str(otp.generate_otp(step))
         if not wait:
             # Signing the same user in again and again: behave as if the phone's next code had come.
-            user.totp_last_step = current - 2
+            user.totp_last_step = current - 1
             db.session.commit()
             continue
         time.sleep(1)  # every step in the window was used: wait for the next one
