@@ -101,16 +101,22 @@ def calls() -> ResponseReturnValue:
 
 
 def _render_call(
-    row: assessment.CallRow, form: InterviewForm | None = None, phone: str | None = None, revealed: bool = False
+    row: assessment.CallRow,
+    form: InterviewForm | None = None,
+    phone: str | None = None,
+    revealed: bool = False,
+    not_reached: NotReachedForm | None = None,
 ) -> ResponseReturnValue:
     today = utcnow().astimezone(LONDON).date()
     if form is None:
         form = InterviewForm(formdata=None, interview_date=today)
+    if not_reached is None:
+        not_reached = NotReachedForm(formdata=None)
     return render_template(
         "assess/call.html",
         call=row,
         form=form,
-        not_reached=NotReachedForm(formdata=None),
+        not_reached=not_reached,
         confirm=ConfirmForm(formdata=None),
         phone=phone,
         phone_dialled=dialling_form(phone) if phone else None,
@@ -118,7 +124,7 @@ def _render_call(
         statuses=STATUS_LABELS,
         london=LONDON,
         today=today,
-    ), (400 if form.errors else 200)
+    ), (400 if form.errors or not_reached.errors else 200)
 
 
 @bp.get("/calls/<int:call_id>")
@@ -161,8 +167,11 @@ def not_reached(call_id: int) -> ResponseReturnValue:
     row = _call_or_404(call_id)
     form = NotReachedForm()
     if not form.validate_on_submit():
-        flash("The date to try again was not a date: give one such as 2027-01-31.")
-        return redirect(url_for("assess.call", call_id=call_id))
+        if not form.next_try.errors:  # the CSRF token, not the date
+            abort(400)
+        form.next_try.errors = ["The date to try again was not a date: give one such as 2027-01-31."]
+        revealed, phone = assessment.phone_revealed_before(row.id, _me())  # kept on the page, not revealed again
+        return _render_call(row, phone=phone, revealed=revealed, not_reached=form)
     now = utcnow()
     next_try: datetime | None = None
     if form.next_try.data:

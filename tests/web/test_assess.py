@@ -154,6 +154,29 @@ def test_after_a_form_error_a_number_shown_already_stays_without_a_second_audit_
     assert "Show the phone number" in page and "tel:" not in page
 
 
+def test_a_bad_try_again_date_keeps_the_number_shown_and_records_nothing(
+    assessor: FlaskClient, sampled: list[int]
+) -> None:
+    first = sampled[0]
+    assessor.post(f"/assess/calls/{first}/reveal")
+    refused = assessor.post(f"/assess/calls/{first}/not-reached", data={"next_try": "next tuesday"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "The date to try again was not a date" in page
+    assert "tel:+447400" in page and "Show the phone number" not in page
+    reveals = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "assessment.phone_reveal", AuditEvent.subject == f"assessment_call:{first}"
+        )
+    ).all()
+    assert len(reveals) == 1
+    assert (call_of(first).attempts, call_of(first).status) == (0, "to_call")
+    # A call never revealed: the error, and still the button.
+    page = assessor.post(f"/assess/calls/{sampled[1]}/not-reached", data={"next_try": "2027-02-30"}).get_data(
+        as_text=True
+    )
+    assert "The date to try again was not a date" in page and "Show the phone number" in page
+
+
 def test_the_criteria_question_reads_right_for_no_problem_and_an_unlisted_code(
     assessor: FlaskClient, sampled: list[int]
 ) -> None:
