@@ -22,6 +22,7 @@ __all__ = [
     "MESSAGE_LANGUAGES",
     "LanguageChoice",
     "catalogue_language",
+    "client_page_language",
     "language_choice",
     "message_language",
     "unsupported_language_warnings",
@@ -68,6 +69,14 @@ def message_language(tag: str | None, bilingual: bool) -> str:
     if bilingual and not choice.given:
         return BILINGUAL
     return choice.language
+
+
+def client_page_language(tag: str | None, bilingual: bool) -> str:
+    """The catalogue of a client's web survey page: their own, or Welsh at a bilingual service when they gave no
+    preference, since their texts put Welsh first (Welsh Language Standards No. 7); the page links to English."""
+    if message_language(tag, bilingual) == BILINGUAL:
+        return BILINGUAL_PARTS[0]
+    return catalogue_language(tag)
 
 
 def unsupported_language_warnings(languages: Iterable[tuple[int, str | None]]) -> list[str]:
