@@ -1,0 +1,79 @@
+"""The demo's bilingual Welsh service (SPEC 8.3): clients in Welsh, English and no language, sent texts in the right
+language(s) by the real dispatch path, some replying in Welsh, and the texts-sent tables that show it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from app.domain.languages import BILINGUAL, message_language
+from app.domain.sms_encoding import measure
+from app.extensions import db
+from app.models import Area, Client, Episode, InboundMessage, OutboundMessage, Service
+from app.services import statistics
+from app.services.demo import people, simulation
+from app.services.demo import seeding as demo
+from app.services.publication import reports
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+WELSH_ANSWERS = {welsh.lower() for welsh in people._WELSH_WORDS.values()}
+
+
+def test_the_demo_has_one_bilingual_welsh_service_with_clients_of_every_language(app):
+    demo.seed(actor="test", now=NOW, today=NOW.date(), clients_per_service=30)
+    bilingual = db.session.scalars(select(Service.code).where(Service.bilingual.is_(True))).all()
+    assert bilingual == [demo.BILINGUAL_SERVICE]
+    languages = Counter(
+        db.session.scalars(select(Episode.language).join(Service).where(Service.code == demo.BILINGUAL_SERVICE)).all()
+    )
+    assert set(languages) == {"cy", "en", None} and languages["cy"] >= 5 and languages[None] >= 5
+    others = set(db.session.scalars(select(Episode.language).join(Service).where(Service.bilingual.is_(False))))
+    assert others == {"en"}
+
+
+def test_the_simulated_welsh_service_sends_and_hears_welsh_and_the_tables_show_it(app):
+    demo.seed(actor="test", now=NOW, today=NOW.date(), clients_per_service=30)
+    simulation.simulate(until=NOW, actor="test", now=NOW)
+    sent = db.session.execute(
+        select(OutboundMessage, Episode.language)
+        .join(Client, Client.id == OutboundMessage.client_id)
+        .join(Service, Service.id == Client.service_id)
+        .join(Episode, Episode.client_id == Client.id)
+        .where(Service.code == demo.BILINGUAL_SERVICE, OutboundMessage.channel == "sms")
+    ).all()
+    assert sent
+    by_language = Counter(message.language for message, _ in sent)
+    assert set(by_language) == {"cy", "en", BILINGUAL}, by_language
+    for message, tag in sent:
+        # As the real sending path records them: the client's language(s), the text's own encoding and segments.
+        assert message.language == message_language(tag, True)
+        size = measure(message.body)
+        assert (message.encoding, message.segments) == (size.encoding, size.segments)
+        if message.language == BILINGUAL:
+            assert "\n\n" in message.body  # the Welsh text, a blank line, the English text
+    assert any(message.segments >= 3 for message, _ in sent if message.language == BILINGUAL)
+
+    welsh_replies = db.session.scalars(
+        select(InboundMessage.body)
+        .join(Episode, Episode.client_id == InboundMessage.client_id)
+        .where(Episode.language == "cy", InboundMessage.channel == "sms")
+    ).all()
+    assert sum(body.lower() in WELSH_ANSWERS for body in welsh_replies) >= 3, welsh_replies
+
+    area = db.session.scalars(select(Area).where(Area.code == "SW-ICB")).one()
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    dashboard = {item.language: item for item in statistics.texts_sent(start, NOW, area_code=area.code)}
+    assert {"cy", "en", BILINGUAL} <= set(dashboard)
+    in_db = Counter()
+    for message, _ in sent:
+        if message.status not in ("failed", "canceled"):
+            in_db[message.language] += message.segments
+    for language in ("cy", BILINGUAL):
+        assert dashboard[language].segments == in_db[language]
+
+    month = max(message.created_at for message, _ in sent if message.language == "cy").date().replace(day=1)
+    figures = reports.report_figures(area, date(month.year, month.month, 1), NOW)
+    assert "cy" in {row["language"] for row in figures["texts_sent"]}
+    assert "Welsh" in reports.render_html(figures)
