@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from app.domain.disclosure import publish_count
 from app.domain.languages import BILINGUAL, message_language
+from app.domain.protocol import LONDON
 from app.domain.sms_encoding import measure
 from app.extensions import db
 from app.models import Area, Client, Episode, InboundMessage, OutboundMessage, Service
@@ -73,7 +75,33 @@ def test_the_simulated_welsh_service_sends_and_hears_welsh_and_the_tables_show_i
     for language in ("cy", BILINGUAL):
         assert dashboard[language].segments == in_db[language]
 
-    month = max(message.created_at for message, _ in sent if message.language == "cy").date().replace(day=1)
-    figures = reports.report_figures(area, date(month.year, month.month, 1), NOW)
-    assert "cy" in {row["language"] for row in figures["texts_sent"]}
-    assert "Welsh" in reports.render_html(figures)
+    # The monthly report's table, against the database: the area's SMS written in the month in England, per
+    # language, the provider's refusals left out, each count published (1-7 "*", else rounded to 5).
+    month = date(2026, 10, 1)
+    area_sms = db.session.execute(
+        select(OutboundMessage.language, OutboundMessage.segments, OutboundMessage.status, OutboundMessage.created_at)
+        .join(Client, Client.id == OutboundMessage.client_id)
+        .join(Service, Service.id == Client.service_id)
+        .where(Service.area_id == area.id, OutboundMessage.channel == "sms")
+    ).all()
+    messages: Counter[str] = Counter()
+    segments: Counter[str] = Counter()
+    for language, size, status, created_at in area_sms:
+        local = created_at.astimezone(LONDON).date()
+        if (local.year, local.month) == (month.year, month.month) and status not in ("failed", "canceled"):
+            messages[language] += 1
+            segments[language] += size
+    assert messages["cy"] and messages[BILINGUAL] and messages["en"]
+    figures = reports.report_figures(area, month, NOW)
+    assert figures["texts_sent"] == [
+        {
+            "language": language,
+            "name": statistics.TextsSent(language, 0, 0).name,
+            "messages": publish_count(messages[language]),
+            "segments": publish_count(segments[language]),
+        }
+        for language in ("en", "cy", BILINGUAL)
+    ]
+    html = reports.render_html(figures)
+    for name in ("English", "Welsh", "Welsh then English"):
+        assert f'<th scope="row">{name}</th>' in html
