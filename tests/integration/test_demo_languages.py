@@ -20,7 +20,7 @@ from app.services.demo import seeding as demo
 from app.services.publication import reports
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-WELSH_ANSWERS = {welsh.lower() for welsh in people._WELSH_WORDS.values()}
+WELSH_ANSWERS = {welsh.lower() for welsh in people.WELSH_WORDS.values()}
 
 
 def test_the_demo_has_one_bilingual_welsh_service_with_clients_of_every_language(app):
@@ -105,3 +105,12 @@ def test_the_simulated_welsh_service_sends_and_hears_welsh_and_the_tables_show_i
     html = reports.render_html(figures)
     for name in ("English", "Welsh", "Welsh then English"):
         assert f'<th scope="row">{name}</th>' in html
+
+
+def test_every_welsh_demo_answer_reads_as_its_english():
+    day, referral, discharge = date(2026, 11, 20), date(2025, 1, 6), date(2026, 6, 1)
+    kept = [english for english in people.WELSH_WORDS if people.in_welsh(english, day, referral, discharge) == english]
+    assert kept == [], f"the reader does not take these Welsh words as their English: {kept}"
+    combined = people.in_welsh("a little better, 3 weeks, mostly", day, referral, discharge)
+    assert combined == "ychydig yn well, 3 weeks, gan amlaf"
+    assert people.in_welsh("2", day, referral, discharge) == "2"

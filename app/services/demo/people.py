@@ -358,7 +358,7 @@ def _next_sms(
 
 #: How a Welsh-speaking client says what `next_sms` drew (the words of tests/unit/replies-sample-cy.tsv); a text
 #: not here (option numbers, durations in numbers, risk phrases, HELP) is sent as drawn.
-_WELSH_WORDS = {
+WELSH_WORDS = {
     "much better": "llawer gwell",
     "Much better thanks": "Llawer gwell, diolch",
     "loads better": "gwell o lawer",
@@ -380,17 +380,15 @@ _WELSH_WORDS = {
     "not yet": "ddim eto",
     "since I finished": "ers i mi orffen",
     "since discharge": "ers i mi orffen",
-    "weeks": "wythnos",
-    "months": "mis",
     "STOP": "STOPIO",
     "Stop": "Stopio",
 }
 
 
 def in_welsh(text: str, answered_on: date, referral: date, discharge: date) -> str:
-    """`text` in Welsh, each of its comma-separated answers translated where `_WELSH_WORDS` has it, when the
+    """`text` in Welsh, each of its comma-separated answers translated where `WELSH_WORDS` has it, when the
     real readers take the Welsh exactly as the English; else `text` unchanged."""
-    welsh = ", ".join(_WELSH_WORDS.get(part, part) for part in text.split(", "))
+    welsh = ", ".join(WELSH_WORDS.get(part, part) for part in text.split(", "))
 
     def reading(said: str) -> tuple[object, ...]:
         return (
