@@ -2,7 +2,8 @@
 
 The tag's primary language subtag picks the catalogue, whatever its case, region or script ("cy", "cy-GB",
 "CY", "cy-Latn-GB" are Welsh; "en", "en-GB" English). No tag means no preference is known: English, or Welsh
-then English in one message for a service set bilingual (Welsh Language Standards No. 7, 2018). A tag we
+then English in one message for a service set bilingual (Welsh Language Standards No. 7, 2018), whose web
+survey page is then Welsh first (`client_page_language`). A tag we
 have no catalogue for ("pl", "ur") falls back to English, flagged so the intake can warn; a client who gave
 one has a known preference, so a bilingual service sends them English, not both. Pure: standard library and
 `app.domain` only.
