@@ -13,11 +13,12 @@ from app.domain.languages import BILINGUAL, message_language
 from app.domain.protocol import LONDON
 from app.domain.sms_encoding import measure
 from app.extensions import db
-from app.models import Area, Client, Episode, InboundMessage, OutboundMessage, Service
+from app.models import Area, Client, Episode, InboundMessage, OutboundMessage, Role, Service
 from app.services import statistics
 from app.services.demo import people, simulation
 from app.services.demo import seeding as demo
 from app.services.publication import reports
+from tests.web.sign_in import make_user, sign_in
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 WELSH_ANSWERS = {welsh.lower() for welsh in people.WELSH_WORDS.values()}
@@ -102,9 +103,17 @@ def test_the_simulated_welsh_service_sends_and_hears_welsh_and_the_tables_show_i
         }
         for language in ("en", "cy", BILINGUAL)
     ]
-    html = reports.render_html(figures)
+    html = reports.render_html(figures)  # what the PDF is rendered from
     for name in ("English", "Welsh", "Welsh then English"):
         assert f'<th scope="row">{name}</th>' in html
+
+    # The evaluators' operations view ("Texts sent") shows the same month unrounded.
+    browser = app.test_client()
+    sign_in(browser, make_user(Role.EVALUATOR, "texts.evaluator@example.org"))
+    page = browser.get("/evaluate/texts?month=2026-10&area=SW-ICB").data.decode()
+    for language, name in (("cy", "Welsh (cy)"), (BILINGUAL, "Welsh then English (cy+en)"), ("en", "English (en)")):
+        cells = f'<td class="numeric">{messages[language]}</td><td class="numeric">{segments[language]}</td>'
+        assert f'<th scope="row">{name}</th>{cells}' in page, name
 
 
 def test_every_welsh_demo_answer_reads_as_its_english():
