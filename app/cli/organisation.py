@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.cli.common import cli_actor, command_with_clear_errors, parse_instant
 from app.domain.protocol import LONDON_ZONE_NAME
 from app.extensions import db
+from app.messaging import mask_email
 from app.models import Area, Service
 from app.services import organisation
 
@@ -98,7 +99,11 @@ def create_service(
     )
 
 
-@services.command("update", help="Change a service's languages: whether it sends Welsh and English together.")
+@services.command(
+    "update",
+    help="Change a service's languages (whether it sends Welsh and English together) or its safeguarding contact."
+    " Every option given is checked before anything is written.",
+)
 @click.option("--code", required=True, help="Code of the service.")
 @click.option(
     "--bilingual/--no-bilingual",
@@ -106,15 +111,27 @@ def create_service(
     help="Send Welsh then English in one text to clients whose discharge row gives no language (cy: Welsh only,"
     " any other: English only).",
 )
+@click.option(
+    "--safeguarding-email",
+    metavar="ADDRESS",
+    help="Who is told of this service's safeguarding alerts; '' to clear it (alerts then go to SAFEGUARDING_EMAIL)."
+    " Printed masked, never in clear.",
+)
 @with_appcontext
 @command_with_clear_errors
-def update_service(code: str, bilingual: bool | None) -> None:
-    if bilingual is None:
-        raise click.UsageError("nothing to change: give --bilingual or --no-bilingual")
-    service = organisation.set_bilingual(code, bilingual, actor=cli_actor(), now=parse_instant(None, "now"))
-    click.echo(
-        f"service {service.code}: " + ("bilingual (Welsh then English)" if service.bilingual else "not bilingual")
-    )
+def update_service(code: str, bilingual: bool | None, safeguarding_email: str | None) -> None:
+    changes = organisation.ServiceChanges(bilingual=bilingual, safeguarding_email=safeguarding_email)
+    if changes.is_empty():
+        raise click.UsageError("nothing to change: give --bilingual, --no-bilingual or --safeguarding-email")
+    service = organisation.update_service(code, changes, actor=cli_actor(), now=parse_instant(None, "now"))
+    settings = ["bilingual (Welsh then English)" if service.bilingual else "not bilingual"]
+    if safeguarding_email is not None:
+        settings.append(
+            f"safeguarding alerts to {mask_email(service.safeguarding_email)}"
+            if service.safeguarding_email
+            else "safeguarding alerts to SAFEGUARDING_EMAIL"
+        )
+    click.echo(f"service {service.code}: " + ", ".join(settings))
 
 
 @services.command("list", help="List services.")

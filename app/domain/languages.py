@@ -2,7 +2,8 @@
 
 The tag's primary language subtag picks the catalogue, whatever its case, region or script ("cy", "cy-GB",
 "CY", "cy-Latn-GB" are Welsh; "en", "en-GB" English). No tag means no preference is known: English, or Welsh
-then English in one message for a service set bilingual (Welsh Language Standards No. 7, 2018). A tag we
+then English in one message for a service set bilingual (Welsh Language Standards No. 7, 2018), whose web
+survey page is then Welsh first (`client_page_language`). A tag we
 have no catalogue for ("pl", "ur") falls back to English, flagged so the intake can warn; a client who gave
 one has a known preference, so a bilingual service sends them English, not both. Pure: standard library and
 `app.domain` only.
@@ -22,6 +23,7 @@ __all__ = [
     "MESSAGE_LANGUAGES",
     "LanguageChoice",
     "catalogue_language",
+    "client_page_language",
     "language_choice",
     "message_language",
     "unsupported_language_warnings",
@@ -68,6 +70,14 @@ def message_language(tag: str | None, bilingual: bool) -> str:
     if bilingual and not choice.given:
         return BILINGUAL
     return choice.language
+
+
+def client_page_language(tag: str | None, bilingual: bool) -> str:
+    """The catalogue of a client's web survey page: their own, or Welsh at a bilingual service when they gave no
+    preference, since their texts put Welsh first (Welsh Language Standards No. 7); the page links to English."""
+    if message_language(tag, bilingual) == BILINGUAL:
+        return BILINGUAL_PARTS[0]
+    return catalogue_language(tag)
 
 
 def unsupported_language_warnings(languages: Iterable[tuple[int, str | None]]) -> list[str]:

@@ -1,7 +1,8 @@
 """Pages a client sees (the web survey, the unsubscribe pages) in the client's language (SPEC 8.3).
 
 The language is the one asked for by `?lang=` (the page's language links) when we have it, else the one the
-episode's `language` tag picks (`app.domain.languages.catalogue_language`). Templates extend `_client.html`
+episode's `language` tag picks (`app.domain.languages.client_page_language`: Welsh for a client who gave none
+at a bilingual service). Templates extend `_client.html`
 and take every word from `t(key, **values)`: the page catalogue's text, escaped, with values escaped unless
 they are markup (a telephone link, a bold answer) built by the template itself.
 """
@@ -14,14 +15,15 @@ from flask import render_template, request, url_for
 from markupsafe import Markup, escape
 
 from app.domain.catalogues import LANGUAGES
-from app.domain.languages import catalogue_language
+from app.domain.languages import client_page_language
 from app.domain.pages import other_languages, page_template
 
 
-def page_language(tag: str | None) -> str:
-    """The language to show: `?lang=` when it names a catalogue, else the catalogue of the client's tag."""
+def page_language(tag: str | None, bilingual: bool = False) -> str:
+    """The language to show: `?lang=` when it names a catalogue, else the client's (`client_page_language`:
+    Welsh first at a bilingual service for a client who gave no language)."""
     asked = request.args.get("lang", "")
-    return asked if asked in LANGUAGES else catalogue_language(tag)
+    return asked if asked in LANGUAGES else client_page_language(tag, bilingual)
 
 
 class PageTexts:

@@ -37,9 +37,9 @@ def answer(token: str) -> ResponseReturnValue:
     now = utcnow()
     lookup = surveys.find(token, now)
     if lookup.survey is None:
-        return _problem(lookup.state, page_language(lookup.language_tag))
+        return _problem(lookup.state, page_language(lookup.language_tag, lookup.bilingual))
     survey = lookup.survey
-    language = page_language(survey.language_tag)
+    language = page_language(survey.language_tag, survey.bilingual)
     form = _form(survey, language)
     if request.method == "GET":
         return _page(form, survey, language)
@@ -70,8 +70,8 @@ def _expired_form(error: CSRFError) -> ResponseReturnValue:
     now = utcnow()
     lookup = surveys.find(token, now)
     if lookup.survey is None:
-        return _problem(lookup.state, page_language(lookup.language_tag))
-    language = page_language(lookup.survey.language_tag)
+        return _problem(lookup.state, page_language(lookup.language_tag, lookup.bilingual))
+    language = page_language(lookup.survey.language_tag, lookup.survey.bilingual)
     form = _form(lookup.survey, language)
     risk = surveys.record_attempt(lookup.survey, form.verbatim(), form.comment.data or "", now)
     notice = page_text(language, "survey.error.timed_out")

@@ -92,14 +92,20 @@ LATER = FIRST_SENT + timedelta(days=1)
 
 @contextmanager
 def survey_app(
-    database: Path, rows: list[dict[str, str]], fake_twilio: Any, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+    database: Path,
+    rows: list[dict[str, str]],
+    fake_twilio: Any,
+    smtp_sink: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    **service_settings: object,
 ) -> Iterator[Flask]:
-    """A `sqlite_app` with CSRF on and the fake Twilio and SMTP: `rows` imported into one service (4-week plan),
-    every one's first check-in sent at FIRST_SENT, and the survey's clock at LATER."""
+    """A `sqlite_app` with CSRF on and the fake Twilio and SMTP: `rows` imported into one service (4-week plan,
+    and any other `service_settings`), every one's first check-in sent at FIRST_SENT, and the survey's clock at
+    LATER."""
     monkeypatch.setattr("app.web.survey.utcnow", lambda: LATER)
     overrides = {"WTF_CSRF_ENABLED": True, "SEND_RATE_PER_SECOND": 500, **fake_twilio.config(), **smtp_sink.config()}
     with sqlite_app(database, **overrides) as app:
-        make_service(plan="4")
+        make_service(plan="4", **service_settings)
         run_import(csv_bytes(rows), now=datetime(2026, 9, 30, 12, tzinfo=UTC))
         assert dispatch.tick(FIRST_SENT)["sent"] == len(rows)
         db.session.remove()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -87,9 +88,53 @@ def test_a_bilingual_service_created_updated_and_listed(runner):
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "service.update")).all()
     assert [event.subject for event in events] == ["service:TAFF"]
     nothing = invoke(runner, "services", "update", "--code", "TAFF")
-    assert nothing.exit_code == 2 and "give --bilingual or --no-bilingual" in nothing.output
+    assert nothing.exit_code == 2 and "give --bilingual, --no-bilingual or --safeguarding-email" in nothing.output
     missing = invoke(runner, "services", "update", "--code", "NOPE", "--bilingual")
     assert missing.exit_code != 0 and "service 'NOPE' does not exist" in missing.output
+
+
+def test_a_service_created_without_a_safeguarding_email_gets_one_from_the_cli(runner, caplog):
+    caplog.set_level(logging.DEBUG)
+    invoke(runner, "areas", "create", "--code", "WA", "--name", "Wales")
+    assert invoke(runner, "services", "create", "--code", "TAFF", "--name", "T", "--area", "WA").exit_code == 0
+    assert "--safeguarding-email" in invoke(runner, "services", "update", "--help").output
+
+    done = invoke(runner, "services", "update", "--code", "TAFF", "--safeguarding-email", " Alerts.Taff@Example.ORG ")
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "service TAFF: not bilingual, safeguarding alerts to a***@example.org"
+    db.session.expire_all()
+    service = db.session.scalars(select(Service)).one()
+    assert (service.safeguarding_email, service.bilingual) == ("alerts.taff@example.org", False)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "service.update")).one()
+    assert (event.subject, event.detail) == ("service:TAFF", '{"safeguarding_email": "set"}')
+
+    # A bad address is refused with a clear message, and nothing is written: not the bilingual flag given
+    # with it either. The address is never repeated in clear: not on the terminal, in a log or the audit log.
+    for bad in ("alerts.taff@", "not an address", "a@b@example.org"):
+        refused = invoke(runner, "services", "update", "--code", "TAFF", "--bilingual", "--safeguarding-email", bad)
+        assert refused.exit_code == 1, (bad, refused.output)
+        assert "the safeguarding email is not a valid email address" in refused.output
+        assert bad not in refused.output
+    db.session.expire_all()
+    service = db.session.scalars(select(Service)).one()
+    assert (service.safeguarding_email, service.bilingual) == ("alerts.taff@example.org", False)
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "service.update"))
+        == 1
+    )
+
+    cleared = invoke(runner, "services", "update", "--code", "TAFF", "--safeguarding-email", "", "--bilingual")
+    assert cleared.exit_code == 0, cleared.output
+    assert (
+        cleared.output.strip()
+        == "service TAFF: bilingual (Welsh then English), safeguarding alerts to SAFEGUARDING_EMAIL"
+    )
+    db.session.expire_all()
+    assert db.session.scalars(select(Service)).one().safeguarding_email is None
+    details = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "service.update")).all()
+    assert details[-1] == '{"bilingual": true, "safeguarding_email": "cleared"}'
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "alerts.taff" not in logged.lower() and "alerts.taff" not in " ".join(details).lower()
 
 
 def test_bad_admin_input_gets_clear_errors(runner):

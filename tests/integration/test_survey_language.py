@@ -194,3 +194,64 @@ def test_the_form_keeps_its_language_and_a_body_too_large_is_refused_in_it(app, 
     assert "Mae hyn yn rhy hir i'w anfon" in text and "64 KB" not in text and not english_left_in(text)
     english = client.post(f"/s/{tokens['en']}?lang=en", data={**VALID, "comment": "a" * 70_000})
     assert english.status_code == 413 and "This is too long to send" in shown(english)
+
+
+@pytest.fixture
+def bilingual_tokens(app, fake_twilio, smtp_sink, monkeypatch):
+    """Open check-ins at a bilingual service of a client who gave no language, an English (en) and a Welsh (cy)
+    client, and a working survey token for each (keyed by the row's language, "" for none)."""
+    app.config.update(fake_twilio.config(), **smtp_sink.config(), SEND_RATE_PER_SECOND=500)
+    monkeypatch.setattr("app.web.survey.utcnow", lambda: LATER)
+    make_service(plan="4", bilingual=True)
+    rows = [
+        row(client_ref="UN01", discharge_date="2026-09-07", language=""),
+        row(
+            client_ref="EN01", phone="07400 654321", email="p2@example.org", discharge_date="2026-09-07", language="en"
+        ),
+        row(
+            client_ref="CY01", phone="07400 654322", email="p3@example.org", discharge_date="2026-09-07", language="cy"
+        ),
+    ]
+    run_import(csv_bytes(rows), now=datetime(2026, 9, 30, 12, tzinfo=UTC))
+    assert dispatch.tick(FIRST_SENT)["sent"] == 3
+    made = {}
+    for check_in in db.session.scalars(select(CheckIn)):
+        token, token_hash = new_survey_token()
+        check_in.survey_token_hash = token_hash
+        made[check_in.episode.language or ""] = token
+    db.session.commit()
+    return made
+
+
+def test_at_a_bilingual_service_a_client_of_unknown_language_gets_welsh_first_with_english_offered(
+    app, bilingual_tokens
+):
+    client = app.test_client()
+    token = bilingual_tokens[""]
+    response = client.get(f"/s/{token}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="cy">' in page
+    text = shown(response)
+    assert "O gymharu gyda'r tro cyntaf i chi fynd, sut ydych chi nawr?" in text and not english_left_in(text)
+    # The switch to English is the first link of the page after "skip to content": in the header, in English.
+    switch = re.search(r'<a href="([^"]+)" lang="en-GB" hreflang="en-GB">English</a>', page)
+    assert switch is not None and switch.group(1) == f"/s/{token}?lang=en"
+    assert page.index(switch.group(0)) < page.index("<main")
+    english = client.get(switch.group(1))
+    assert '<html lang="en-GB">' in english.get_data(as_text=True)
+    assert "Compared with when you first went, how are you now?" in shown(english)
+    # The form keeps the language the client is reading: Welsh first, English once chosen.
+    assert re.search(r'<form method="post" action="([^"]*)"', page).group(1) == "?lang=cy"
+    thanks = client.post(f"/s/{token}?lang=cy", data=VALID)
+    assert thanks.status_code == 200 and '<html lang="cy">' in thanks.get_data(as_text=True)
+    used = client.get(f"/s/{token}")
+    assert used.status_code == 410 and '<html lang="cy">' in used.get_data(as_text=True)
+    assert not english_left_in(shown(used))
+
+
+def test_at_a_bilingual_service_an_english_client_gets_english_and_a_welsh_client_welsh(app, bilingual_tokens):
+    client = app.test_client()
+    english = client.get(f"/s/{bilingual_tokens['en']}").get_data(as_text=True)
+    assert '<html lang="en-GB">' in english and ">Cymraeg</a>" in english
+    welsh = client.get(f"/s/{bilingual_tokens['cy']}")
+    assert '<html lang="cy">' in welsh.get_data(as_text=True) and not english_left_in(shown(welsh))

@@ -7,6 +7,7 @@ import pytest
 from app.domain.languages import (
     BILINGUAL,
     LanguageChoice,
+    client_page_language,
     language_choice,
     message_language,
     unsupported_language_warnings,
@@ -50,6 +51,24 @@ def test_unsupported_tags_fall_back_to_english_flagged(tag: str) -> None:
 )
 def test_message_language(tag: str | None, bilingual: bool, expected: str) -> None:
     assert message_language(tag, bilingual) == expected
+
+
+@pytest.mark.parametrize(
+    ("tag", "bilingual", "expected"),
+    [
+        (None, True, "cy"),  # the texts put Welsh first: so does the page (Welsh Language Standards No. 7)
+        ("  ", True, "cy"),
+        (None, False, "en"),
+        ("cy-GB", True, "cy"),
+        ("cy", False, "cy"),
+        ("en", True, "en"),  # a clear English speaker keeps English
+        ("pl", True, "en"),  # a known preference that is not Welsh
+    ],
+)
+def test_client_page_language_puts_welsh_first_where_the_texts_do(
+    tag: str | None, bilingual: bool, expected: str
+) -> None:
+    assert client_page_language(tag, bilingual) == expected
 
 
 def test_warnings_group_rows_by_tag_in_order_of_first_appearance() -> None:

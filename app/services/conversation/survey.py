@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
 from app.domain.conversation import QUESTIONS, ConversationState
-from app.domain.languages import catalogue_language
+from app.domain.languages import client_page_language
 from app.domain.pages import page_text
 from app.domain.protocol import RESPONSE_WINDOW
 from app.domain.replies import Change, UsualSelf, mentions_risk, read_duration
@@ -74,11 +74,13 @@ class Survey:
     duration_start: date | None
     usual_self: str | None
     language_tag: str | None = None  # the episode's BCP 47 `language` (SPEC 8.3), as the intake gave it
+    bilingual: bool = False  # the service sends Welsh then English to clients who gave no language
 
     @property
     def language(self) -> str:
-        """The catalogue the episode's language picks: cy, cy-GB -> Welsh, anything else English."""
-        return catalogue_language(self.language_tag)
+        """The catalogue of the page: cy, cy-GB -> Welsh; none given at a bilingual service: Welsh first;
+        anything else English."""
+        return client_page_language(self.language_tag, self.bilingual)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Lookup:
     state: LinkState
     survey: Survey | None = None
     language_tag: str | None = None
+    bilingual: bool = False  # the episode's service is bilingual (`client_page_language`)
 
 
 @dataclass(frozen=True)
@@ -131,14 +134,14 @@ def find(token: str, now: datetime) -> Lookup:
         return Lookup(LinkState.UNKNOWN)
     episode = check_in.episode
     if check_in.survey_submitted_at is not None:
-        return Lookup(LinkState.USED, language_tag=episode.language)
+        return Lookup(LinkState.USED, language_tag=episode.language, bilingual=episode.service.bilingual)
     if (
         check_in.status != CheckInStatus.OPEN
         or check_in.first_sent_at is None
         or now >= check_in.first_sent_at + RESPONSE_WINDOW
         or episode.contact_stopped_at is not None
     ):
-        return Lookup(LinkState.EXPIRED, language_tag=episode.language)
+        return Lookup(LinkState.EXPIRED, language_tag=episode.language, bilingual=episode.service.bilingual)
     service = episode.service
     survey = Survey(
         check_in_id=check_in.id,
@@ -152,8 +155,9 @@ def find(token: str, now: datetime) -> Lookup:
         duration_start=check_in.duration_start,
         usual_self=check_in.usual_self,
         language_tag=episode.language,
+        bilingual=service.bilingual,
     )
-    return Lookup(LinkState.OPEN, survey, episode.language)
+    return Lookup(LinkState.OPEN, survey, episode.language, service.bilingual)
 
 
 def start_date(choice: DurationChoice | None, survey: Survey) -> date | None:

@@ -295,8 +295,26 @@ def next_sms(
     answered_on: date,
     referral: date,
     discharge: date,
+    *,
+    welsh: bool = False,
 ) -> str | None:
-    """The person's next text, given the question they were asked; None when they say nothing more."""
+    """The person's next text, given the question they were asked; None when they say nothing more.
+
+    `welsh`: the same text in Welsh where `in_welsh` has it (no further draw: the same plan either way)."""
+    text = _next_sms(rng, plan, question, pending_number, unclear, answered_on, referral, discharge)
+    return in_welsh(text, answered_on, referral, discharge) if welsh and text is not None else text
+
+
+def _next_sms(
+    rng: random.Random,
+    plan: ReplyPlan,
+    question: str,
+    pending_number: str | None,
+    unclear: int,
+    answered_on: date,
+    referral: date,
+    discharge: date,
+) -> str | None:
     if plan.turns >= 8 or question == "done":
         return None
     if plan.kind == "stop":
@@ -336,6 +354,52 @@ def next_sms(
     if plan.style == "combined" and len(wanted) > 1:
         return ", ".join(parts[item]() for item in wanted)
     return parts[question]()
+
+
+#: How a Welsh-speaking client says what `next_sms` drew (the words of tests/unit/replies-sample-cy.tsv); a text
+#: not here (option numbers, durations in numbers, risk phrases, HELP) is sent as drawn.
+WELSH_WORDS = {
+    "much better": "llawer gwell",
+    "Much better thanks": "Llawer gwell, diolch",
+    "loads better": "gwell o lawer",
+    "a little better": "ychydig yn well",
+    "a bit better": "tipyn bach yn well",
+    "A little better thanks": "Ychydig yn well, diolch",
+    "the same": "yr un fath",
+    "no change": "dim newid",
+    "same as before": "yr un peth",
+    "a little worse": "ychydig yn waeth",
+    "a bit worse": "ychydig yn waeth",
+    "much worse": "llawer gwaeth",
+    "yes": "ydw",
+    "Yes completely": "ydw, yn llwyr",
+    "mostly": "gan amlaf",
+    "mostly yes": "gan amlaf",
+    "no": "nac ydw",
+    "not really": "na",
+    "not yet": "ddim eto",
+    "since I finished": "ers i mi orffen",
+    "since discharge": "ers i mi orffen",
+    "STOP": "STOPIO",
+    "Stop": "Stopio",
+}
+
+
+def in_welsh(text: str, answered_on: date, referral: date, discharge: date) -> str:
+    """`text` in Welsh, each of its comma-separated answers translated where `WELSH_WORDS` has it, when the
+    real readers take the Welsh exactly as the English; else `text` unchanged."""
+    welsh = ", ".join(WELSH_WORDS.get(part, part) for part in text.split(", "))
+
+    def reading(said: str) -> tuple[object, ...]:
+        return (
+            read_change(said),
+            read_usual_self(said),
+            read_keyword(said),
+            read_duration(said, answered_on, discharge, referral),
+            mentions_risk(said),
+        )
+
+    return welsh if reading(welsh) == reading(text) else text
 
 
 def risk_comment(rng: random.Random) -> str:

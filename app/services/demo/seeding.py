@@ -54,6 +54,7 @@ class DemoService(NamedTuple):
     short_name: str
     recovery_effect: float = 0.0  # added to the log-odds of each client's chance of a lasting recovery
     severity: int = 0  # added to the first PHQ-9 score (two thirds of it to GAD-7): a more severe case mix
+    bilingual: bool = False  # Welsh then English to clients who gave no language; its clients' languages vary
 
 
 TRULY_BETTER = "DURH"  # a strong positive effect on recovery, whatever the case mix
@@ -79,8 +80,11 @@ SERVICES = (
     DemoService("HART", "Hartlepool Wellbeing Service", "NE-ICB", "Hartlepool"),
     DemoService("WILT", "Wiltshire Wellbeing Service", "SW-ICB", "Wiltshire"),
     DemoService("REDC", "Redcar and Cleveland Talking Therapies", "NE-ICB", "Redcar Talking"),
-    DemoService("GLOS", "Gloucestershire Talking Therapies", "SW-ICB", "Glos Talking"),
+    DemoService("MONM", "Monmouthshire Talking Therapies", "SW-ICB", "Monmouth Talking", bilingual=True),
 )
+BILINGUAL_SERVICE = "MONM"  # a Welsh service across the border, commissioned by SW-ICB: Welsh and English texts
+#: The languages of a bilingual demo service's clients (intake `language`): Welsh, English, not given.
+WELSH_SERVICE_LANGUAGES = (("cy", 0.4), ("en", 0.3), ("", 0.3))
 SERVICE_BY_CODE = {service.code: service for service in SERVICES}
 DESCRIPTORS = ("F32.1", "F33.1", "F41.1", "F41.2", "F40.1", "F42", "F43.1", "F45.2", "none")
 # Discharges spread over the last 15 months, so by today every follow-up point (52 weeks too) has answers.
@@ -136,13 +140,15 @@ def synthetic_discharge_csv(
     *,
     service_number: int | None = None,
     severity: int = 0,
+    bilingual: bool = False,
 ) -> bytes:
     """A discharge list of invented clients discharged over the last 15 months.
 
     With `service_number`, client N gets `demo_phone(service_number, N)` (a random mobile number past 9,999);
     without, a random one. The random number is drawn either way: the cohort is the same for the same seed.
     `severity` shifts the first PHQ-9 scores up by that many points (GAD-7 by two thirds of it), capped at
-    the scales' maxima: a service that treats more severe cases."""
+    the scales' maxima: a service that treats more severe cases. `bilingual`: clients' languages are drawn from
+    WELSH_SERVICE_LANGUAGES (else every one is `en`)."""
     rows: list[list[object]] = [list(COLUMNS)]
     for number in range(1, clients + 1):
         discharge = today - timedelta(days=rng.randint(1, DISCHARGED_WITHIN_DAYS))
@@ -173,7 +179,7 @@ def synthetic_discharge_csv(
             "gad7_first": gad_first,
             "gad7_last": min(21, max(0, round(gad_first * improvement) + rng.randint(-2, 2))) if sessions >= 2 else "",
             "ending_reason": rng.choice(("completed", "completed", "completed", "dropped_out", "other")),
-            "language": "en",
+            "language": _language(prefix, number) if bilingual else "en",
         }
         values.update(_intake_extras(rng))
         # About a third of consenting clients agree to the assessor's call, drawn apart from `rng` so the rest of
@@ -183,6 +189,17 @@ def synthetic_discharge_csv(
         )
         rows.append([values.get(name, "") for name in COLUMNS])
     return write_csv(rows, lineterminator="\r\n").encode()
+
+
+def _language(prefix: str, number: int) -> str:
+    """A client's language at a bilingual service, drawn apart from the cohort's generator (the rest of the
+    cohort is the same whatever the languages)."""
+    roll = random.Random(f"language:{prefix}:{number}").random()
+    for language, share in WELSH_SERVICE_LANGUAGES:
+        if roll < share:
+            return language
+        roll -= share
+    return WELSH_SERVICE_LANGUAGES[-1][0]
 
 
 def _intake_extras(rng: random.Random) -> dict[str, object]:
@@ -230,11 +247,19 @@ def seed(
     for service_number, service in enumerate(SERVICES, start=1):
         code = service.code
         settings = organisation.ServiceSettings(
-            short_name=service.short_name, safeguarding_email=f"safeguarding.{code.lower()}@example.org"
+            short_name=service.short_name,
+            safeguarding_email=f"safeguarding.{code.lower()}@example.org",
+            bilingual=service.bilingual,
         )
         organisation.create_service(code, service.name, service.area, settings, actor=actor, now=now)
         data = synthetic_discharge_csv(
-            rng, clients_per_service, today, code, service_number=service_number, severity=service.severity
+            rng,
+            clients_per_service,
+            today,
+            code,
+            service_number=service_number,
+            severity=service.severity,
+            bilingual=service.bilingual,
         )
         intake.import_discharge_list(code, data, filename=f"demo-{code}.csv", actor=actor, now=now, today=today)
     accounts = [

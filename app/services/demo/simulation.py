@@ -35,6 +35,7 @@ from sqlalchemy import and_, event, func, or_, select
 
 from app.domain import schedule
 from app.domain.conversation import QUESTIONS, ConversationState
+from app.domain.languages import catalogue_language
 from app.domain.protocol import LONDON, REMINDER_AFTER, RESPONSE_WINDOW
 from app.domain.replies import mentions_risk
 from app.domain.schedule import SendWindow
@@ -135,6 +136,7 @@ class _InPlay:
     zone: ZoneInfo
     plan: demo_people.ReplyPlan
     rng: random.Random
+    welsh: bool = False  # the client's language is Welsh (cy): their answers are in Welsh where the reader agrees
 
     @property
     def closes_at(self) -> datetime:
@@ -396,6 +398,7 @@ class _Player:
                     Episode.gad7_first,
                     Episode.treatment_sessions,
                     Episode.problem_descriptor,
+                    Episode.language,
                     Service.code.label("service_code"),
                     Service.timezone,
                     Client.phone_enc,
@@ -442,6 +445,7 @@ class _Player:
                 zone,
                 plan,
                 rng,
+                welsh=catalogue_language(row.language) == "cy",
             )
             self.in_play[row.id] = followed
             window = self.windows[row.service_id]
@@ -481,6 +485,7 @@ class _Player:
             at.astimezone(followed.zone).date(),
             followed.referral,
             followed.discharge,
+            welsh=followed.welsh,
         )
         if text is None or followed.phone is None:
             return

@@ -2,12 +2,26 @@
 
 from app.services.organisation import directory
 from app.services.organisation.registry import (
+    CLEAR,
+    ServiceChanges,
     ServiceSettings,
     create_area,
     create_service,
     get_area,
     get_service,
     set_bilingual,
+    update_service,
 )
 
-__all__ = ["ServiceSettings", "create_area", "create_service", "directory", "get_area", "get_service", "set_bilingual"]
+__all__ = [
+    "CLEAR",
+    "ServiceChanges",
+    "ServiceSettings",
+    "create_area",
+    "create_service",
+    "directory",
+    "get_area",
+    "get_service",
+    "set_bilingual",
+    "update_service",
+]

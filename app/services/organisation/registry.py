@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import select
 
@@ -98,10 +99,40 @@ def create_service(
 
 def set_bilingual(code: str, bilingual: bool, *, actor: str, now: datetime) -> Service:
     """Whether a service sends Welsh then English to clients who gave no language; audited when it changes."""
+    return update_service(code, ServiceChanges(bilingual=bilingual), actor=actor, now=now)
+
+
+#: `ServiceChanges.safeguarding_email` set to this clears the service's own address (alerts then go to
+#: SAFEGUARDING_EMAIL)
+CLEAR: Final = ""
+
+
+@dataclass(frozen=True)
+class ServiceChanges:
+    """What `update_service` changes: None leaves a setting as it is."""
+
+    bilingual: bool | None = None
+    safeguarding_email: str | None = None  # an address, or CLEAR
+
+    def is_empty(self) -> bool:
+        return self.bilingual is None and self.safeguarding_email is None
+
+
+def update_service(code: str, changes: ServiceChanges, *, actor: str, now: datetime) -> Service:
+    """Change a service's settings, every one validated before any is written; audited (never the address
+    itself) when something changes."""
     service = get_service(code)
-    if service.bilingual != bilingual:
-        service.bilingual = bilingual
-        audit.record(actor, "service.update", now, subject=f"service:{code}", bilingual=bilingual)
+    detail: dict[str, object] = {}
+    if changes.safeguarding_email is not None:
+        email = _check_email(changes.safeguarding_email)
+        if email != service.safeguarding_email:
+            service.safeguarding_email = email
+            detail["safeguarding_email"] = "set" if email else "cleared"
+    if changes.bilingual is not None and changes.bilingual != service.bilingual:
+        service.bilingual = changes.bilingual
+        detail["bilingual"] = changes.bilingual
+    if detail:
+        audit.record(actor, "service.update", now, subject=f"service:{code}", **detail)
         db.session.commit()
     return service
 
@@ -109,11 +140,12 @@ def set_bilingual(code: str, bilingual: bool, *, actor: str, now: datetime) -> S
 def _check_email(value: str | None) -> str | None:
     from app.domain.discharge_list import normalise_email
 
-    if not value:
+    if not value or not value.strip():
         return None
-    email = normalise_email(value)
+    email = normalise_email(value.strip())
     if email is None:
-        raise ServiceError(f"safeguarding email {value!r} is not a valid email address")
+        # The address is not repeated: a mistyped address is still someone's contact detail.
+        raise ServiceError("the safeguarding email is not a valid email address: give one in the form name@example.org")
     return email
 
 
