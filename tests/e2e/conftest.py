@@ -17,12 +17,14 @@ from typing import Any
 import pyotp
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.models import User
+from app.models import CheckIn, Client, User
 from app.services import dispatch
+from app.services.dispatch.sending import new_survey_token
 from config import TestingConfig
 from tests.factories import csv_bytes, make_service, run_import
 from tests.web.sign_in import PASSWORD, sign_in
@@ -169,3 +171,21 @@ def serious_violations(page: Any) -> tuple[list[dict[str, Any]], str]:
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     return serious, results.generate_report()
+
+
+def survey_token(client_ref: str | None = None) -> str:
+    """A working link for the client's open check-in, or the only check-in when no client is named (dispatch
+    only keeps the hash of the link it sent)."""
+    token, token_hash = new_survey_token()
+    query = select(CheckIn)
+    if client_ref is not None:
+        query = query.join(Client, Client.id == CheckIn.client_id).where(Client.client_ref == client_ref)
+    db.session.scalars(query).one().survey_token_hash = token_hash
+    db.session.commit()
+    db.session.remove()
+    return token
+
+
+def no_horizontal_scroll(page: Any) -> bool:
+    """The page fits its viewport's width (nothing to scroll sideways on a narrow phone)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"))

@@ -14,25 +14,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CheckIn
-from app.services.dispatch.sending import new_survey_token
-from tests.e2e.conftest import survey_app
+from tests.e2e.conftest import no_horizontal_scroll, survey_app, survey_token
 from tests.factories import row
 from tests.factories.languages import english_left_in
 
 VIEWPORT = {"width": 320, "height": 640}
-
-
-def survey_token() -> str:
-    """A working link for the open check-in (dispatch only keeps the hash of the one it sent)."""
-    token, token_hash = new_survey_token()
-    db.session.scalars(select(CheckIn)).one().survey_token_hash = token_hash
-    db.session.commit()
-    db.session.remove()
-    return token
-
-
-def no_horizontal_scroll(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
 
 
 @pytest.fixture

@@ -16,9 +16,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import CheckIn, Client
-from app.services.dispatch.sending import new_survey_token
-from tests.e2e.conftest import survey_app
+from app.models import CheckIn
+from tests.e2e.conftest import no_horizontal_scroll, survey_app, survey_token
 from tests.factories import row
 
 VIEWPORT = {"width": 320, "height": 640}
@@ -33,22 +32,6 @@ def e2e_app(tmp_path: Path, fake_twilio: Any, smtp_sink: Any, monkeypatch: pytes
     ]
     with survey_app(tmp_path / "e2e.db", rows, fake_twilio, smtp_sink, monkeypatch) as app:
         yield app
-
-
-def survey_token(client_ref: str) -> str:
-    """A working link for the client's open check-in (dispatch only keeps the hash of the one it sent)."""
-    token, token_hash = new_survey_token()
-    check_in = db.session.scalars(
-        select(CheckIn).join(Client, Client.id == CheckIn.client_id).where(Client.client_ref == client_ref)
-    ).one()
-    check_in.survey_token_hash = token_hash
-    db.session.commit()
-    db.session.remove()
-    return token
-
-
-def no_horizontal_scroll(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
 
 
 def fill_in(page: Any) -> None:

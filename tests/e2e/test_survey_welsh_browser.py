@@ -17,8 +17,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CheckIn, ContactPoint
-from app.services.dispatch.sending import new_survey_token
-from tests.e2e.conftest import survey_app
+from tests.e2e.conftest import no_horizontal_scroll, survey_app, survey_token
 from tests.factories import row
 from tests.factories.languages import english_left_in
 
@@ -33,22 +32,9 @@ def e2e_app(tmp_path: Path, fake_twilio: Any, smtp_sink: Any, monkeypatch: pytes
         yield app
 
 
-def survey_token() -> str:
-    """A working link for the open check-in (dispatch only keeps the hash of the one it sent)."""
-    token, token_hash = new_survey_token()
-    db.session.scalars(select(CheckIn)).one().survey_token_hash = token_hash
-    db.session.commit()
-    db.session.remove()
-    return token
-
-
 def unsubscribe_path(sink: Any) -> str:
     text = sink.messages[-1].message.get_body(preferencelist=("plain",)).get_content()
     return re.search(r"https?://[^/\s]+(/u/\S+)", text).group(1)
-
-
-def no_horizontal_scroll(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
 
 
 def test_the_welsh_survey_and_unsubscribe_pages_pass_axe_and_store_the_answers(
