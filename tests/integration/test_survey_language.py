@@ -28,20 +28,27 @@ VALID = {"change": "a_little_better", "duration_number": "3", "duration_unit": "
 @pytest.fixture
 def tokens(app, fake_twilio, smtp_sink, monkeypatch):
     """Open check-ins of a Welsh (cy-GB) and an English client, and a working survey token for each."""
-    app.config.update(fake_twilio.config(), **smtp_sink.config(), SEND_RATE_PER_SECOND=500)
-    monkeypatch.setattr("app.web.survey.utcnow", lambda: LATER)
-    make_service(plan="4")
     rows = [
         row(client_ref="CY01", discharge_date="2026-09-07", language="cy-GB"),
         row(client_ref="EN01", phone="07400 654321", email="p2@example.org", discharge_date="2026-09-07"),
     ]
+    made = sent_with_tokens(app, fake_twilio, smtp_sink, monkeypatch, rows, bilingual=False)
+    return {"cy" if language == "cy-GB" else "en": token for language, token in made.items()}
+
+
+def sent_with_tokens(app, fake_twilio, smtp_sink, monkeypatch, rows, *, bilingual: bool) -> dict[str, str]:
+    """The rows imported at a service (bilingual or not), their first check-ins sent, and a working survey
+    token for each open check-in, keyed by its episode's language as the row gave it ("" for none)."""
+    app.config.update(fake_twilio.config(), **smtp_sink.config(), SEND_RATE_PER_SECOND=500)
+    monkeypatch.setattr("app.web.survey.utcnow", lambda: LATER)
+    make_service(plan="4", bilingual=bilingual)
     run_import(csv_bytes(rows), now=datetime(2026, 9, 30, 12, tzinfo=UTC))
-    assert dispatch.tick(FIRST_SENT)["sent"] == 2
+    assert dispatch.tick(FIRST_SENT)["sent"] == len(rows)
     made = {}
     for check_in in db.session.scalars(select(CheckIn)):
         token, token_hash = new_survey_token()
         check_in.survey_token_hash = token_hash
-        made["cy" if check_in.episode.language == "cy-GB" else "en"] = token
+        made[check_in.episode.language or ""] = token
     db.session.commit()
     return made
 
@@ -200,9 +207,6 @@ def test_the_form_keeps_its_language_and_a_body_too_large_is_refused_in_it(app, 
 def bilingual_tokens(app, fake_twilio, smtp_sink, monkeypatch):
     """Open check-ins at a bilingual service of a client who gave no language, an English (en) and a Welsh (cy)
     client, and a working survey token for each (keyed by the row's language, "" for none)."""
-    app.config.update(fake_twilio.config(), **smtp_sink.config(), SEND_RATE_PER_SECOND=500)
-    monkeypatch.setattr("app.web.survey.utcnow", lambda: LATER)
-    make_service(plan="4", bilingual=True)
     rows = [
         row(client_ref="UN01", discharge_date="2026-09-07", language=""),
         row(
@@ -212,15 +216,7 @@ def bilingual_tokens(app, fake_twilio, smtp_sink, monkeypatch):
             client_ref="CY01", phone="07400 654322", email="p3@example.org", discharge_date="2026-09-07", language="cy"
         ),
     ]
-    run_import(csv_bytes(rows), now=datetime(2026, 9, 30, 12, tzinfo=UTC))
-    assert dispatch.tick(FIRST_SENT)["sent"] == 3
-    made = {}
-    for check_in in db.session.scalars(select(CheckIn)):
-        token, token_hash = new_survey_token()
-        check_in.survey_token_hash = token_hash
-        made[check_in.episode.language or ""] = token
-    db.session.commit()
-    return made
+    return sent_with_tokens(app, fake_twilio, smtp_sink, monkeypatch, rows, bilingual=True)
 
 
 def test_at_a_bilingual_service_a_client_of_unknown_language_gets_welsh_first_with_english_offered(
