@@ -9,7 +9,6 @@ from app.services.organisation.registry import (
     create_service,
     get_area,
     get_service,
-    set_bilingual,
     update_service,
 )
 
@@ -22,6 +21,5 @@ __all__ = [
     "directory",
     "get_area",
     "get_service",
-    "set_bilingual",
     "update_service",
 ]

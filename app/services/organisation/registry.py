@@ -97,11 +97,6 @@ def create_service(
     return service
 
 
-def set_bilingual(code: str, bilingual: bool, *, actor: str, now: datetime) -> Service:
-    """Whether a service sends Welsh then English to clients who gave no language; audited when it changes."""
-    return update_service(code, ServiceChanges(bilingual=bilingual), actor=actor, now=now)
-
-
 #: `ServiceChanges.safeguarding_email` set to this clears the service's own address (alerts then go to
 #: SAFEGUARDING_EMAIL)
 CLEAR: Final = ""
